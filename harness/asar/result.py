@@ -1,0 +1,122 @@
+"""What one assembly produced: a ROM image, the ranges written, messages, symbols and the line map.
+
+These are the only types that cross from `harness.asar` into the rest of the pipeline. Addresses are
+24-bit SNES addresses (bank << 16 | offset) as the CPU sees them under the chosen mapper; line numbers
+are 1-based lines of the *caller's* text, never of a wrapper the backend adds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+
+__all__ = ["AsarMessage", "AssembleResult", "AssembleStatus", "Segment"]
+
+
+class AssembleStatus(str, Enum):
+    """Closed set of outcomes. Anything but OK is a failure, never a pass."""
+
+    OK = "ok"
+    ERROR = "error"  # ASAR reported errors in the source
+    REJECTED = "rejected"  # the sandbox refused the source before or while running ASAR
+    TIMEOUT = "timeout"  # wall-clock or CPU limit hit
+    LIMIT = "limit"  # memory or output-size limit hit
+    CRASH = "crash"  # ASAR died or produced output we cannot read
+
+
+@dataclass(frozen=True)
+class AsarMessage:
+    """One error or warning. `line` is in the caller's text (None when ASAR names no line)."""
+
+    severity: str  # "error" | "warning"
+    code: str  # ASAR's code such as "Eunknown_command", or "Esandbox"/"Etimeout" for ours
+    message: str
+    line: int | None = None
+    source_line: str | None = None
+
+    def format(self) -> str:
+        where = f"{self.line}: " if self.line is not None else ""
+        return f"{where}({self.code}) {self.message}"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A contiguous run of written bytes starting at a 24-bit SNES address."""
+
+    address: int
+    data: bytes
+
+    @property
+    def end(self) -> int:
+        """One past the last address (exclusive)."""
+        return self.address + len(self.data)
+
+
+def _frozen_map(mapping: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class AssembleResult:
+    """Outcome of assembling one source.
+
+    `rom` is the image as ASAR wrote it (unwritten holes are zero); `segments` are the bytes actually
+    written, by SNES address, so byte sizes and loaders never count padding. `symbols` maps label ->
+    24-bit address (sub-labels as ASAR spells them in its WLA output, e.g. `Main_loop`);
+    `line_map` maps the address of each emitted line -> line in the caller's text.
+    """
+
+    status: AssembleStatus
+    mapper: str = "lorom"
+    rom: bytes = b""
+    segments: tuple[Segment, ...] = ()
+    errors: tuple[AsarMessage, ...] = ()
+    warnings: tuple[AsarMessage, ...] = ()
+    symbols: Mapping[str, int] = field(default_factory=lambda: _frozen_map(None))
+    line_map: Mapping[int, int] = field(default_factory=lambda: _frozen_map(None))
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "symbols", _frozen_map(self.symbols))
+        object.__setattr__(self, "line_map", _frozen_map(self.line_map))
+
+    def __getstate__(self) -> dict:
+        """Pickle (process pools) with plain dicts: mappingproxy cannot be pickled."""
+        state = dict(self.__dict__)
+        state["symbols"], state["line_map"] = dict(self.symbols), dict(self.line_map)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self.__post_init__()
+
+    @property
+    def ok(self) -> bool:
+        return self.status is AssembleStatus.OK
+
+    @property
+    def size(self) -> int:
+        """Bytes written by the source (code and data), padding excluded."""
+        return sum(len(segment.data) for segment in self.segments)
+
+    def error_text(self) -> str:
+        """All errors, one `line: (Ecode) message` per line."""
+        return "\n".join(message.format() for message in self.errors)
+
+    def to_json(self) -> dict:
+        """JSON-ready view (bytes as hex), as `asm65816 assemble --json` prints it."""
+        return {
+            "ok": self.ok,
+            "status": self.status.value,
+            "mapper": self.mapper,
+            "size": self.size,
+            "segments": [{"address": f"${s.address:06X}", "bytes": s.data.hex()} for s in self.segments],
+            "errors": [vars(m) for m in self.errors],
+            "warnings": [vars(m) for m in self.warnings],
+            "symbols": {name: f"${addr:06X}" for name, addr in self.symbols.items()},
+            "line_map": {f"${addr:06X}": line for addr, line in sorted(self.line_map.items())},
+            "seconds": round(self.seconds, 4),
+        }

@@ -1,0 +1,55 @@
+"""`asm65816` command line: a thin dispatcher over per-concern subcommand modules.
+
+Each concern owns its verbs in its own `cli.py` exposing `register(subparsers)`; this module only
+lists them (in data-flow order) and turns `HarnessError` into a clear message and exit code 2.
+Subcommand modules are imported when the parser is built, so they must not do heavy work at import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from harness import __version__
+from harness.errors import HarnessError
+
+__all__ = ["build_parser", "main"]
+
+# One line per concern, in data-flow order. Each module defines `register(subparsers) -> None`.
+COMMAND_MODULES: tuple[str, ...] = (
+    "harness.asar.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asm65816",
+        description="Verified evaluation of language models on 65816 (SNES) assembly.",
+    )
+    parser.add_argument("--version", action="version", version=f"asm65816-harness {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except HarnessError as error:
+        print(f"asm65816: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
