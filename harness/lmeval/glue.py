@@ -1,0 +1,223 @@
+"""Pure functions behind the lm-eval task YAMLs (`tasks/asm65816/utils.py` re-exports them).
+
+Rows handed to lm-eval are flat (`id`, `family`, `prompt`, `doc_json`, dataset identity): task docs
+carry nested `spec`/`answer` objects whose keys vary per task, and Arrow would widen them into one
+schema full of nulls. The full doc travels as JSON and is parsed back for scoring.
+
+Scoring runs in the `verified` custom filter: a whole task's completions are assembled and emulated
+in parallel (`harness.score.score_samples`), then `process_results` only picks numbers out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from harness.errors import TaskDataError
+
+__all__ = [
+    "FAMILY_METRICS",
+    "dataset_identity",
+    "doc_to_choice",
+    "doc_to_target",
+    "doc_to_text",
+    "geomean",
+    "gold_completion",
+    "first_response",
+    "load_docs",
+    "load_family",
+    "process_mc_results",
+    "process_results",
+    "verify_responses",
+]
+
+DATASET_NAME = "asm65816"
+# Metrics each family reports to lm-eval; `score` is the family's primary metric (group average).
+FAMILY_METRICS: Mapping[str, tuple[str, ...]] = {
+    "gen": ("assembles", "passes", "pass@1", "score"),
+    "fix": ("assembles", "passes", "pass@1", "score"),
+    "optimize": ("assembles", "passes", "improved", "improved_clocks", "smaller", "speedup", "speedup_clocks",
+                 "size_ratio", "score"),
+    "trace": ("exact", "field_accuracy", "score"),
+    "explain": ("fact_recall", "forbidden", "hallucinated_addresses", "score"),
+    "mc": ("acc", "score"),
+}
+PRIMARY = {"gen": "passes", "fix": "passes", "optimize": "improved", "trace": "exact", "explain": "fact_recall",
+           "mc": "acc"}
+OPTIONAL_METRICS = frozenset({"speedup", "speedup_clocks", "size_ratio"})  # only defined when the code passes
+
+
+def _data_dir():
+    """The bundled data, or `ASM65816_TASK_DATA` (a folder of {family}.jsonl, e.g. a private suite)."""
+    from pathlib import Path
+
+    from harness.lmeval import task_dir
+
+    override = os.environ.get("ASM65816_TASK_DATA")
+    return Path(override) if override else task_dir() / "data"
+
+
+@lru_cache(maxsize=1)
+def dataset_identity() -> dict[str, str]:
+    """{name, version, sha256}: sha256 over the data files in name order (MANIFEST version if present)."""
+    folder = _data_dir()
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise TaskDataError(f"no task data in {folder}: the installed package is incomplete")
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    version = "unversioned"
+    manifest = folder / "MANIFEST.json"
+    if manifest.exists():
+        version = str(json.loads(manifest.read_text()).get("version", version))
+    return {"name": DATASET_NAME, "version": version, "sha256": digest.hexdigest()}
+
+
+def load_docs(family: str, split: str = "test") -> list[dict[str, Any]]:
+    """Task docs of one family; `split="fewshot"` reads fewshot.jsonl filtered by family."""
+    path = _data_dir() / ("fewshot.jsonl" if split == "fewshot" else f"{family}.jsonl")
+    if not path.exists():
+        if split == "fewshot":
+            return []
+        raise TaskDataError(f"missing task file {path}")
+    docs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise TaskDataError(f"{path}:{number}: invalid JSON ({error.msg})") from error
+        if doc.get("family") == family:
+            docs.append(doc)
+    return docs
+
+
+def _rows(docs: Sequence[Mapping[str, Any]]) -> dict[str, list]:
+    identity = dataset_identity()
+    columns: dict[str, list] = {"id": [], "family": [], "prompt": [], "doc_json": [], "dataset_version": [],
+                                "dataset_sha256": []}
+    for doc in docs:
+        columns["id"].append(str(doc["id"]))
+        columns["family"].append(str(doc["family"]))
+        columns["prompt"].append(str(doc["prompt"]))
+        columns["doc_json"].append(json.dumps(doc, sort_keys=True))
+        columns["dataset_version"].append(identity["version"])
+        columns["dataset_sha256"].append(identity["sha256"])
+    return columns
+
+
+def load_family(family: str, **_: Any) -> dict[str, Any]:
+    """`custom_dataset` target: {"test": Dataset, "fewshot": Dataset}, from the installed data."""
+    import datasets
+
+    return {split: datasets.Dataset.from_dict(_rows(load_docs(family, split))) for split in ("test", "fewshot")}
+
+
+def _doc(row: Mapping[str, Any]) -> dict[str, Any]:
+    return json.loads(row["doc_json"]) if "doc_json" in row else dict(row)
+
+
+def _letters(count: int) -> list[str]:
+    return [chr(ord("A") + index) for index in range(count)]
+
+
+def doc_to_text(row: Mapping[str, Any]) -> str:
+    """The prompt as a base model sees it; chat templates wrap the same text as the user turn."""
+    doc = _doc(row)
+    text = f"### Task\n{doc['prompt'].strip()}\n"
+    if doc.get("family") == "mc":
+        choices = doc["answer"]["choices"]
+        text += "\n" + "\n".join(f"{letter}. {choice}" for letter, choice in zip(_letters(len(choices)), choices))
+        text += "\n\nAnswer with the letter of the correct choice.\n"
+    return text + "\n### Answer\n"
+
+
+def doc_to_choice(row: Mapping[str, Any]) -> list[str]:
+    return _letters(len(_doc(row)["answer"]["choices"]))
+
+
+def _trace_text(doc: Mapping[str, Any]) -> str:
+    from harness.verify.spec import parse_spec
+    from harness.verify.trace import expected_state
+
+    expected = expected_state(doc)
+    locations = parse_spec(doc.get("spec")).outputs
+    return "\n".join(f"{loc.text}={loc.format(expected[loc.text])}" for loc in locations)
+
+
+def gold_completion(doc: Mapping[str, Any]) -> str:
+    """The gold answer as a completion (few-shot targets, the oracle model). Trace values come from
+    the emulator, never from the stored answer text."""
+    family = doc.get("family")
+    if family in ("gen", "fix", "optimize"):
+        return f"```asm\n{str(doc['reference']).strip()}\n```\n"
+    if family == "trace":
+        return _trace_text(doc) + "\n"
+    if family == "explain":
+        answer = doc.get("answer") or {}
+        return str(answer.get("text") or answer.get("explanation") or answer.get("gold_text") or "")
+    if family == "mc":
+        return _letters(len(doc["answer"]["choices"]))[doc["answer"]["gold"]]
+    raise TaskDataError(f"task {doc.get('id')!r}: unknown family {family!r}")
+
+
+def doc_to_target(row: Mapping[str, Any]) -> str | int:
+    doc = _doc(row)
+    return doc["answer"]["gold"] if doc.get("family") == "mc" else gold_completion(doc)
+
+
+def verify_responses(resps: Sequence[Sequence[str]], docs: Sequence[Mapping[str, Any]]) -> list[dict]:
+    """Custom filter: score every doc's completions (all repeats: pass@k), in parallel, in doc order.
+
+    Like lm-eval's `take_first`, it turns each doc's list of responses into one value: here the
+    sample's score record, which `process_results` then reads."""
+    from harness.score import score_samples
+
+    jobs = [(_doc(doc), [str(r) for r in responses]) for responses, doc in zip(resps, docs, strict=True)]
+    workers = int(os.environ.get("ASM65816_WORKERS") or os.cpu_count() or 1)
+    return score_samples(jobs, workers=workers, progress=len(jobs) > 1)
+
+
+def first_response(resps, docs):
+    """mc: lm-eval's `take_first` (one loglikelihood per choice); it exists so every subtask shares
+    the filter name `verified` and the group can average `score` across all six."""
+    return [responses[0] for responses in resps]
+
+
+def process_results(row: Mapping[str, Any], results: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """Pick the family's declared metrics out of the filter's score; `score` = primary metric."""
+    family = row["family"]
+    scored = results[0]
+    metrics = dict(scored.get("metrics") or {})
+    out: dict[str, float | None] = {}
+    for name in FAMILY_METRICS[family]:
+        if name == "score":
+            out[name] = float(metrics.get(PRIMARY[family], 0.0))
+        elif name in OPTIONAL_METRICS:
+            out[name] = metrics.get(name)
+        else:
+            out[name] = float(metrics.get(name, 0.0))
+    return out
+
+
+def process_mc_results(row: Mapping[str, Any], results: Sequence) -> dict[str, float]:
+    """Accuracy from loglikelihoods over the choice letters (lm-eval's `acc`), plus `score`."""
+    doc = _doc(row)
+    logliks = [float(result[0]) if isinstance(result, (tuple, list)) else float(result) for result in results]
+    correct = float(max(range(len(logliks)), key=logliks.__getitem__) == doc["answer"]["gold"])
+    return {"acc": correct, "score": correct}
+
+
+def geomean(values: Sequence[float | None]) -> float:
+    """Geometric mean over the samples where the metric is defined (passing candidates); nan if none."""
+    kept = [float(v) for v in values if v is not None and v > 0 and math.isfinite(v)]
+    if not kept:
+        return float("nan")
+    return math.exp(sum(math.log(v) for v in kept) / len(kept))

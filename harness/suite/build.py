@@ -1,0 +1,232 @@
+"""`asm65816 tasks build`: regenerate tasks/asm65816/data deterministically from the generators.
+
+Each family has a base seed (recorded in MANIFEST.json); task i of a family draws its kernel from a
+fixed rotation and its parameters from `base + i * 1000 + attempt` (attempt > 0 only to skip a
+duplicate). Trace answers are computed by the emulator (`harness.verify.expected_state`). Running the
+build twice gives byte-identical files: no timestamps, sorted keys, fixed order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.suite import families, mc
+from harness.suite.kernels import KERNELS, build_routine
+from harness.suite.routines import Routine
+from harness.suite.snippets import random_snippet
+
+__all__ = [
+    "DATASET_NAME",
+    "DATASET_VERSION",
+    "FAMILIES",
+    "FAMILY_SEEDS",
+    "TARGET_COUNTS",
+    "BuildResult",
+    "build_all",
+    "default_data_dir",
+    "write_dataset",
+]
+
+DATASET_NAME = "asm65816"
+DATASET_VERSION = "1.0.0"
+FAMILIES = ("gen", "optimize", "trace", "explain", "fix", "mc")
+TARGET_COUNTS = {"gen": 110, "optimize": 84, "trace": 104, "explain": 44, "fix": 66, "mc": 64}
+FAMILY_SEEDS = {"gen": 100_000, "optimize": 200_000, "trace": 300_000, "explain": 400_000, "fix": 500_000,
+                "mc": 600_000, "fewshot": 900_000}
+FEWSHOT_PER_FAMILY = 3
+_ROUTINE_TRACES = 60  # the rest of the trace family are synthetic width/flag snippets
+_MAX_ATTEMPTS = 50
+
+
+def default_data_dir() -> Path:
+    """tasks/asm65816/data next to the installed `tasks` package data (the repo checkout in dev)."""
+    return Path(__file__).resolve().parents[2] / "tasks" / "asm65816" / "data"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What was built: docs per file name (family.jsonl and fewshot.jsonl) and the manifest."""
+
+    files: dict[str, list[dict[str, Any]]]
+    manifest: dict[str, Any]
+
+
+def _rotation(names: Sequence[str], seed: int) -> list[str]:
+    order = list(names)
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def _fresh(make: Callable[[int], tuple[str, Any]], base: int, used: set[str]) -> Any:
+    """The first attempt whose dedupe key is new; raises if the generator keeps repeating itself."""
+    for attempt in range(_MAX_ATTEMPTS):
+        key, value = make(base + attempt)
+        if key not in used:
+            used.add(key)
+            return value
+    raise RuntimeError(f"generator repeated itself {_MAX_ATTEMPTS} times from seed {base}")
+
+
+def _routine_docs(family: str, count: int, base: int, prefix: str, used: set[str],
+                  kernels: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """gen/optimize/fix/explain docs: kernel i mod K, parameters from the seed; one draft per task."""
+    eligible = [k for k in (kernels or KERNELS)]
+    if family == "optimize":
+        eligible = [k for k in eligible if build_routine(k, 0).slow]
+    if family == "fix":
+        eligible = [k for k in eligible if build_routine(k, 0).bugs]
+    order = _rotation(eligible, base)
+    docs = []
+    for i in range(count):
+        kernel = order[i % len(order)]
+        lap = i // len(order)
+        task_id = f"{prefix}-{i + 1:04d}"
+
+        def make(seed: int, kernel: str = kernel, lap: int = lap, task_id: str = task_id) -> tuple[str, Any]:
+            routine = build_routine(kernel, seed)
+            return _family_doc(family, routine, lap, task_id, seed)
+
+        docs.append(_fresh(make, base + i * 1000, used))
+    return docs
+
+
+def _family_doc(family: str, routine: Routine, lap: int, task_id: str, seed: int) -> tuple[str, dict[str, Any]]:
+    if family == "gen":
+        return routine.reference, families.gen_task(routine, task_id, seed)
+    if family == "explain":
+        return routine.reference, families.explain_task(routine, task_id, seed)
+    if family == "optimize":
+        draft = routine.slow[lap % len(routine.slow)]
+        return draft.source, families.optimize_task(routine, draft, task_id, seed)
+    if family == "fix":
+        bug = routine.bugs[lap % len(routine.bugs)]
+        return bug.source, families.fix_task(routine, bug, task_id, seed)
+    if family == "trace":
+        doc = families.routine_trace_task(routine, task_id, seed)
+        return doc["prompt"], doc
+    raise ValueError(family)
+
+
+def _snippet_trace(task_id: str, seed: int) -> tuple[str, dict[str, Any]]:
+    """A synthetic width/flag trace: a random straight-line snippet with every input fixed."""
+    from harness.suite import prompts
+
+    rng = random.Random(seed)
+    entry = rng.choice(["Trace", "Compute", "Mix", "Step"])
+    snippet = random_snippet(rng, entry=entry, length=rng.randint(4, 8))
+    index_bits = 8 if snippet.x else 16
+    fixed = {"A": rng.getrandbits(16), "X": rng.getrandbits(index_bits), "Y": rng.getrandbits(index_bits),
+             "flag:C": rng.getrandbits(1)}
+    memory = {f"$7E00{a:02X}": rng.randrange(0x100) for a in (0x10, 0x11, 0x12, 0x13)}
+    asked = ["A", "X", rng.choice(["Y", "flag:C"]), *snippet.stores[:1]]
+    mode = {"e": 0, "m": snippet.m, "x": snippet.x, "D": "$0000", "DBR": "$00"}
+    inputs = {**{k: {"values": [v]} for k, v in fixed.items()}, **{k: {"values": [v]} for k, v in memory.items()}}
+    state = {"A": f"${fixed['A']:04X}", "X": f"${fixed['X']:04X}", "Y": f"${fixed['Y']:04X}",
+             "flag:C": str(fixed["flag:C"]), "$7E0010..$7E0013": " ".join(f"${v:02X}" for v in memory.values())}
+    doc = {
+        "id": task_id, "family": "trace",
+        "prompt": prompts.trace_prompt(entry=entry, mode=mode, call="jsr", code=snippet.source,
+                                       entry_state=state, asked=asked),
+        "reference": snippet.source, "baseline": None, "entry": entry, "call": "jsr",
+        "spec": {"mode": mode, "inputs": inputs, "outputs": asked, "cases": 1, "seed": seed},
+        "answer": {}, "tags": ["width", "snippet", "rep-sep"],
+        "source": families.source_tag("snippets.random_snippet", seed),
+    }
+    return snippet.source, doc
+
+
+def _trace_docs(count: int, base: int, prefix: str, used: set[str], routine_share: int) -> list[dict[str, Any]]:
+    docs = _routine_docs("trace", routine_share, base, prefix, used)
+    for i in range(routine_share, count):
+        task_id = f"{prefix}-{i + 1:04d}"
+        docs.append(_fresh(lambda seed, task_id=task_id: _snippet_trace(task_id, seed), base + i * 1000, used))
+    return docs
+
+
+def _fill_trace_answers(docs: Iterable[dict[str, Any]]) -> None:
+    from harness.verify import expected_state
+
+    for doc in docs:
+        if doc["family"] == "trace":
+            doc["answer"] = expected_state(doc)
+
+
+def _mc_docs(count: int, base: int, prefix: str, used: set[str]) -> list[dict[str, Any]]:
+    kinds = list(mc.MC_KINDS)
+    docs = []
+    for i in range(count):
+        task_id = f"{prefix}-{i + 1:04d}"
+        kind = kinds[i % len(kinds)]
+
+        def make(seed: int, kind: str = kind, task_id: str = task_id) -> tuple[str, Any]:
+            doc = mc.mc_task(kind, task_id, seed)
+            return doc["prompt"], doc
+
+        docs.append(_fresh(make, base + i * 1000, used))
+    return docs
+
+
+def _family(family: str, count: int, base: int, prefix: str, used: set[str]) -> list[dict[str, Any]]:
+    if family == "trace":
+        share = min(count, max(1, round(count * _ROUTINE_TRACES / TARGET_COUNTS["trace"])))
+        return _trace_docs(count, base, prefix, used, share)
+    if family == "mc":
+        return _mc_docs(count, base, prefix, used)
+    return _routine_docs(family, count, base, prefix, used)
+
+
+def build_all(counts: dict[str, int] | None = None) -> BuildResult:
+    """Build every family and the few-shot split (never overlapping the test split)."""
+    counts = dict(TARGET_COUNTS if counts is None else counts)
+    files: dict[str, list[dict[str, Any]]] = {}
+    used: dict[str, set[str]] = {family: set() for family in FAMILIES}
+    for family in FAMILIES:
+        files[f"{family}.jsonl"] = _family(family, counts[family], FAMILY_SEEDS[family], family, used[family])
+    fewshot: list[dict[str, Any]] = []
+    for index, family in enumerate(FAMILIES):
+        base = FAMILY_SEEDS["fewshot"] + index * 100_000
+        fewshot.extend(_family(family, FEWSHOT_PER_FAMILY, base, f"fewshot-{family}", used[family]))
+    files["fewshot.jsonl"] = fewshot
+    for docs in files.values():
+        _fill_trace_answers(docs)
+    return BuildResult(files, _manifest(files, counts))
+
+
+def _dump(docs: Sequence[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(doc, sort_keys=True, ensure_ascii=False) + "\n" for doc in docs).encode()
+
+
+def _manifest(files: dict[str, list[dict[str, Any]]], counts: dict[str, int]) -> dict[str, Any]:
+    entries = {}
+    for name, docs in sorted(files.items()):
+        entries[name] = {"sha256": hashlib.sha256(_dump(docs)).hexdigest(), "count": len(docs)}
+    return {
+        "name": DATASET_NAME,
+        "version": DATASET_VERSION,
+        "files": entries,
+        "counts": counts,
+        "seeds": dict(FAMILY_SEEDS),
+        "kernels": list(KERNELS),
+        "generator": "harness.suite.build (asm65816 tasks build)",
+        "split": {"test": [f"{f}.jsonl" for f in FAMILIES], "fewshot": "fewshot.jsonl"},
+    }
+
+
+def write_dataset(result: BuildResult, out_dir: Path) -> list[Path]:
+    """Write every file and MANIFEST.json; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, docs in sorted(result.files.items()):
+        path = out_dir / name
+        path.write_bytes(_dump(docs))
+        written.append(path)
+    manifest = out_dir / "MANIFEST.json"
+    manifest.write_text(json.dumps(result.manifest, indent=2, sort_keys=True) + "\n")
+    written.append(manifest)
+    return written

@@ -1,0 +1,132 @@
+"""The building block of the dataset: a `Routine`, one parametrised SNES routine with its contract.
+
+A kernel (see `harness.suite.kernels`) turns a seeded `random.Random` into a `Routine`: the reference
+source, the spec (mode, inputs, observables), realistic slower first drafts (optimize baselines),
+buggy versions (fix baselines) and the facts an explanation must state. The family builders in
+`harness.suite.families` turn one routine into task documents, so a routine is written once and the
+gen/optimize/fix/explain/trace tasks that use it can never disagree about what it does.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Draft",
+    "Fact",
+    "Routine",
+    "SCRATCH",
+    "asm",
+    "hex8",
+    "hex16",
+    "mode_sentence",
+    "spec_dict",
+]
+
+# Direct-page scratch every routine may clobber ($7E0000-$7E000F); prompts say so.
+SCRATCH = "$7E0000..$7E000F"
+# Location spellings shared by most specs.
+KEEP_REGS = ("D", "DBR", "flag:m", "flag:x", "flag:D", "S")
+
+
+def asm(text: str) -> str:
+    """Dedent a triple-quoted assembly block and end it with one newline."""
+    return textwrap.dedent(text).strip("\n") + "\n"
+
+
+def hex8(value: int) -> str:
+    """`$1F`: an 8-bit ASAR immediate/operand (two digits make ASAR emit one byte)."""
+    return f"${value & 0xFF:02X}"
+
+
+def hex16(value: int) -> str:
+    """`$01F0`: four digits make ASAR emit a 16-bit immediate even for small values."""
+    return f"${value & 0xFFFF:04X}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An alternative body of the routine: a slower first draft or a buggy version.
+
+    `note` says what is slow or wrong; it is for reports and training data, never shown in eval prompts
+    of the family that uses the draft as its baseline.
+    """
+
+    name: str
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing an explanation must say; any regex in `any` (case-insensitive) counts as saying it."""
+
+    id: str
+    any: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Routine:
+    """One parametrised routine and everything the families need to make tasks of it.
+
+    `summary` is the one-line job ("Damage sprite X by 16 HP"), `details` the contract in prose
+    (inputs, outputs, what must be preserved); both are shown in prompts. `spec` is the verifier's
+    spec without `seed` (the family builder adds it). `explanation` is a correct reference explanation
+    (checked against `facts`/`forbid`), `false_claims` explanations that must trip `forbid`.
+    """
+
+    kernel: str
+    entry: str
+    call: str
+    summary: str
+    details: str
+    reference: str
+    spec: Mapping[str, object]
+    slow: tuple[Draft, ...] = ()
+    bugs: tuple[Draft, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    forbid: tuple[str, ...] = ()
+    explanation: str = ""
+    false_claims: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def mode(self) -> Mapping[str, object]:
+        return self.spec["mode"]  # type: ignore[return-value]
+
+
+def spec_dict(
+    *,
+    m: int,
+    x: int,
+    inputs: Mapping[str, object],
+    outputs: Sequence[str],
+    preserve: Sequence[str] = (),
+    writable: Sequence[str] = (),
+    dbr: int = 0x00,
+    cases: int = 96,
+) -> dict[str, object]:
+    """A spec in the public format; the scratch area is always writable and D/DBR/m/x/decimal kept."""
+    keep = [loc for loc in KEEP_REGS if loc not in outputs]
+    return {
+        "mode": {"e": 0, "m": m, "x": x, "D": "$0000", "DBR": f"${dbr:02X}"},
+        "inputs": dict(inputs),
+        "outputs": list(outputs),
+        "preserve": [*dict.fromkeys([*preserve, *keep])],
+        "writable": [SCRATCH, *writable],
+        "cases": cases,
+    }
+
+
+def mode_sentence(mode: Mapping[str, object], call: str) -> str:
+    """The prose every prompt uses for the entry state, e.g. `native mode (e=0), 8-bit A (m=1), ...`."""
+    acc = "8-bit accumulator (m=1)" if mode["m"] == 1 else "16-bit accumulator (m=0)"
+    idx = "8-bit index registers (x=1)" if mode["x"] == 1 else "16-bit index registers (x=0)"
+    ret = "RTS" if call == "jsr" else "RTL"
+    return (
+        f"native mode (e=0), {acc}, {idx}, D={mode['D']}, DBR={mode['DBR']}, decimal flag clear; "
+        f"called with {call.upper()}, so return with {ret}"
+    )

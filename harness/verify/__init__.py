@@ -1,0 +1,38 @@
+"""Verification: from a completion's text to a trustworthy verdict.
+
+`extract_code` finds the assembly in free text; `parse_spec` reads a task's spec; `check_equivalence`
+assembles candidate and reference with ASAR and runs both in the emulator on the same generated input
+states (hypothesis, seeded), returning a `Verdict`; `expected_state` computes a trace task's answer by
+running its code; `parse_state_answer` reads a model's predicted state. Importing does no work: ASAR,
+the emulator and hypothesis are imported on first use.
+"""
+
+from harness.verify.answers import parse_state_answer, parse_value
+from harness.verify.equivalence import FailReason, Program, Verdict, assemble_program, check_equivalence
+from harness.verify.extract import extract_code
+from harness.verify.spec import Domain, Location, LocationKind, Mode, Spec, parse_location, parse_spec
+from harness.verify.states import Case, MachineInput, build_input, edge_cases
+from harness.verify.trace import expected_state
+
+__all__ = [
+    "Case",
+    "Domain",
+    "FailReason",
+    "Location",
+    "LocationKind",
+    "MachineInput",
+    "Mode",
+    "Program",
+    "Spec",
+    "Verdict",
+    "assemble_program",
+    "build_input",
+    "check_equivalence",
+    "edge_cases",
+    "expected_state",
+    "extract_code",
+    "parse_location",
+    "parse_spec",
+    "parse_state_answer",
+    "parse_value",
+]

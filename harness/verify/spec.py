@@ -1,0 +1,335 @@
+"""Parsing of a task's `spec`: which state a routine gets, which state it must produce or keep.
+
+The spelling is a public contract (DESIGN.md, "Public formats"): locations `A`, `A.lo`, `X`, `Y`, `S`,
+`D`, `DBR`, `PBR`, `flag:N V m x D I Z C e`, memory bytes `$7E0E50`, words `$7E0E50:w` and ranges
+`$7E0DD0..$7E0DDF`; domains `[lo, hi]` (inclusive) or `{"values": [...]}`. Everything here is pure
+data: parsing never touches ASAR or the emulator, and every error names the field, the value and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from harness.errors import SpecError
+
+__all__ = [
+    "FLAG_BITS",
+    "Domain",
+    "Location",
+    "LocationKind",
+    "Mode",
+    "Spec",
+    "canonical_address",
+    "parse_location",
+    "parse_spec",
+]
+
+# Status-register bit of each flag name (e is separate: the emulation bit is not in P).
+FLAG_BITS: Mapping[str, int] = {"N": 0x80, "V": 0x40, "m": 0x20, "x": 0x10, "D": 0x08, "I": 0x04, "Z": 0x02, "C": 0x01}
+_REGISTER_WIDTH: Mapping[str, int] = {"A": 16, "A.lo": 8, "X": 16, "Y": 16, "S": 16, "D": 16, "DBR": 8, "PBR": 8}
+_INPUT_REGISTERS = frozenset({"A", "A.lo", "X", "Y"})
+_INPUT_FLAGS = frozenset({"N", "V", "Z", "C"})
+_SPEC_KEYS = ("mode", "inputs", "outputs", "preserve", "writable", "cases", "seed")
+_MODE_KEYS = ("e", "m", "x", "D", "DBR", "S")
+_MAX_CASES = 10_000
+_MAX_RANGE = 0x10000
+_ADDRESS_RE = re.compile(r"^\$([0-9A-Fa-f]{1,6})$")
+
+
+class LocationKind(str, Enum):
+    """Closed set of observable kinds."""
+
+    REGISTER = "register"
+    FLAG = "flag"
+    BYTE = "byte"
+    WORD = "word"
+
+
+def canonical_address(address: int) -> int:
+    """Map a 24-bit address to the form the emulator reports writes in.
+
+    The low 8 KiB of banks $00-$3F/$80-$BF mirror WRAM $7E:0000-$1FFF, so `$000E50` and `$7E0E50` are
+    one cell; everything else is already canonical.
+    """
+    bank, offset = address >> 16, address & 0xFFFF
+    if (bank & 0x7F) < 0x40 and offset < 0x2000:
+        return 0x7E0000 | offset
+    return address
+
+
+@dataclass(frozen=True)
+class Location:
+    """One observable: a register, a flag, a memory byte or a little-endian memory word.
+
+    `name` is the register/flag name or the canonical 24-bit address; `text` is the spelling used in
+    reports (canonical, e.g. `$7E0E50:w`). Ranges are expanded into BYTE locations when parsed.
+    """
+
+    kind: LocationKind
+    name: str | int
+    text: str
+
+    @property
+    def width(self) -> int:
+        """Bits of the value: 1 for flags, 8 for bytes, 16 for words, the register's width otherwise."""
+        if self.kind is LocationKind.FLAG:
+            return 1
+        if self.kind is LocationKind.BYTE:
+            return 8
+        if self.kind is LocationKind.WORD:
+            return 16
+        return _REGISTER_WIDTH[str(self.name)]
+
+    @property
+    def addresses(self) -> tuple[int, ...]:
+        """Memory cells the location covers (empty for registers and flags)."""
+        if self.kind is LocationKind.BYTE:
+            return (int(self.name),)
+        if self.kind is LocationKind.WORD:
+            return (int(self.name), canonical_address((int(self.name) + 1) & 0xFFFFFF))
+        return ()
+
+    def format(self, value: int) -> str | int:
+        """A value as reports show it: `$12`, `$1234`, or 0/1 for flags."""
+        if self.kind is LocationKind.FLAG:
+            return int(value)
+        return f"${value:0{self.width // 4}X}"
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Values an input may take: an inclusive range or an explicit list (one value = fixed input)."""
+
+    lo: int
+    hi: int
+    values: tuple[int, ...] | None = None
+
+    def contains(self, value: int) -> bool:
+        if self.values is not None:
+            return value in self.values
+        return self.lo <= value <= self.hi
+
+    @property
+    def fixed(self) -> bool:
+        """True when the domain admits exactly one value (trace tasks)."""
+        return self.lo == self.hi
+
+
+@dataclass(frozen=True)
+class Mode:
+    """Machine mode at entry; DESIGN.md defaults: e=0, m=1, x=1, D=$0000, DBR=$00, S=$01FF."""
+
+    e: int = 0
+    m: int = 1
+    x: int = 1
+    D: int = 0x0000
+    DBR: int = 0x00
+    S: int = 0x01FF
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed task spec. `inputs` keeps document order; ranges are already expanded to bytes."""
+
+    mode: Mode
+    inputs: tuple[tuple[Location, Domain], ...]
+    outputs: tuple[Location, ...]
+    preserve: tuple[Location, ...]
+    writable: tuple[Location, ...]
+    cases: int = 64
+    seed: int = 0
+
+    @property
+    def writable_addresses(self) -> frozenset[int]:
+        """Memory cells a routine may write: outputs plus writable (the stack is added per case)."""
+        cells: set[int] = set()
+        for location in (*self.outputs, *self.writable):
+            cells.update(location.addresses)
+        return frozenset(cells)
+
+
+def _parse_number(value: object, field: str, bits: int) -> int:
+    """An int, or a string `$hex`, `0xhex` or decimal, checked to fit in `bits`."""
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.startswith("$"):
+                number = int(text[1:], 16)
+            elif text.lower().startswith("0x"):
+                number = int(text[2:], 16)
+            elif text.isdigit():
+                number = int(text)
+        except ValueError:
+            number = None
+    if number is None:
+        raise SpecError(f"spec.{field}: {value!r} is not a number; write an int, \"$hex\" or \"0xhex\"")
+    if not 0 <= number < (1 << bits):
+        raise SpecError(f"spec.{field}: {value!r} does not fit in {bits} bits (0..{(1 << bits) - 1})")
+    return number
+
+
+def _parse_address(text: str, field: str) -> int:
+    match = _ADDRESS_RE.match(text)
+    if match is None:
+        raise SpecError(f"{field}: {text!r} is not an address; write `$7E0E50` (24-bit) or `$0E50` (bank $00)")
+    return canonical_address(int(match.group(1), 16))
+
+
+def parse_location(text: object, field: str = "location") -> tuple[Location, ...]:
+    """Parse one location spelling; a range yields one BYTE location per cell (in address order)."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError(f"{field}: {text!r} is not a location; use A, A.lo, X, Y, S, D, DBR, PBR, "
+                        "flag:C, $7E0E50, $7E0E50:w or $7E0DD0..$7E0DDF")
+    spelled = text.strip()
+    if spelled in _REGISTER_WIDTH:
+        return (Location(LocationKind.REGISTER, spelled, spelled),)
+    if spelled.startswith("flag:"):
+        flag = spelled[5:]
+        if flag not in FLAG_BITS and flag != "e":
+            raise SpecError(f"{field}: unknown flag {flag!r}; flags are N V m x D I Z C e (case matters)")
+        return (Location(LocationKind.FLAG, flag, spelled),)
+    if ".." in spelled:
+        first_text, _, last_text = spelled.partition("..")
+        first = _parse_address(first_text, field)
+        last = _parse_address(last_text, field)
+        if last < first or last - first >= _MAX_RANGE:
+            raise SpecError(f"{field}: range {spelled!r} must go upwards and span at most {_MAX_RANGE} bytes")
+        return tuple(Location(LocationKind.BYTE, a, f"${a:06X}") for a in range(first, last + 1))
+    if spelled.endswith(":w"):
+        address = _parse_address(spelled[:-2], field)
+        return (Location(LocationKind.WORD, address, f"${address:06X}:w"),)
+    address = _parse_address(spelled, field)
+    return (Location(LocationKind.BYTE, address, f"${address:06X}"),)
+
+
+def _parse_location_list(raw: object, field: str) -> tuple[Location, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Sequence) or isinstance(raw, (str, bytes)):
+        raise SpecError(f"spec.{field}: expected a list of locations, got {type(raw).__name__}")
+    locations: list[Location] = []
+    for index, item in enumerate(raw):
+        locations.extend(parse_location(item, f"spec.{field}[{index}]"))
+    return tuple(dict.fromkeys(locations))
+
+
+def _parse_domain(raw: object, field: str, bits: int) -> Domain:
+    if isinstance(raw, Mapping):
+        if set(raw) != {"values"}:
+            raise SpecError(f"{field}: a set domain is {{\"values\": [...]}}, got keys {sorted(raw)}")
+        values = raw["values"]
+        if not isinstance(values, Sequence) or isinstance(values, (str, bytes)) or not values:
+            raise SpecError(f"{field}.values: expected a non-empty list of numbers")
+        parsed = tuple(dict.fromkeys(_parse_number(v, f"{field}.values", bits) for v in values))
+        return Domain(min(parsed), max(parsed), parsed)
+    if isinstance(raw, Sequence) and not isinstance(raw, (str, bytes)) and len(raw) == 2:
+        lo = _parse_number(raw[0], f"{field}[0]", bits)
+        hi = _parse_number(raw[1], f"{field}[1]", bits)
+        if lo > hi:
+            raise SpecError(f"{field}: range [{raw[0]}, {raw[1]}] is empty; write [lo, hi] with lo <= hi")
+        return Domain(lo, hi)
+    raise SpecError(f"{field}: {raw!r} is not a domain; write [lo, hi] or {{\"values\": [...]}}")
+
+
+def _parse_mode(raw: object) -> Mode:
+    if raw is None:
+        return Mode()
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"spec.mode: expected an object like {{\"e\": 0, \"m\": 1}}, got {type(raw).__name__}")
+    unknown = sorted(set(raw) - set(_MODE_KEYS))
+    if unknown:
+        raise SpecError(f"spec.mode: unknown key(s) {unknown}; allowed: {list(_MODE_KEYS)}")
+    bits = {"e": 1, "m": 1, "x": 1, "D": 16, "DBR": 8, "S": 16}
+    values = {key: _parse_number(raw[key], f"mode.{key}", bits[key]) for key in raw}
+    mode = Mode(**values)
+    if mode.e == 1:
+        if mode.m == 0 or mode.x == 0:
+            raise SpecError("spec.mode: e=1 (emulation) forces m=1 and x=1; drop m/x or set e=0")
+        if mode.S >> 8 != 0x01:
+            raise SpecError(f"spec.mode.S: ${mode.S:04X} is impossible with e=1 (the stack is page $01)")
+    return mode
+
+
+def _input_bits(location: Location, mode: Mode, field: str) -> int:
+    """Width an input domain must fit in; rejects inputs that the mode fixes."""
+    if location.kind is LocationKind.REGISTER:
+        if location.name not in _INPUT_REGISTERS:
+            raise SpecError(f"{field}: {location.text} is fixed by spec.mode (S, D, DBR) or the entry (PBR); "
+                            "set it in spec.mode instead")
+        if location.name in ("X", "Y") and mode.x == 1:
+            return 8  # with x=1 the index high bytes are always zero
+        return location.width
+    if location.kind is LocationKind.FLAG and location.name not in _INPUT_FLAGS:
+        raise SpecError(f"{field}: flag {location.name} is fixed by spec.mode (m, x, e) or the harness "
+                        "(D clear, I set); only N V Z C can be inputs")
+    return location.width
+
+
+def _parse_inputs(raw: object, mode: Mode) -> tuple[tuple[Location, Domain], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"spec.inputs: expected an object {{location: domain}}, got {type(raw).__name__}")
+    parsed: dict[Location, Domain] = {}
+    for key, domain_raw in raw.items():
+        field = f"spec.inputs[{key!r}]"
+        for location in parse_location(key, field):
+            domain = _parse_domain(domain_raw, field, _input_bits(location, mode, field))
+            if location in parsed:
+                raise SpecError(f"{field}: {location.text} is named twice in inputs")
+            parsed[location] = domain
+    _reject_overlaps(parsed)
+    return tuple(parsed.items())
+
+
+def _reject_overlaps(parsed: Mapping[Location, Domain]) -> None:
+    """A memory cell or A's low byte may be given only once, or the inputs contradict each other."""
+    seen: dict[int, str] = {}
+    for location in parsed:
+        for cell in location.addresses:
+            if cell in seen:
+                raise SpecError(f"spec.inputs: {location.text} overlaps {seen[cell]} at ${cell:06X}")
+            seen[cell] = location.text
+    names = {location.name for location in parsed if location.kind is LocationKind.REGISTER}
+    if {"A", "A.lo"} <= names:
+        raise SpecError("spec.inputs: give A or A.lo, not both")
+
+
+def _parse_count(raw: object, field: str, default: int, lo: int, hi: int) -> int:
+    if raw is None:
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, int) or not lo <= raw <= hi:
+        raise SpecError(f"spec.{field}: {raw!r} must be an integer in [{lo}, {hi}]")
+    return raw
+
+
+def parse_spec(raw: object) -> Spec:
+    """Parse and validate a task's `spec` object. Raises SpecError naming the field on bad input."""
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"spec: expected an object, got {type(raw).__name__}")
+    unknown = sorted(set(raw) - set(_SPEC_KEYS))
+    if unknown:
+        raise SpecError(f"spec: unknown key(s) {unknown}; allowed: {list(_SPEC_KEYS)}")
+    mode = _parse_mode(raw.get("mode"))
+    outputs = _parse_location_list(raw.get("outputs"), "outputs")
+    writable = _parse_location_list(raw.get("writable"), "writable")
+    for location in writable:
+        if not location.addresses:
+            raise SpecError(f"spec.writable: {location.text} is not memory; writable lists memory only")
+    return Spec(
+        mode=mode,
+        inputs=_parse_inputs(raw.get("inputs"), mode),
+        outputs=outputs,
+        preserve=_parse_location_list(raw.get("preserve"), "preserve"),
+        writable=writable,
+        cases=_parse_count(raw.get("cases"), "cases", 64, 1, _MAX_CASES),
+        seed=_parse_count(raw.get("seed"), "seed", 0, 0, 2**63 - 1),
+    )

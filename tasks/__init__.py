@@ -1,0 +1,1 @@
+"""Task suite data (installed as harness.tasks)."""

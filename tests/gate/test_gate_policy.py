@@ -1,0 +1,180 @@
+"""Policies on synthetic runs with known differences, and the `asm65816 gate` verb's exit codes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.gate.compare import check_same_dataset, compare
+from harness.gate.errors import DatasetMismatchError, PolicyError
+from harness.gate.policy import RuleStatus, evaluate_policy, parse_policy
+from harness.gate.record import record_from_results
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS = ROOT / "fixtures" / "runs"
+
+
+def _record(name: str):
+    return record_from_results(json.loads((RUNS / name).read_text()), origin=name)
+
+
+def _policy(*rules, **top):
+    return parse_policy({"rules": list(rules), "resamples": 2000, **top}, source="test-policy")
+
+
+def _status(policy, candidate, baseline):
+    return [o.status for o in evaluate_policy(policy, candidate, baseline).outcomes]
+
+
+BASE = "base-1.5b.json"
+
+
+def test_real_improvement_passes_must_beat():
+    report = evaluate_policy(_policy({"must_beat": "overall/passes"}), _record("cand-3b-improved.json"), _record(BASE))
+    assert report.passed, report.outcomes[0].why
+    assert "McNemar" in report.outcomes[0].why and "CI" in report.outcomes[0].why
+
+
+def test_noise_does_not_pass_must_beat():
+    report = evaluate_policy(_policy({"must_beat": "overall/passes"}), _record("rerun-1.5b-noise.json"), _record(BASE))
+    assert not report.passed
+    assert report.outcomes[0].status is RuleStatus.FAIL
+    assert "lower bound" in report.outcomes[0].why
+
+
+def test_regression_fails_no_regress_and_must_beat():
+    policy = _policy({"no_regress": "overall/passes", "max_drop": 0.02}, {"must_beat": "overall/passes"})
+    assert _status(policy, _record("cand-regressed.json"), _record(BASE)) == [RuleStatus.FAIL, RuleStatus.FAIL]
+
+
+def test_no_regress_passes_for_the_same_model_and_point_basis_for_noise():
+    base = _record(BASE)
+    assert _status(_policy({"no_regress": "overall/passes", "max_drop": 0.0}), base, base) == [RuleStatus.PASS]
+    noise = _record("rerun-1.5b-noise.json")  # point gain -0.042
+    assert _status(_policy({"no_regress": "overall/passes", "max_drop": 0.05, "basis": "point"}), noise, base) == [RuleStatus.PASS]
+    assert _status(_policy({"no_regress": "overall/passes", "max_drop": 0.05}), noise, base) == [RuleStatus.FAIL]
+
+
+def test_floors_min_and_max():
+    cand = _record("cand-3b-improved.json")  # overall/passes 0.6375, explain/forbidden 0.025
+    policy = _policy(
+        {"floor": "overall/passes", "min": 0.6},
+        {"floor": "overall/passes", "min": 0.7, "name": "too high"},
+        {"floor": "explain/forbidden", "max": 0.05},
+        {"floor": "gen/passes", "min": 0.5, "basis": "ci"},
+    )
+    report = evaluate_policy(policy, cand, None)
+    assert [o.status for o in report.outcomes] == [RuleStatus.PASS, RuleStatus.FAIL, RuleStatus.PASS, RuleStatus.PASS]
+    assert "0.6375" in report.outcomes[1].why and ">= 0.7" in report.outcomes[1].why
+
+
+def test_quant_retention():
+    f16 = _record("quant-3b-f16.json")
+    policy = _policy({"quant_retention": "overall/passes", "min_ratio": 0.95})
+    assert _status(policy, _record("quant-3b-q8_0.json"), f16) == [RuleStatus.PASS]
+    assert _status(policy, _record("quant-3b-q4_k_m.json"), f16) == [RuleStatus.FAIL]
+    lenient = _policy({"quant_retention": "overall/passes", "min_ratio": 0.85, "basis": "point"})
+    assert _status(lenient, _record("quant-3b-q4_k_m.json"), f16) == [RuleStatus.PASS]
+
+
+def test_lower_is_better_metrics_flip_the_gain():
+    base = _record(BASE)
+    cmp = compare(_record("cand-3b-improved.json"), base, "explain/forbidden", resamples=500)
+    assert not cmp.higher_is_better
+    assert cmp.gain == pytest.approx(-(cmp.bootstrap.candidate - cmp.bootstrap.baseline))
+
+
+def test_mismatched_dataset_versions_are_refused_clearly():
+    old = _record("base-1.5b-olddata.json")
+    with pytest.raises(DatasetMismatchError, match=r"different datasets.*v1\.0\.0.*v0\.9\.0"):
+        check_same_dataset(_record("cand-3b-improved.json"), old)
+    report = evaluate_policy(_policy({"must_beat": "overall/passes"}), _record("cand-3b-improved.json"), old)
+    assert report.outcomes[0].status is RuleStatus.ERROR and not report.passed
+
+
+def test_missing_dataset_sha_is_refused():
+    cand = _record("cand-3b-improved.json")
+    unhashed = replace(cand, dataset=replace(cand.dataset, sha256=None))
+    with pytest.raises(DatasetMismatchError, match="no dataset sha256"):
+        check_same_dataset(unhashed, _record(BASE))
+
+
+def test_partial_candidate_fails_unless_allow_missing():
+    cand = _record("cand-3b-improved.json")
+    partial = replace(cand, samples=tuple(s for s in cand.samples if not s.id.endswith("7")))
+    strict = _policy({"must_beat": "overall/passes"})
+    outcome = evaluate_policy(strict, partial, _record(BASE)).outcomes[0]
+    assert outcome.status is RuleStatus.FAIL and "did not run" in outcome.why
+    relaxed = _policy({"must_beat": "overall/passes", "allow_missing": True})
+    assert evaluate_policy(relaxed, partial, _record(BASE)).outcomes[0].comparison.n_paired < 240
+
+
+def test_comparison_rule_without_baseline_is_an_error_not_a_pass():
+    report = evaluate_policy(_policy({"must_beat": "overall/passes"}), _record(BASE), None)
+    assert report.outcomes[0].status is RuleStatus.ERROR and not report.passed
+
+
+def test_unknown_metric_is_an_error_with_a_suggestion():
+    report = evaluate_policy(_policy({"floor": "gen/pases", "min": 0.1}), _record(BASE), None)
+    assert report.outcomes[0].status is RuleStatus.ERROR
+    assert "did you mean passes" in report.outcomes[0].why
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ([{"floor": "gen/passes", "mni": 0.3}], "did you mean 'min'"),
+        ([{"floor": "gen/passes"}], "exactly one of min, max"),
+        ([{"no_regress": "gen/passes", "max_drop": -0.1}], "must be >= 0"),
+        ([{"quant_retention": "gen/passes", "min_ratio": 95}], r"\(0, 2\]"),
+        ([{"must_beat": "gen/passes", "basis": "point"}], "decided on the interval"),
+        ([{"must_beat": "gen/passes", "basis": "vibes"}], "basis: ci|point"),
+        ([{"floor": "gen/passes", "min": "high"}], "must be a number"),
+        ([{"floor": "gen/passes", "must_beat": "gen/passes", "min": 1}], "exactly one of"),
+        ([], "non-empty 'rules'"),
+        ([{"floor": "gen/passes", "min": 0.1}, {"floor": "gen/passes", "min": 0.1}], "unique"),
+    ],
+)
+def test_policy_errors_name_the_problem(rules, message):
+    with pytest.raises(PolicyError, match=message):
+        parse_policy({"rules": rules}, source="p.yaml")
+
+
+def test_gate_cli_exit_codes_and_reasons(tmp_path, capsys):
+    policy = tmp_path / "gate.yaml"
+    policy.write_text("resamples: 2000\nrules:\n  - must_beat: overall/passes\n  - floor: gen/passes\n    min: 0.5\n")
+    improved, noise = str(RUNS / "cand-3b-improved.json"), str(RUNS / "rerun-1.5b-noise.json")
+    assert main(["gate", "--candidate", improved, "--baseline", str(RUNS / BASE), "--policy", str(policy)]) == 0
+    out = capsys.readouterr().out
+    assert "PASSED: 2/2" in out and "gain CI lower bound" in out
+    assert main(["gate", "--candidate", noise, "--baseline", str(RUNS / BASE), "--policy", str(policy)]) == 1
+    assert "FAIL" in capsys.readouterr().out
+    code = main(["gate", "--candidate", improved, "--baseline", str(RUNS / "base-1.5b-olddata.json"), "--policy", str(policy)])
+    captured = capsys.readouterr()
+    assert code == 2 and "refusing to compare runs on different datasets" in captured.err and captured.out == ""
+
+
+def test_gate_cli_json_is_reproducible(tmp_path, capsys):
+    policy = tmp_path / "gate.yaml"
+    policy.write_text("seed: 3\nresamples: 1000\nrules:\n  - no_regress: trace/exact\n    max_drop: 0.05\n")
+    args = ["gate", "--json", "--candidate", str(RUNS / "cand-3b-improved.json"), "--baseline", str(RUNS / BASE)]
+    outputs = []
+    for _ in range(2):
+        assert main([*args, "--policy", str(policy)]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    rule = outputs[0]["rules"][0]
+    assert rule["comparison"]["seed"] == 3 and rule["comparison"]["n_paired"] == 100
+    assert main([*args, "--policy", str(policy), "--seed", "4"]) == 0
+    assert json.loads(capsys.readouterr().out)["rules"][0]["comparison"]["gain_ci"] != rule["comparison"]["gain_ci"]
+
+
+def test_gate_cli_needs_baseline_for_comparisons(tmp_path, capsys):
+    policy = tmp_path / "gate.yaml"
+    policy.write_text("rules:\n  - must_beat: overall/passes\n")
+    assert main(["gate", "--candidate", str(RUNS / BASE), "--policy", str(policy)]) == 2
+    assert "--baseline" in capsys.readouterr().err

@@ -1,0 +1,96 @@
+"""Family scorers on the trap tasks: metric names, ranges, error and counterexample (real tools)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.errors import TaskDataError, ToolMismatchError, ToolMissingError
+from harness.score import mc_choice, score_sample, score_sample_detailed
+
+TRAPS = Path(__file__).resolve().parents[2] / "fixtures" / "traps"
+
+
+def _task(task_id: str) -> dict:
+    for line in (TRAPS / "tasks.jsonl").read_text().splitlines():
+        task = json.loads(line)
+        if task["id"] == task_id:
+            return task
+    raise KeyError(task_id)
+
+
+def _fenced(name: str) -> str:
+    return f"Here you go:\n```asm\n{(TRAPS / name).read_text()}```\nDone."
+
+
+@pytest.fixture
+def tools():
+    try:
+        from harness.asar import find_asar
+
+        find_asar()
+    except (ToolMissingError, ToolMismatchError) as error:
+        pytest.skip(f"ASAR 1.91 not available: {error}")
+    try:
+        from harness.emu import Machine  # noqa: F401
+    except ImportError:
+        pytest.skip("harness.emu.Machine is not available yet (the emulator core has not landed)")
+
+
+def test_mc_without_tools():
+    task = {"id": "mc1", "family": "mc", "answer": {"choices": ["LDA", "MUL", "STZ"], "gold": 1}}
+    assert score_sample(task, ["B"]) == {"accuracy": 1.0}
+    assert score_sample(task, ["The answer is (B)."]) == {"accuracy": 1.0}
+    assert score_sample(task, ["MUL", "A", "nonsense"]) == {"accuracy": pytest.approx(1 / 3)}
+    assert mc_choice("D", ["a", "b"]) is None
+
+
+def test_explain_family_without_emulator():
+    metrics = score_sample(_task("trap-enemy-explain"),
+                           "It subtracts 16 from the value at $0E20,X; SEC sets carry for the borrow; "
+                           "if negative it kills the sprite via $0DD0.")
+    assert metrics["fact_recall"] == 1.0 and metrics["forbidden"] == 0.0
+    assert metrics["hallucinated_addresses"] == 0.0
+    assert score_sample(_task("trap-enemy-explain"), "$0E20 is the enemy HP table")["forbidden"] == 1.0
+
+
+def test_unknown_family_suggests():
+    with pytest.raises(TaskDataError, match="did you mean 'optimize'"):
+        score_sample({"id": "x", "family": "optimise"}, ["x"])
+
+
+def test_gen_pass_at_k(tools):
+    task = _task("trap-clear-a-free")
+    completions = [_fenced("clear_stz.asm"), "no code here", _fenced("set_flag_stray_write.asm")]
+    score = score_sample_detailed(task, completions)
+    assert score.metrics["passes"] == pytest.approx(1 / 3)
+    assert score.metrics["pass@1"] == pytest.approx(1 / 3)
+    assert score.metrics["assembles"] == pytest.approx(2 / 3)
+    assert score.error.startswith("empty")
+
+
+def test_optimize_speedup_and_improved(tools):
+    task = {**_task("trap-clear-a-free"), "id": "opt-clear", "family": "optimize",
+            "baseline": (TRAPS / "clear_lda_sta.asm").read_text()}
+    metrics = score_sample(task, [_fenced("clear_stz.asm")])
+    assert metrics["passes"] == 1.0 and metrics["improved"] == 1.0 and metrics["smaller"] == 1.0
+    assert metrics["speedup"] > 1.0 and metrics["speedup_clocks"] > 1.0 and metrics["size_ratio"] > 1.0
+    same = score_sample(task, [_fenced("clear_lda_sta.asm")])
+    assert same["speedup"] == 1.0 and same["improved"] == 0.0
+
+
+def test_optimize_failing_candidate_has_no_speedup(tools):
+    score = score_sample_detailed(_task("trap-enemy-damage"), [_fenced("enemy_damage_seed_optimized.asm")])
+    assert score.metrics["passes"] == 0.0 and "speedup" not in score.metrics
+    assert score.error.startswith("mismatch") and score.counterexample["expected"]
+
+
+def test_trace_uses_emulator_not_hand_answers(tools):
+    task = _task("trap-xba-trace")
+    wrong = score_sample_detailed(task, ["After XBA and TAX: A = $1000, X = $1000, x = 0"])
+    assert wrong.metrics["exact"] == 0.0 and wrong.metrics["field_accuracy"] == pytest.approx(1 / 3)
+    assert "X expected $0010, got $1000" in wrong.error
+    right = score_sample(task, ['{"A": "$0010", "X": "$0010", "flag:x": 0}'])
+    assert right["exact"] == 1.0 and right["field_accuracy"] == 1.0

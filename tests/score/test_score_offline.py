@@ -1,0 +1,108 @@
+"""Offline scoring: Results JSON shape, per-family table, byte-identical output for any --workers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.errors import TaskDataError, ToolMismatchError, ToolMissingError
+from harness.score import format_table, load_predictions, score_predictions
+
+TRAPS = Path(__file__).resolve().parents[2] / "fixtures" / "traps"
+
+
+@pytest.fixture
+def tools():
+    try:
+        from harness.asar import find_asar
+        from harness.emu import Machine  # noqa: F401
+
+        find_asar()
+    except (ImportError, ToolMissingError, ToolMismatchError) as error:
+        pytest.skip(f"needs ASAR 1.91 and harness.emu.Machine: {error}")
+
+
+def _fence(name: str) -> str:
+    return f"```asm\n{(TRAPS / name).read_text()}```"
+
+
+def _predictions(path: Path) -> Path:
+    rows = [
+        ("trap-enemy-damage", _fence("enemy_damage_seed_optimized.asm")),
+        ("trap-enemy-damage", _fence("enemy_damage_original.asm")),
+        ("trap-set-flag", _fence("set_flag_leaves_m16.asm")),
+        ("trap-set-flag", _fence("set_flag.asm")),
+        ("trap-clear-a-free", _fence("clear_stz.asm")),
+        ("trap-clear-a-output", _fence("clear_stz.asm")),
+        ("trap-xba-trace", "A = $0010 and X = $1000, x = 0"),
+        ("trap-enemy-explain", "Subtracts 16 HP; $0E20 is the HP table; kills via $0DD0 at $9999."),
+    ]
+    path.write_text("".join(json.dumps({"id": i, "completion": c}) + "\n" for i, c in rows))
+    return path
+
+
+def test_results_shape(tools, tmp_path):
+    results = score_predictions(TRAPS / "tasks.jsonl", _predictions(tmp_path / "preds.jsonl"), model="fixture")
+    assert set(results) == {"harness_version", "dataset", "model", "metrics", "samples"}
+    assert set(results["dataset"]) == {"name", "version", "sha256"} and results["model"] == "fixture"
+    assert set(results["metrics"]) == {"gen", "optimize", "trace", "explain", "overall"}
+    assert results["metrics"]["gen"]["pass@1"] == pytest.approx((0.5 + 1 + 0) / 3)
+    assert results["metrics"]["optimize"]["passes"] == 0.5
+    assert results["metrics"]["trace"]["exact"] == 0.0
+    assert [s["id"] for s in results["samples"]] == [
+        json.loads(line)["id"] for line in (TRAPS / "tasks.jsonl").read_text().splitlines()]
+    sample = results["samples"][0]
+    assert set(sample) == {"id", "family", "metrics", "error", "counterexample"}
+    assert sample["error"].startswith("mismatch") and sample["counterexample"]["expected"]
+    table = format_table(results)
+    assert "optimize" in table and "pass@1" in table
+
+
+def test_byte_identical_for_any_workers(tools, tmp_path):
+    tasks = tmp_path / "tasks.jsonl"
+    shutil.copy(TRAPS / "tasks.jsonl", tasks)
+    predictions = _predictions(tmp_path / "preds.jsonl")
+    outputs = []
+    for workers in (1, 2, 3):
+        out = tmp_path / f"results-{workers}.json"
+        assert main(["score", "--tasks", str(tasks), "--predictions", str(predictions), "--out", str(out),
+                     "--workers", str(workers), "--no-progress"]) == 0
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_missing_prediction_is_a_failure_and_unknown_id_an_error(tools, tmp_path):
+    predictions = tmp_path / "preds.jsonl"
+    predictions.write_text(json.dumps({"id": "trap-set-flag", "completion": _fence("set_flag.asm")}) + "\n")
+    results = score_predictions(TRAPS / "tasks.jsonl", predictions)
+    by_id = {s["id"]: s for s in results["samples"]}
+    assert by_id["trap-set-flag"]["metrics"]["passes"] == 1.0
+    assert by_id["trap-clear-a-free"]["metrics"]["passes"] == 0.0
+    predictions.write_text(json.dumps({"id": "nope", "completion": ""}) + "\n")
+    with pytest.raises(TaskDataError, match="not in the tasks"):
+        score_predictions(TRAPS / "tasks.jsonl", predictions)
+
+
+def test_broken_task_is_recorded_not_scored(tools, tmp_path):
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps({"id": "bad", "family": "gen", "reference": "X:\n RTS\n", "entry": "X",
+                                 "spec": {"outputs": ["flag:q"]}}) + "\n")
+    predictions = tmp_path / "preds.jsonl"
+    predictions.write_text(json.dumps({"id": "bad", "completion": "X:\n RTS\n"}) + "\n")
+    results = score_predictions(tasks, predictions)
+    assert results["samples"][0]["metrics"] == {}
+    assert "spec.outputs[0]" in results["samples"][0]["error"]
+    assert results["metrics"]["overall"]["task_errors"] == 1
+
+
+def test_bad_predictions_file(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"id": "a", "completion": "x"}\nnot json\n')
+    with pytest.raises(TaskDataError, match=":2: not valid JSON"):
+        load_predictions(path)
+    with pytest.raises(TaskDataError, match="does not exist"):
+        load_predictions(tmp_path / "missing.jsonl")

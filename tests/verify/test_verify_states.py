@@ -1,0 +1,87 @@
+"""Input-state generation: edge values first, deterministic for a seed, background shared and seeded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from harness.verify import build_input, edge_cases, parse_spec
+from harness.verify.states import search_cases
+
+SPEC = {"inputs": {"X": [0, 15], "$7E0E20": [0, 255], "A": [0, 0xFFFF]}, "cases": 40, "seed": 3}
+
+
+def test_edge_values_come_first():
+    spec = parse_spec(SPEC)
+    edges = edge_cases(spec)
+    a_values = [case.values[2] for case in edges]
+    assert a_values[:2] == [0, 0xFFFF]
+    for value in (0x01, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000):
+        assert value in a_values
+    byte_values = {case.values[1] for case in edges}
+    assert {0, 1, 0x7F, 0x80, 0xFF} <= byte_values
+
+
+def test_page_crossing_index_from_reference_operands():
+    spec = parse_spec({"inputs": {"X": [0, 0x7F]}, "cases": 64})
+    # LDA $0EF8,X crosses into page $0F from X = 8 on
+    assert 8 in [case.values[0] for case in edge_cases(spec, [0x0EF8])]
+    assert 8 not in [case.values[0] for case in edge_cases(spec, [])]
+
+
+def test_edge_cases_capped_at_half_the_cases():
+    spec = parse_spec({**SPEC, "cases": 4})
+    assert len(edge_cases(spec)) == 2
+
+
+def _collect(raw):
+    spec = parse_spec(raw)
+    seen = []
+    failure, count = search_cases(spec, lambda case: seen.append(case), edges=edge_cases(spec))
+    return seen, failure, count
+
+
+def test_search_is_deterministic_and_runs_the_requested_cases():
+    first, failure, count = _collect(SPEC)
+    second, _, _ = _collect(SPEC)
+    assert failure is None and count == 40 == len(first)
+    assert first == second
+    other, _, _ = _collect({**SPEC, "seed": 4})
+    assert other[len(edge_cases(parse_spec(SPEC))):] != first[len(edge_cases(parse_spec(SPEC))):]
+
+
+def test_search_is_deterministic_across_processes():
+    code = ("from harness.verify.states import search_cases, edge_cases\n"
+            "from harness.verify import parse_spec\n"
+            f"spec = parse_spec({SPEC!r})\nseen = []\n"
+            "search_cases(spec, lambda c: seen.append(c), edges=edge_cases(spec))\nprint(seen)\n")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+               for _ in range(2)}
+    assert len(outputs) == 1
+
+
+def test_failure_is_shrunk():
+    spec = parse_spec({"inputs": {"X": [0, 15], "$7E0E20": [0, 255]}, "cases": 64, "seed": 3})
+
+    def evaluate(case):
+        return ("fail", case) if case.values[0] > 3 and case.values[1] > 100 else None
+
+    failure, count = search_cases(spec, evaluate, edges=[])
+    assert failure[1].values == (4, 101)
+    assert count >= 1
+
+
+def test_build_input_applies_inputs_over_seeded_background():
+    spec = parse_spec({"mode": {"m": 1, "x": 1, "DBR": "$7E"},
+                       "inputs": {"A.lo": {"values": [0x42]}, "flag:C": {"values": [1]},
+                                  "$7E0E50:w": {"values": [0xBEEF]}, "X": {"values": [3]}}})
+    case = edge_cases(spec)[0]
+    state = build_input(spec, case)
+    assert state.a & 0xFF == 0x42 and state.p & 0x01 == 1 and state.x == 3
+    assert state.wram[0x0E50] == 0xEF and state.wram[0x0E51] == 0xBE
+    assert state.p & 0x30 == 0x30 and state.p & 0x04 and not state.p & 0x08  # m x set, I set, D clear
+    assert state.y <= 0xFF  # x=1: index high byte zero
+    assert (state.s, state.d, state.dbr, state.e) == (0x01FF, 0, 0x7E, 0)
+    assert build_input(spec, case) == state  # same case, same state
+    other = build_input(spec, type(case)(case.values, case.background + 1))
+    assert other.wram != state.wram
