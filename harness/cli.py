@@ -22,6 +22,7 @@ __all__ = ["build_parser", "main"]
 # One line per concern, in data-flow order. Each module defines `register(subparsers) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
     "harness.asar.cli",
+    "harness.emu.cli",
     "harness.verify.cli",
     "harness.lmeval.cli",
     "harness.gate.cli",

@@ -134,7 +134,7 @@ def doc_to_text(row: Mapping[str, Any]) -> str:
     text = f"### Task\n{doc['prompt'].strip()}\n"
     if doc.get("family") == "mc":
         choices = doc["answer"]["choices"]
-        text += "\n" + "\n".join(f"{letter}. {choice}" for letter, choice in zip(_letters(len(choices)), choices))
+        text += "\n" + "\n".join(f"{letter}. {choice}" for letter, choice in zip(_letters(len(choices)), choices, strict=True))
         text += "\n\nAnswer with the letter of the correct choice.\n"
     return text + "\n### Answer\n"
 

@@ -84,7 +84,8 @@ class LlamaCppLM(TemplateLM):
         self.seed = int(seed)
         self.llm = self._load(logits_all=False)
         self._scorer: Any = None  # the logits_all=True context, created on first loglikelihood
-        self.n_ctx = self.llm.n_ctx()
+        # llama.cpp may round the context up (to 256); the Python-side buffers keep the requested size
+        self.n_ctx = min(int(n_ctx), int(self.llm.n_ctx()))
         self._add_bos = self._model_adds_bos() if add_bos is None else bool(add_bos)
         self._template_override = chat_template
         # llama-cpp-python's Llama.__del__ fails noisily at interpreter exit (its module globals are
