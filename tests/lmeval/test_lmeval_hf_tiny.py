@@ -1,0 +1,43 @@
+"""`lm_eval --model hf` on a tiny Qwen2 model built locally (no hub) completes with every metric."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.train
+pytest.importorskip("transformers", reason="needs the [train]/[hf] extra (transformers, torch)")
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE_TASKS = ROOT / "fixtures" / "lmeval_tasks"
+
+
+def _build_tiny(out: Path) -> Path:
+    spec = importlib.util.spec_from_file_location("build_tiny_model", ROOT / "fixtures" / "tiny_model" / "build_tiny_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(out)
+    return out
+
+
+def test_hf_backend_on_tiny_model_reports_all_metrics(tmp_path):
+    model = _build_tiny(tmp_path / "tiny")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "harness.cli", "eval", "--model", "hf", "--model_args", f"pretrained={model}",
+               "--limit", "2", "--gen_kwargs", "max_gen_toks=32", "--output_path", str(out)]
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "ASM65816_TASK_DATA": str(FIXTURE_TASKS), "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads(next(out.rglob("results_*.json")).read_text())["results"]
+    expected = {"asm65816_gen": "passes,verified", "asm65816_fix": "passes,verified",
+                "asm65816_optimize": "improved,verified", "asm65816_trace": "exact,verified",
+                "asm65816_explain": "fact_recall,verified", "asm65816_mc": "acc,verified"}
+    for task, metric in expected.items():
+        assert 0.0 <= results[task][metric] <= 1.0
+    assert "score,verified" in results["asm65816"]
