@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import tempfile
 import time
 
@@ -146,8 +145,7 @@ def test_cli_assemble_invalid_exits_nonzero_with_line_code_message(tmp_path, cap
     assert f"{path}:3: (Eunknown_command) Unknown command." in err
 
 
-def test_no_temp_dirs_leak_from_normal_runs():
-    before = set(glob.glob(f"{tempfile.gettempdir()}/asm65816-asar-*"))
-    assemble(DAMAGE)
-    assemble("  LDQ\n")
-    assert set(glob.glob(f"{tempfile.gettempdir()}/asm65816-asar-*")) == before
+def test_no_temp_dirs_leak_from_normal_runs(private_tmp):
+    assert assemble(DAMAGE).ok
+    assert not assemble("  LDQ\n").ok
+    assert list(private_tmp.iterdir()) == []
