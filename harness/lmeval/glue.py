@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -204,7 +205,7 @@ def gold_completion(doc: Mapping[str, Any]) -> str:
         return _trace_text(doc) + "\n"
     if family == "explain":
         answer = doc.get("answer") or {}
-        return str(answer.get("text") or answer.get("explanation") or answer.get("gold_text") or "")
+        return str(answer.get("example") or answer.get("text") or "")
     if family == "mc":
         return _letters(len(doc["answer"]["choices"]))[doc["answer"]["gold"]]
     raise TaskDataError(f"task {doc.get('id')!r}: unknown family {family!r}")
@@ -224,7 +225,7 @@ def verify_responses(resps: Sequence[Sequence[str]], docs: Sequence[Mapping[str,
 
     jobs = [(_doc(doc), [str(r) for r in responses]) for responses, doc in zip(resps, docs, strict=True)]
     workers = int(os.environ.get("ASM65816_WORKERS") or os.cpu_count() or 1)
-    return score_samples(jobs, workers=workers, progress=len(jobs) > 1)
+    return score_samples(jobs, workers=workers, progress=len(jobs) > 1 and sys.stderr.isatty())
 
 
 def first_response(resps, docs):

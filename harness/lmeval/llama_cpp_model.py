@@ -71,11 +71,15 @@ class LlamaCppLM(TemplateLM):
         self.path = Path(pretrained)
         if not self.path.is_file():
             raise ToolMissingError(f"llama-cpp: GGUF file not found: {self.path}")
+        threads = int(n_threads) if n_threads else max(1, (os.cpu_count() or 2) // 2)
         self._llama_kwargs: dict[str, Any] = {
             "model_path": str(self.path),
             "n_ctx": int(n_ctx),
             "n_batch": int(n_batch),
-            "n_threads": int(n_threads) if n_threads else (os.cpu_count() or 1),
+            # default half the cores (llama-cpp-python's choice for decoding, here for prompts too):
+            # ggml spins its workers, so oversubscribing a shared CPU is an order of magnitude slower
+            "n_threads": threads,
+            "n_threads_batch": threads,
             "n_gpu_layers": int(n_gpu_layers),
             "seed": int(seed),
             "verbose": bool(verbose),
