@@ -138,8 +138,11 @@ def _runs_add(args: argparse.Namespace) -> int:
     for ref in args.files:
         record = load_record_file(ref)
         changes: dict[str, Any] = {}
-        if args.model_path:
-            identity = model_identity(args.model_path, name=args.model_name or record.model.name)
+        model_path = args.model_path
+        if model_path is None and not args.no_hash and record.model.path and not record.model.sha256:
+            model_path = record.model.path if Path(record.model.path).exists() else None
+        if model_path:
+            identity = model_identity(model_path, name=args.model_name or record.model.name)
             changes.update(path=identity.path, sha256=identity.sha256, kind=identity.kind)
             changes.update(
                 params_b=record.model.params_b or identity.params_b,
@@ -167,6 +170,8 @@ def _report(args: argparse.Namespace) -> int:
     store = _store(args)
     records = [load_run(ref, store) for ref in args.runs]
     written = write_report(records, Path(args.out), metric=args.metric, seed=args.seed or 0)
+    if not args.quiet:
+        print(written[0].read_text(encoding="utf-8"))
     for path in written:
         print(path)
     return 0
@@ -197,7 +202,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Compare runs by model size and training-data version with paired bootstrap CIs.",
     )
     ladder.add_argument("runs", nargs="+", help="runs (files, run ids or latest:MODEL)")
-    ladder.add_argument("--metric", default="overall/passes", help="decision metric (default overall/passes)")
+    ladder.add_argument(
+        "--metric",
+        default="overall/score",
+        help="decision metric (default overall/score: mean of the families' primary metrics)",
+    )
     ladder.add_argument(
         "--min-gain", type=float, default=0.0, help="a win needs the CI lower bound above this"
     )
@@ -226,8 +235,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add.add_argument(
         "files", nargs="+", help="Results JSON files, lm-eval results_*.json or --output_path folders"
     )
-    add.add_argument("--model-path", help="hash these weights/adapter/GGUF as the model identity")
+    add.add_argument(
+        "--model-path",
+        help="hash these weights/adapter/GGUF as the model identity (default: the path the results name)",
+    )
     add.add_argument("--model-name", help="override the model name")
+    add.add_argument(
+        "--no-hash",
+        action="store_true",
+        help="do not hash the model path a results file names (large checkpoints)",
+    )
     add.add_argument("--params", type=float, help="model size in billions (e.g. 1.5)")
     add.add_argument("--quant", help="quant type (F16, Q8_0, Q4_K_M, ...)")
     add.add_argument("--train-data", help="training-data version label (the ladder's data steps)")
@@ -242,8 +259,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     report.add_argument("--out", required=True, help="output directory")
     report.add_argument(
-        "--metric", default="overall/passes", help="ladder decision metric (default overall/passes)"
+        "--metric", default="overall/score", help="ladder decision metric (default overall/score)"
     )
     report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    report.add_argument("--quiet", action="store_true", help="print only the paths written, not the tables")
     _add_store(report)
     report.set_defaults(handler=_report)

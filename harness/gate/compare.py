@@ -1,7 +1,9 @@
 """Candidate vs baseline on one metric: pair samples by id, refuse different datasets, bootstrap.
 
 A metric is named `family/metric` ("gen/passes", "optimize/speedup"); `overall/metric` (or a bare
-`metric`) pools every family that carries it, resampling within families. Samples pair by id, sorted,
+`metric`) pools every family that carries it, resampling within families and, by default, averaging
+the per-family values ("macro", as the suite's overall `score` is defined; "micro" weighs every task
+the same). Samples pair by id, sorted,
 so results do not depend on file order. Per-sample values missing on either side (e.g. `speedup`
 exists only where the candidate passes) are left out of the pairs and counted, never imputed; tasks
 the baseline has and the candidate never ran are counted in `only_in_baseline` so a gate can fail
@@ -22,6 +24,7 @@ from harness.gate.stats import (
     Interval,
     McNemar,
     PairedBootstrap,
+    Pooling,
     Statistic,
     is_binary,
     mcnemar_exact,
@@ -60,7 +63,7 @@ class MetricRef:
             family, metric = "overall", family
         if not family or not metric or "/" in metric:
             raise PolicyError(
-                f"metric {text!r} is not 'family/metric' (e.g. 'gen/passes' or 'overall/passes')"
+                f"metric {text!r} is not 'family/metric' (e.g. 'gen/passes' or 'overall/score')"
             )
         return cls(family, metric)
 
@@ -74,6 +77,7 @@ class Comparison:
 
     metric: MetricRef
     statistic: Statistic
+    pooling: Pooling
     higher_is_better: bool
     n_paired: int
     only_in_baseline: int  # tasks the candidate never ran
@@ -118,6 +122,8 @@ class Comparison:
             f"{self.metric}: candidate {b.candidate:.4f} vs baseline {b.baseline:.4f}, "
             f"gain {self.gain:+.4f} {int(self.gain_ci.confidence * 100)}% CI {self.gain_ci.format(4)}, n={self.n_paired}"
         )
+        if self.metric.family == "overall":
+            text += f" ({self.pooling.value} over families)"
         if self.mcnemar is not None:
             text += f", McNemar {self.mcnemar.wins} wins/{self.mcnemar.losses} losses p={self.mcnemar.p_value:.3g}"
         return text
@@ -187,6 +193,7 @@ def compare(
     confidence: float = 0.95,
     seed: int = 0,
     statistic: Statistic | None = None,
+    pooling: Pooling = Pooling.MACRO,
     higher_is_better_override: bool | None = None,
 ) -> Comparison:
     """Paired comparison of `metric` between two runs on the same dataset (else DatasetMismatchError)."""
@@ -207,6 +214,7 @@ def compare(
         base_values,
         strata=strata,
         statistic=stat,
+        pooling=pooling,
         resamples=resamples,
         confidence=confidence,
         seed=seed,
@@ -216,6 +224,7 @@ def compare(
     return Comparison(
         metric=ref,
         statistic=stat,
+        pooling=pooling,
         higher_is_better=higher_is_better(
             ref.metric, candidate, baseline, override=higher_is_better_override
         ),
@@ -229,13 +238,22 @@ def compare(
     )
 
 
-def aggregate_value(record: RunRecord, ref: MetricRef, statistic: Statistic | None = None) -> float:
-    """The run's reported aggregate for `ref`, else the statistic over its samples."""
+def aggregate_value(
+    record: RunRecord, ref: MetricRef, statistic: Statistic | None = None, pooling: Pooling = Pooling.MACRO
+) -> float:
+    """The run's reported aggregate for `ref`, else the statistic over its samples (pooled like `compare`)."""
     reported: Mapping[str, float] = record.metrics.get(ref.family, {})
     if ref.metric in reported:
         return float(reported[ref.metric])
-    values = np.array([v for _f, v in metric_values(record, ref).values()])
     stat = statistic or default_statistic(ref.metric)
+    by_family: dict[str, list[float]] = {}
+    for family, value in metric_values(record, ref).values():
+        by_family.setdefault(family, []).append(value)
     if stat is Statistic.GEOMEAN:
-        return float(np.exp(np.mean(np.log(values))))
-    return float(values.mean())
+        logs = {f: np.log(np.array(v)) for f, v in by_family.items()}
+    else:
+        logs = {f: np.array(v) for f, v in by_family.items()}
+    back = np.exp if stat is Statistic.GEOMEAN else (lambda x: x)
+    if pooling is Pooling.MICRO:
+        return float(back(np.concatenate(list(logs.values())).mean()))
+    return float(np.mean([back(v.mean()) for v in logs.values()]))

@@ -1,19 +1,23 @@
 """Run the harness on a model inside Python (pytest fixtures, trainers) and get a `RunRecord` back.
 
-This is lm-eval's `simple_evaluate` with our task suite and `log_samples=True` (per-sample metrics
-are what paired gates need), normalised by `record_from_lmeval`. lm-eval is imported on call.
+Two routes: `evaluate_model` is lm-eval's `simple_evaluate` with our task suite and
+`log_samples=True` (per-sample metrics are what paired gates need), normalised by
+`record_from_lmeval`; `score_predictions_record` scores completions a model already wrote (any
+inference stack: Ollama, an API) with `asm65816 score`'s scorer. Heavy imports happen on call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, ToolMissingError
 from harness.gate.lmeval_import import record_from_lmeval
-from harness.gate.record import ModelIdentity, RunRecord
+from harness.gate.record import ModelIdentity, RunRecord, record_from_results, utc_now
 
-__all__ = ["evaluate_model"]
+__all__ = ["evaluate_model", "score_predictions_record"]
 
 
 def _default_task_manager() -> Any:
@@ -57,4 +61,27 @@ def evaluate_model(
     )
     if not results:
         raise HarnessError("lm-eval returned no results (this process is not rank 0?)")
-    return record_from_lmeval(results, results.get("samples"), model=identity)
+    record = record_from_lmeval(results, results.get("samples"), model=identity)
+    if record.harness_version == "unknown":  # evaluated in this process: the installed harness did it
+        from harness import __version__
+
+        record = replace(record, harness_version=__version__)
+    return record
+
+
+def score_predictions_record(
+    tasks: str | Path,
+    predictions: str | Path,
+    *,
+    model: str | None = None,
+    identity: ModelIdentity | None = None,
+    workers: int = 1,
+) -> RunRecord:
+    """Score a predictions JSONL against a task JSONL (as `asm65816 score` does) into a `RunRecord`."""
+    from harness.score.offline import score_predictions
+
+    results = score_predictions(
+        tasks, predictions, workers=workers, model=model or (identity.name if identity else None)
+    )
+    record = record_from_results(results, origin=str(predictions), created=utc_now())
+    return record.with_model(**identity.to_dict()) if identity is not None else record

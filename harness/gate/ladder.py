@@ -93,23 +93,90 @@ def _data_steps(runs: Sequence[RunRecord]) -> list[RunRecord]:
     return sorted(latest.values(), key=lambda r: (r.created, r.run_id))
 
 
-def _evidence(
-    label: str, cand: RunRecord, base: RunRecord, metric: MetricRef, min_gain: float, **kw: float
-) -> LadderEvidence:
-    cmp = compare(cand, base, metric, **kw)  # type: ignore[arg-type]
-    wins = cmp.gain_ci.low > min_gain
+@dataclass(frozen=True)
+class _Settings:
+    """How one comparison of the ladder is run and judged."""
+
+    metric: MetricRef
+    min_gain: float
+    resamples: int
+    confidence: float
+    seed: int
+
+
+def _evidence(label: str, cand: RunRecord, base: RunRecord, settings: _Settings) -> LadderEvidence:
+    """Compare two runs; a win needs the CI above min_gain and, for pass/fail metrics, McNemar too."""
+    cmp = compare(
+        cand,
+        base,
+        settings.metric,
+        resamples=settings.resamples,
+        confidence=settings.confidence,
+        seed=settings.seed,
+    )
+    wins = cmp.gain_ci.low > settings.min_gain
     if cmp.mcnemar is not None:
-        wins = (
-            wins
-            and cmp.mcnemar.p_value < 1 - cmp.gain_ci.confidence
-            and cmp.mcnemar.wins > cmp.mcnemar.losses
-        )
+        alpha = 1 - settings.confidence
+        wins = wins and cmp.mcnemar.p_value < alpha and cmp.mcnemar.wins > cmp.mcnemar.losses
     return LadderEvidence(label, cand.run_id, base.run_id, cmp, wins)
+
+
+def _climb(
+    by_size: dict[float, list[RunRecord]], settings: _Settings, evidence: list[LadderEvidence]
+) -> tuple[float, LadderDecision | None]:
+    """Walk up the sizes while each beats the one below; stop with IMPROVE_DATA at the first that does not."""
+    sizes = sorted(by_size)
+    current = sizes[0]
+    for size in sizes[1:]:
+        step = _evidence(
+            f"{_label(size)} vs {_label(current)}",
+            _data_steps(by_size[size])[-1],
+            _data_steps(by_size[current])[-1],
+            settings,
+        )
+        evidence.append(step)
+        if not step.wins:
+            verdict = "is worse than" if step.comparison.gain_ci.high < 0 else "does not beat"
+            message = (
+                f"{_label(size)} {verdict} {_label(current)} on {settings.metric} ({step.comparison.summary()}). "
+                f"Stay at {_label(current)} and improve the data; re-test {_label(size)} on the next data version."
+            )
+            return current, LadderDecision(
+                LadderStep.IMPROVE_DATA, _label(current), None, message, tuple(evidence)
+            )
+        current = size
+    return current, None
+
+
+def _at_rung(
+    current: float, runs: list[RunRecord], settings: _Settings, evidence: list[LadderEvidence]
+) -> LadderDecision:
+    """At the largest size that won: scale data while it pays, move up when it stops paying."""
+    upper = _next_rung(current)
+    here = _label(current)
+    won = f"{here} wins ({evidence[-1].comparison.summary()}). " if evidence else ""
+    steps = _data_steps(runs)
+    if len(steps) < 2:
+        message = f"{won}Scale data, not model: train {here} on the next data version and re-run the ladder."
+        return LadderDecision(LadderStep.SCALE_DATA, here, None, message, tuple(evidence))
+    newest, previous = steps[-1], steps[-2]
+    label = f"{here} data {newest.model.train_data} vs {previous.model.train_data}"
+    data_step = _evidence(label, newest, previous, settings)
+    evidence.append(data_step)
+    summary = data_step.comparison.summary()
+    if data_step.wins:
+        message = f"{won}More data still pays at {here} ({summary}): keep scaling data."
+        return LadderDecision(LadderStep.SCALE_DATA, here, None, message, tuple(evidence))
+    if upper is None:
+        message = f"{won}Ceiling hit at {here}, the top of the plan ({summary}): work on data quality and task coverage."
+        return LadderDecision(LadderStep.TOP, here, None, message, tuple(evidence))
+    message = f"{won}Ceiling hit at {here}: the newest data did not win ({summary}). Move to {upper.label} on {upper.where}."
+    return LadderDecision(LadderStep.MOVE_UP, here, upper.label, message, tuple(evidence))
 
 
 def recommend(
     runs: Sequence[RunRecord],
-    metric: MetricRef | str = "overall/passes",
+    metric: MetricRef | str = "overall/score",
     *,
     min_gain: float = 0.0,
     resamples: int = 10_000,
@@ -118,70 +185,24 @@ def recommend(
 ) -> LadderDecision:
     """Recommend the next step of the plan from the runs, with the comparisons that decided it."""
     ref = metric if isinstance(metric, MetricRef) else MetricRef.parse(metric)
+    settings = _Settings(ref, min_gain, resamples, confidence, seed)
     models = [r for r in runs if (r.model.quant.upper() if r.model.quant else None) in _FULL_PRECISION]
     if not models:
         raise PolicyError("the ladder needs at least one full-precision run (quantized runs are left out)")
     for other in models[1:]:
         check_same_dataset(other, models[0])
-    kw = {"resamples": resamples, "confidence": confidence, "seed": seed}
     by_size: dict[float, list[RunRecord]] = {}
     for run in models:
         by_size.setdefault(_size(run), []).append(run)
-    sizes = sorted(by_size)
-    evidence: list[LadderEvidence] = []
-    current = sizes[0]
-    for size in sizes[1:]:
-        step = _evidence(
-            f"{_label(size)} vs {_label(current)}",
-            _data_steps(by_size[size])[-1],
-            _data_steps(by_size[current])[-1],
-            ref,
-            min_gain,
-            **kw,
-        )
-        evidence.append(step)
-        if not step.wins:
-            verdict = "is worse than" if step.comparison.gain_ci.high < 0 else "does not beat"
-            message = (
-                f"{_label(size)} {verdict} {_label(current)} on {ref} ({step.comparison.summary()}). "
-                f"Stay at {_label(current)} and improve the data; re-test {_label(size)} on the next data version."
-            )
-            return LadderDecision(LadderStep.IMPROVE_DATA, _label(current), None, message, tuple(evidence))
-        current = size
-    upper = _next_rung(current)
-    if len(sizes) == 1:
+    if len(by_size) == 1:
+        (current,) = by_size
+        upper = _next_rung(current)
         target = upper.label if upper else "a larger model"
         message = (
             f"Baseline recorded at {_label(current)} on {ref}. Next: train {target} with improved data "
             f"({upper.where if upper else 'rented GPUs'}) and compare against it."
         )
-        return LadderDecision(LadderStep.TRAIN_NEXT, _label(current), target, message, tuple(evidence))
-    steps = _data_steps(by_size[current])
-    won = f"{_label(current)} wins ({evidence[-1].comparison.summary()}). " if evidence else ""
-    if len(steps) < 2:
-        message = f"{won}Scale data, not model: train {_label(current)} on the next data version and re-run the ladder."
-        return LadderDecision(LadderStep.SCALE_DATA, _label(current), None, message, tuple(evidence))
-    newest, previous = steps[-1], steps[-2]
-    data_step = _evidence(
-        f"{_label(current)} data {newest.model.train_data} vs {previous.model.train_data}",
-        newest,
-        previous,
-        ref,
-        min_gain,
-        **kw,
-    )
-    evidence.append(data_step)
-    if data_step.wins:
-        message = f"{won}More data still pays at {_label(current)} ({data_step.comparison.summary()}): keep scaling data."
-        return LadderDecision(LadderStep.SCALE_DATA, _label(current), None, message, tuple(evidence))
-    if upper is None:
-        message = (
-            f"{won}Ceiling hit at {_label(current)}, the top of the plan ({data_step.comparison.summary()}): "
-            "work on data quality and task coverage."
-        )
-        return LadderDecision(LadderStep.TOP, _label(current), None, message, tuple(evidence))
-    message = (
-        f"{won}Ceiling hit at {_label(current)}: the newest data did not win ({data_step.comparison.summary()}). "
-        f"Move to {upper.label} on {upper.where}."
-    )
-    return LadderDecision(LadderStep.MOVE_UP, _label(current), upper.label, message, tuple(evidence))
+        return LadderDecision(LadderStep.TRAIN_NEXT, _label(current), target, message, ())
+    evidence: list[LadderEvidence] = []
+    current, stopped = _climb(by_size, settings, evidence)
+    return stopped or _at_rung(current, by_size[current], settings, evidence)

@@ -5,9 +5,11 @@ the run `config` with seeds) and, with `--log_samples`, one `samples_<task>_<dat
 where each line carries the metric values as top-level keys named in its `"metrics"` list.
 `simple_evaluate` returns the same dict in memory with a `"samples"` entry.
 
-Our tasks are `asm65816_<family>`; the family is the suffix. The dataset identity is read from each
-task config's `metadata`: either `metadata.dataset = {name, version, sha256}` or the flat keys
-`dataset_name`, `dataset_version`, `dataset_sha256`. When the tasks carry different sha256 values
+Our tasks are `asm65816_<family>`; the family is the suffix. The dataset identity is read from the
+logged docs' `dataset_version`/`dataset_sha256` columns (the asm65816 tasks put them in every doc, so
+they name the data actually evaluated, even under an ASM65816_TASK_DATA override), else from each
+task config's `metadata` (`metadata.dataset = {name, version, sha256}` or the flat keys
+`dataset_name`, `dataset_version`, `dataset_sha256`). When the tasks carry different sha256 values
 (one per family file), the record's sha256 is the sha256 of the sorted `task:sha` lines, so two
 runs compare only when every family's data is identical.
 """
@@ -30,7 +32,7 @@ from harness.gate.record import (
     RunRecord,
     RunSource,
     SampleRecord,
-    make_run_id,
+    content_run_id,
     split_metrics,
 )
 
@@ -111,30 +113,78 @@ def _family(task: str) -> str:
     return task[len(TASK_PREFIX) :] if task.startswith(TASK_PREFIX) else task
 
 
+def _scalar(value: Any) -> bool:
+    """Numbers (and null) are metrics; lm-eval also stores bookkeeping (sample counts as dicts, corpus
+    metrics' per-sample tuples) that is not a per-sample score and is left out."""
+    return value is None or isinstance(value, (bool, int, float))
+
+
 def _metric_name(key: str, single_filter: bool) -> str | None:
     """'passes,none' -> 'passes' (one filter) or 'passes,score' (several); stderr/alias -> None."""
-    if key == "alias" or key == "samples" or "_stderr" in key:
+    if key in ("alias", "samples", "sample_len", "sample_count") or "_stderr" in key:
         return None
     metric, _, filter_key = key.partition(",")
     return metric if single_filter or filter_key in ("", "none") else key
 
 
-def _dataset(results: Mapping[str, Any], tasks: Sequence[str]) -> DatasetIdentity:
+def _task_identity(
+    results: Mapping[str, Any], task: str, rows: Sequence[Mapping[str, Any]]
+) -> tuple[str | None, str | None, str | None]:
+    """(name, version, sha256) of one task's data: the logged docs' columns (the data actually loaded,
+    which an ASM65816_TASK_DATA override changes), else the task config's metadata (as declared)."""
+    docs = [row.get("doc") for row in rows if isinstance(row.get("doc"), Mapping)]
+    versions = {str(d["dataset_version"]) for d in docs if d.get("dataset_version") is not None}
+    shas = {str(d["dataset_sha256"]) for d in docs if d.get("dataset_sha256")}
+    names = {str(d["dataset_name"]) for d in docs if d.get("dataset_name")}
+    if len(versions) > 1 or len(shas) > 1:
+        raise RunFormatError(
+            f"lm-eval samples of {task} mix dataset versions {sorted(versions)} / sha256 {sorted(shas)}"
+        )
+    if shas and len(docs) != len(rows):
+        shas = set()  # some samples carry no identity: do not vouch for the task's data
+    meta = (results.get("configs", {}).get(task) or {}).get("metadata") or {}
+    nested = meta.get("dataset") if isinstance(meta.get("dataset"), Mapping) else {}
+    name = next(iter(names), None) or nested.get("name") or meta.get("dataset_name")
+    version = next(iter(versions), None) or nested.get("version") or meta.get("dataset_version")
+    sha = next(iter(shas), None) or nested.get("sha256") or meta.get("dataset_sha256")
+    return (
+        str(name) if name else None,
+        str(version) if version is not None else None,
+        str(sha) if sha else None,
+    )
+
+
+def _harness_version(
+    tasks: Sequence[str], task_config: Mapping[str, Any], logged: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> str:
+    """The harness that scored the run: the logged docs' `harness_version` column (the asm65816 tasks put
+    it in every doc), else the task config's metadata, else "unknown"."""
+    for task in tasks:
+        for row in logged.get(task, ()):
+            doc = row.get("doc")
+            if isinstance(doc, Mapping) and doc.get("harness_version"):
+                return str(doc["harness_version"])
+    for task in tasks:
+        metadata = task_config["tasks"][task]["metadata"] or {}
+        if metadata.get("harness_version"):
+            return str(metadata["harness_version"])
+    return "unknown"
+
+
+def _dataset(
+    results: Mapping[str, Any], tasks: Sequence[str], logged: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> DatasetIdentity:
     names: set[str] = set()
     versions: set[str] = set()
     shas: dict[str, str] = {}
     for task in tasks:
-        meta = (results.get("configs", {}).get(task) or {}).get("metadata") or {}
-        nested = meta.get("dataset") if isinstance(meta.get("dataset"), Mapping) else {}
-        name = nested.get("name") or meta.get("dataset_name")
-        version = nested.get("version") or meta.get("dataset_version")
-        sha = nested.get("sha256") or meta.get("dataset_sha256")
+        name, version, sha = _task_identity(results, task, logged.get(task) or [])
         if name:
-            names.add(str(name))
+            names.add(name)
         if version is not None:
-            versions.add(str(version))
+            versions.add(version)
         if sha:
-            shas[task] = str(sha)
+            shas[task] = sha
     if len(versions) > 1:
         raise RunFormatError(f"lm-eval tasks disagree on the dataset version: {sorted(versions)}")
     if len(set(shas.values())) <= 1 and len(shas) == len(tasks):
@@ -161,6 +211,7 @@ def _model(results: Mapping[str, Any]) -> ModelIdentity:
         parsed = dict(part.split("=", 1) for part in args.split(",") if "=" in part)
     name = str(
         parsed.get("pretrained")
+        or parsed.get("model_path")
         or parsed.get("model")
         or results.get("model_name")
         or config.get("model")
@@ -186,7 +237,7 @@ def _sample_records(task: str, rows: Sequence[Mapping[str, Any]]) -> list[Sample
         entry = by_id.setdefault(sample_id, {})
         filter_key = row.get("filter", "none")
         for metric in row.get("metrics", []):
-            if metric in row:
+            if metric in row and (_scalar(row[metric]) or isinstance(row[metric], str)):
                 key = metric if single or filter_key == "none" else f"{metric},{filter_key}"
                 entry[key] = row[metric]
     out = []
@@ -223,7 +274,7 @@ def record_from_lmeval(
         values = {
             name: value
             for key, value in table[task].items()
-            if (name := _metric_name(key, len(filters) <= 1)) is not None and not isinstance(value, str)
+            if (name := _metric_name(key, len(filters) <= 1)) is not None and _scalar(value)
         }
         metrics[_family(task)], _ = split_metrics(values, f"lm-eval results.{task}")
         records.extend(_sample_records(task, rows))
@@ -232,7 +283,7 @@ def record_from_lmeval(
                 hib[name] = flag
     group = table.get(GROUP) or (results.get("groups") or {}).get(GROUP)
     if isinstance(group, Mapping):
-        values = {n: v for k, v in group.items() if (n := _metric_name(k, True)) and not isinstance(v, str)}
+        values = {n: v for k, v in group.items() if (n := _metric_name(k, True)) and _scalar(v)}
         metrics["overall"], _ = split_metrics(values, "lm-eval results.asm65816")
     ids = [record.id for record in records]
     if len(ids) != len(set(ids)):
@@ -253,23 +304,11 @@ def record_from_lmeval(
         },
     }
     identity = model or _model(results)
-    dataset = _dataset(results, tasks)
+    dataset = _dataset(results, tasks, logged)
     stamp = created or _created(results, None)
-    payload = {
-        "dataset": dataset.to_dict(),
-        "model": identity.to_dict(),
-        "samples": [r.to_dict() for r in records],
-    }
-    harness_version = next(
-        (
-            str(m.get("harness_version"))
-            for t in tasks
-            if (m := task_config["tasks"][t]["metadata"] or {}).get("harness_version")
-        ),
-        "unknown",
-    )
+    harness_version = _harness_version(tasks, task_config, logged)
     return RunRecord(
-        run_id=make_run_id(stamp, identity.name, payload),
+        run_id=content_run_id(stamp, dataset, identity, records),
         created=stamp,
         source=RunSource.LM_EVAL,
         harness_version=harness_version,

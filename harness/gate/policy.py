@@ -16,7 +16,8 @@ rules:
     min_ratio: 0.95
 ```
 Every rule also takes `name`, `basis` (`ci` | `point`; comparisons default to `ci`, floors to
-`point`), `higher_is_better`, `statistic` (`mean` | `geomean`) and `allow_missing` (compare on the
+`point`), `higher_is_better`, `statistic` (`mean` | `geomean`), `pooling` for `overall/...` metrics
+(`macro`: mean of per-family values, the default; `micro`: every task weighs the same) and `allow_missing` (compare on the
 shared tasks even when the candidate skipped some the baseline ran; off by default, so a partial run
 fails instead of passing on a subset).
 """
@@ -37,7 +38,7 @@ from harness.errors import HarnessError
 from harness.gate.compare import Comparison, MetricRef, aggregate_value, compare, metric_values
 from harness.gate.errors import PolicyError
 from harness.gate.record import RunRecord
-from harness.gate.stats import Statistic, bootstrap_statistic
+from harness.gate.stats import Pooling, Statistic, bootstrap_statistic
 
 __all__ = [
     "Basis",
@@ -78,7 +79,7 @@ _THRESHOLD_KEYS: dict[RuleKind, tuple[str, ...]] = {
     RuleKind.NO_REGRESS: ("max_drop",),
     RuleKind.QUANT_RETENTION: ("min_ratio",),
 }
-_COMMON_KEYS = ("name", "basis", "higher_is_better", "statistic", "allow_missing")
+_COMMON_KEYS = ("name", "basis", "higher_is_better", "statistic", "pooling", "allow_missing")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Rule:
     upper: bool = False  # floor given as `max:` (lower-is-better metric)
     higher_is_better: bool | None = None
     statistic: Statistic | None = None
+    pooling: Pooling = Pooling.MACRO
     allow_missing: bool = False
 
     @property
@@ -149,53 +151,73 @@ def _float(value: Any, where: str, key: str) -> float:
     return float(value)
 
 
-def _rule(raw: Any, index: int, source: str) -> Rule:
-    where = f"{source}: rules[{index}]"
+def _rule_kind(raw: Any, where: str) -> RuleKind:
+    """The one rule kind a mapping names; unknown keys get a "did you mean"."""
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{where} must be a mapping like {{floor: gen/passes, min: 0.3}}, got {raw!r}")
     kinds = [k for k in raw if k in {kind.value for kind in RuleKind}]
     if len(kinds) != 1:
-        raise PolicyError(
-            f"{where} needs exactly one of {', '.join(k.value for k in RuleKind)} (got keys {list(raw)})"
-        )
+        names = ", ".join(k.value for k in RuleKind)
+        raise PolicyError(f"{where} needs exactly one of {names} (got keys {list(raw)})")
     kind = RuleKind(kinds[0])
     allowed = {kind.value, *_THRESHOLD_KEYS[kind], *_COMMON_KEYS}
     for key in raw:
         if key not in allowed:
             hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            raise PolicyError(
-                f"{where}: unknown key '{key}' for {kind.value}"
-                + (f"; did you mean '{hint[0]}'?" if hint else "")
-            )
-    metric = MetricRef.parse(raw[kind.value])
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            raise PolicyError(f"{where}: unknown key '{key}' for {kind.value}{suggestion}")
+    return kind
+
+
+def _threshold(kind: RuleKind, raw: Mapping[str, Any], where: str) -> tuple[str, float]:
+    """(key, value) of the rule's threshold; must_beat's margin defaults to 0."""
     given = [k for k in _THRESHOLD_KEYS[kind] if k in raw]
     if kind is RuleKind.MUST_BEAT and not given:
-        given, threshold = [], 0.0
-    elif len(given) != 1:
+        return "margin", 0.0
+    if len(given) != 1:
         raise PolicyError(f"{where}: {kind.value} needs exactly one of {', '.join(_THRESHOLD_KEYS[kind])}")
-    if given:
-        threshold = _float(raw[given[0]], where, given[0])
-    if kind is RuleKind.NO_REGRESS and threshold < 0:
-        raise PolicyError(f"{where}: max_drop is a size and must be >= 0, got {threshold}")
-    if kind is RuleKind.QUANT_RETENTION and not 0 < threshold <= 2:
-        raise PolicyError(f"{where}: min_ratio must be in (0, 2] (e.g. 0.95), got {threshold}")
+    key = given[0]
+    value = _float(raw[key], where, key)
+    if kind is RuleKind.NO_REGRESS and value < 0:
+        raise PolicyError(f"{where}: max_drop is a size and must be >= 0, got {value}")
+    if kind is RuleKind.QUANT_RETENTION and not 0 < value <= 2:
+        raise PolicyError(f"{where}: min_ratio must be in (0, 2] (e.g. 0.95), got {value}")
+    return key, value
+
+
+def _choices(kind: RuleKind, raw: Mapping[str, Any], where: str) -> tuple[Basis, Statistic | None, Pooling]:
     default_basis = Basis.POINT if kind is RuleKind.FLOOR else Basis.CI
     try:
         basis = Basis(raw.get("basis", default_basis.value))
         statistic = Statistic(raw["statistic"]) if "statistic" in raw else None
+        pooling = Pooling(raw.get("pooling", Pooling.MACRO.value))
     except ValueError as error:
-        raise PolicyError(f"{where}: {error} (basis: ci|point; statistic: mean|geomean)") from error
+        raise PolicyError(
+            f"{where}: {error} (basis: ci|point; statistic: mean|geomean; pooling: macro|micro)"
+        ) from error
     if kind is RuleKind.MUST_BEAT and basis is Basis.POINT:
         raise PolicyError(f"{where}: must_beat is decided on the interval; remove 'basis: point'")
-    hib = raw.get("higher_is_better")
-    if hib is not None and not isinstance(hib, bool):
-        raise PolicyError(f"{where}: higher_is_better must be true or false, got {hib!r}")
-    upper = given == ["max"]
-    default_name = f"{kind.value}[{metric}" + (
-        f" {'<=' if upper else '>='} {threshold:g}]"
-        if kind is RuleKind.FLOOR
-        else f" {given[0] if given else 'margin'}={threshold:g}]"
-    )
+    return basis, statistic, pooling
+
+
+def _flag(raw: Mapping[str, Any], key: str, where: str) -> bool | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise PolicyError(f"{where}: {key} must be true or false, got {value!r}")
+    return value
+
+
+def _rule(raw: Any, index: int, source: str) -> Rule:
+    where = f"{source}: rules[{index}]"
+    kind = _rule_kind(raw, where)
+    metric = MetricRef.parse(raw[kind.value])
+    key, threshold = _threshold(kind, raw, where)
+    basis, statistic, pooling = _choices(kind, raw, where)
+    upper = key == "max"
+    if kind is RuleKind.FLOOR:
+        default_name = f"{kind.value}[{metric} {'<=' if upper else '>='} {threshold:g}]"
+    else:
+        default_name = f"{kind.value}[{metric} {key}={threshold:g}]"
     return Rule(
         kind=kind,
         metric=metric,
@@ -203,9 +225,10 @@ def _rule(raw: Any, index: int, source: str) -> Rule:
         name=str(raw.get("name") or default_name),
         basis=basis,
         upper=upper,
-        higher_is_better=hib,
+        higher_is_better=_flag(raw, "higher_is_better", where),
         statistic=statistic,
-        allow_missing=bool(raw.get("allow_missing", False)),
+        pooling=pooling,
+        allow_missing=bool(_flag(raw, "allow_missing", where)),
     )
 
 
@@ -260,7 +283,7 @@ def load_policy(path: str | Path) -> Policy:
 
 def _floor(rule: Rule, policy: Policy, candidate: RunRecord) -> RuleOutcome:
     if rule.basis is Basis.POINT:
-        value = aggregate_value(candidate, rule.metric, rule.statistic)
+        value = aggregate_value(candidate, rule.metric, rule.statistic, rule.pooling)
         shown = f"{rule.metric} = {value:.4f}"
     else:
         values = np.array([v for _f, v in metric_values(candidate, rule.metric).values()])
@@ -297,11 +320,15 @@ def _decide(rule: Rule, cmp: Comparison, confidence: float) -> tuple[bool, str]:
         ok = cmp.gain_ci.low > rule.threshold
         why = f"gain CI lower bound {cmp.gain_ci.low:+.4f} {'>' if ok else '<='} margin {rule.threshold:g}"
         if cmp.mcnemar is not None:
-            significant = cmp.mcnemar.p_value < 1 - confidence and cmp.mcnemar.wins > cmp.mcnemar.losses
-            why += (
-                f"; McNemar p={cmp.mcnemar.p_value:.3g} {'<' if significant else '>='} {1 - confidence:.3g}"
-            )
-            ok = ok and significant
+            test = cmp.mcnemar
+            alpha = 1 - confidence
+            if test.wins <= test.losses:
+                why += f"; McNemar: {test.wins} wins vs {test.losses} losses do not favour the candidate"
+                ok = False
+            else:
+                significant = test.p_value < alpha
+                why += f"; McNemar p={test.p_value:.3g} {'<' if significant else '>='} {alpha:.3g}"
+                ok = ok and significant
         return ok, why
     if rule.kind is RuleKind.NO_REGRESS:
         value = cmp.gain_ci.low if rule.basis is Basis.CI else cmp.gain
@@ -330,7 +357,7 @@ def evaluate_rule(
             return _floor(rule, policy, candidate)
         if baseline is None:
             return RuleOutcome(rule, RuleStatus.ERROR, f"{rule.kind.value} needs a baseline run (--baseline)")
-        key = (rule.metric, rule.statistic, rule.higher_is_better)
+        key = (rule.metric, rule.statistic, rule.pooling, rule.higher_is_better)
         cmp = cache.get(key) if cache is not None else None
         if cmp is None:
             cmp = compare(
@@ -341,6 +368,7 @@ def evaluate_rule(
                 confidence=policy.confidence,
                 seed=policy.seed,
                 statistic=rule.statistic,
+                pooling=rule.pooling,
                 higher_is_better_override=rule.higher_is_better,
             )
             if cache is not None:
@@ -350,6 +378,9 @@ def evaluate_rule(
     problem = _coverage_problem(rule, cmp)
     ok, why = _decide(rule, cmp, policy.confidence)
     why = f"{why} | {cmp.summary()}"
+    base_quant = (baseline.model.quant or "").upper()
+    if rule.kind is RuleKind.QUANT_RETENTION and base_quant not in ("", "F32", "BF16", "F16"):
+        why += f" (note: the baseline is {base_quant}, not a full-precision run)"
     if problem:
         return RuleOutcome(rule, RuleStatus.FAIL, f"{problem} | {why}", value=cmp.gain, comparison=cmp)
     return RuleOutcome(rule, RuleStatus.PASS if ok else RuleStatus.FAIL, why, value=cmp.gain, comparison=cmp)

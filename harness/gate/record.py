@@ -32,6 +32,7 @@ __all__ = [
     "RunRecord",
     "RunSource",
     "SampleRecord",
+    "content_run_id",
     "record_from_results",
     "utc_now",
 ]
@@ -171,8 +172,13 @@ class RunRecord:
         return json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
     def with_model(self, **changes: Any) -> RunRecord:
-        """A copy with model identity fields replaced (e.g. a size or quant the file did not carry)."""
-        return replace(self, model=replace(self.model, **changes))
+        """A copy with model identity fields replaced (e.g. a size or quant the file did not carry).
+
+        The run id is content-derived, so it changes with the identity."""
+        model = replace(self.model, **changes)
+        return replace(
+            self, model=model, run_id=content_run_id(self.created, self.dataset, model, self.samples)
+        )
 
 
 def make_run_id(created: str, model_name: str, payload: Mapping[str, Any]) -> str:
@@ -181,6 +187,18 @@ def make_run_id(created: str, model_name: str, payload: Mapping[str, Any]) -> st
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:8]
     slug = _SLUG.sub("-", Path(model_name).name or model_name).strip("-")[:40] or "model"
     return f"{stamp}-{slug}-{digest}"
+
+
+def content_run_id(
+    created: str, dataset: DatasetIdentity, model: ModelIdentity, samples: Sequence[SampleRecord]
+) -> str:
+    """The run id of a record: its time, model and a hash of dataset, model identity and samples."""
+    payload = {
+        "dataset": dataset.to_dict(),
+        "model": model.to_dict(),
+        "samples": [s.to_dict() for s in samples],
+    }
+    return make_run_id(created, model.name, payload)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -246,6 +264,10 @@ def _model(raw: Any, where: str) -> ModelIdentity:
         return ModelIdentity(name=raw)
     if isinstance(raw, Mapping) and raw.get("name"):
         params = raw.get("params_b")
+        if params is not None and (isinstance(params, bool) or not isinstance(params, (int, float))):
+            raise RunFormatError(
+                f"{where}: model.params_b must be a number of billions (e.g. 1.5), got {params!r}"
+            )
         return ModelIdentity(
             name=str(raw["name"]),
             path=raw.get("path"),
@@ -258,7 +280,26 @@ def _model(raw: Any, where: str) -> ModelIdentity:
     raise RunFormatError(f"{where}: 'model' must be a name or an object with 'name', got {raw!r}")
 
 
+def _primary_metrics() -> Mapping[str, str]:
+    """Each family's primary metric, as `asm65816 score` and the lm-eval glue define it."""
+    try:
+        from harness.score.families import PRIMARY_METRIC
+    except ImportError:  # scorers not importable here: no derived `score`
+        return {}
+    return PRIMARY_METRIC
+
+
+def _with_score(family: str, numbers: dict[str, float], primary: Mapping[str, str]) -> dict[str, float]:
+    """Add the per-sample `score` (= the family's primary metric) that lm-eval records carry, so runs
+    from `asm65816 score` and from lm-eval gate on the same `overall/score`."""
+    name = primary.get(family)
+    if "score" not in numbers and name is not None and name in numbers:
+        return {**numbers, "score": numbers[name]}
+    return numbers
+
+
 def _samples(raw: Sequence[Any], where: str) -> tuple[SampleRecord, ...]:
+    primary = _primary_metrics()
     out: list[SampleRecord] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
@@ -270,12 +311,14 @@ def _samples(raw: Sequence[Any], where: str) -> tuple[SampleRecord, ...]:
             raise RunFormatError(f"{at}: duplicate sample id {sample_id!r} (ids must be unique per run)")
         seen.add(sample_id)
         numbers, labels = split_metrics(item.get("metrics", {}), f"{at} ({sample_id})")
+        family = str(_require(item, "family", str, at))
+        numbers = _with_score(family, numbers, primary)
         error = item.get("error")
         counterexample = item.get("counterexample")
         out.append(
             SampleRecord(
                 id=sample_id,
-                family=str(_require(item, "family", str, at)),
+                family=family,
                 metrics=numbers,
                 error=str(error) if error not in (None, "") else None,
                 counterexample=counterexample if isinstance(counterexample, Mapping) else None,
@@ -307,14 +350,13 @@ def record_from_results(
     samples = _samples(_require(data, "samples", list, where), where)
     run = data.get("run") if isinstance(data.get("run"), Mapping) else {}
     stamp = str(run.get("created") or data.get("created") or created or utc_now())
-    source = RunSource(run.get("source", RunSource.SCORE.value))
+    try:
+        source = RunSource(run.get("source", RunSource.SCORE.value))
+    except ValueError as error:
+        known = ", ".join(item.value for item in RunSource)
+        raise RunFormatError(f"{where}: run.source {run.get('source')!r} is not one of {known}") from error
     hib = {str(k): bool(v) for k, v in dict(run.get("higher_is_better") or {}).items()}
-    payload = {
-        "dataset": dataset.to_dict(),
-        "model": model.to_dict(),
-        "samples": [s.to_dict() for s in samples],
-    }
-    run_id = str(run.get("id") or make_run_id(stamp, model.name, payload))
+    run_id = str(run.get("id") or content_run_id(stamp, dataset, model, samples))
     return RunRecord(
         run_id=run_id,
         created=stamp,

@@ -3,7 +3,8 @@
 Why paired: candidate and baseline answer the *same* tasks, so per-task differences cancel task
 difficulty and the interval is far tighter than comparing two independent means. The bootstrap
 resamples task indices (within each family when `strata` is given, so family sizes stay fixed) and
-recomputes both sides' statistic on the same indices. It is reproducible: numpy's PCG64 seeded with
+recomputes both sides' statistic on the same indices. Families pool "macro" by default (the mean of
+per-family values, as the suite's overall `score` is defined) or "micro" (all tasks weigh the same). It is reproducible: numpy's PCG64 seeded with
 `seed`, and callers sort samples by id first so file order does not matter.
 
 The exact McNemar test is the binomial test on discordant pairs (tasks one side passes and the other
@@ -24,6 +25,7 @@ __all__ = [
     "Interval",
     "McNemar",
     "PairedBootstrap",
+    "Pooling",
     "Statistic",
     "bootstrap_statistic",
     "is_binary",
@@ -33,6 +35,13 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 _CELLS_PER_CHUNK = 4_000_000  # resamples x samples per chunk: bounds memory to ~32 MB of indices
+
+
+class Pooling(str, Enum):
+    """How strata (families) combine into one number (closed set)."""
+
+    MACRO = "macro"  # unweighted mean of per-family statistics (the asm65816 group score)
+    MICRO = "micro"  # one statistic over all samples
 
 
 class Statistic(str, Enum):
@@ -93,20 +102,42 @@ def _untransform(means: FloatArray, statistic: Statistic) -> FloatArray:
     return np.exp(means) if statistic is Statistic.GEOMEAN else means
 
 
-def _resample_means(
-    columns: FloatArray, strata: npt.NDArray[np.int64], resamples: int, rng: np.random.Generator
+def _groups(strata: npt.ArrayLike | None, n: int) -> tuple[list[npt.NDArray[np.int64]], FloatArray]:
+    """Row indices of each stratum (one group when there are none) and the group sizes."""
+    if strata is None:
+        levels = np.zeros(n, dtype=np.int64)
+    else:
+        levels = np.unique(np.asarray(strata), return_inverse=True)[1].reshape(-1)
+    groups = [np.flatnonzero(levels == level) for level in np.unique(levels)]
+    return groups, np.array([g.size for g in groups], dtype=np.float64)
+
+
+def _group_means(
+    columns: FloatArray, groups: list[npt.NDArray[np.int64]], resamples: int, rng: np.random.Generator
 ) -> FloatArray:
-    """Means of each column over `resamples` stratified resamples of rows -> (resamples, columns)."""
-    n = columns.shape[0]
-    groups = [np.flatnonzero(strata == level) for level in np.unique(strata)]
+    """Per-group column means over resamples drawn within each group -> (resamples, groups, columns)."""
+    n = sum(members.size for members in groups)
     chunk = max(1, _CELLS_PER_CHUNK // max(n, 1))
-    out = np.empty((resamples, columns.shape[1]), dtype=np.float64)
+    out = np.empty((resamples, len(groups), columns.shape[1]), dtype=np.float64)
     for start in range(0, resamples, chunk):
         size = min(chunk, resamples - start)
-        picks = [members[rng.integers(0, members.size, size=(size, members.size))] for members in groups]
-        index = np.concatenate(picks, axis=1)
-        out[start : start + size] = columns[index].mean(axis=1)
+        for g, members in enumerate(groups):
+            index = members[rng.integers(0, members.size, size=(size, members.size))]
+            out[start : start + size, g] = columns[index].mean(axis=1)
     return out
+
+
+def _pool(group_means: FloatArray, sizes: FloatArray, statistic: Statistic, pooling: Pooling) -> FloatArray:
+    """Combine per-group transformed means (..., groups, columns) into the statistic (..., columns).
+
+    micro: every sample weighs the same (size-weighted mean, then back-transform);
+    macro: every group weighs the same (back-transform each group, then the plain mean), which is how
+    the asm65816 group `score` and `asm65816 score`'s overall score average the families.
+    """
+    if pooling is Pooling.MICRO:
+        weights = sizes / sizes.sum()
+        return _untransform(np.einsum("...gc,g->...c", group_means, weights), statistic)
+    return _untransform(group_means, statistic).mean(axis=-2)
 
 
 def _interval(draws: FloatArray, confidence: float) -> Interval:
@@ -121,13 +152,15 @@ def paired_bootstrap(
     *,
     strata: npt.ArrayLike | None = None,
     statistic: Statistic = Statistic.MEAN,
+    pooling: Pooling = Pooling.MACRO,
     resamples: int = 10_000,
     confidence: float = 0.95,
     seed: int = 0,
 ) -> PairedBootstrap:
     """Paired percentile bootstrap of stat(candidate) - stat(baseline) and of their ratio.
 
-    `candidate[i]` and `baseline[i]` must be the same task. Same inputs and seed -> same interval.
+    `candidate[i]` and `baseline[i]` must be the same task and `strata[i]` its family: resampling
+    stays within families and `pooling` says how families combine. Same inputs and seed -> same interval.
     """
     cand = np.asarray(candidate, dtype=np.float64)
     base = np.asarray(baseline, dtype=np.float64)
@@ -139,15 +172,11 @@ def paired_bootstrap(
         raise ValueError(f"confidence must be in [0.5, 1), got {confidence}")
     if resamples < 100:
         raise ValueError(f"resamples must be >= 100 for a usable interval, got {resamples}")
-    levels = (
-        np.zeros(cand.size, dtype=np.int64)
-        if strata is None
-        else np.unique(np.asarray(strata), return_inverse=True)[1]
-    )
+    groups, sizes = _groups(strata, cand.size)
     columns = np.stack([_transform(cand, statistic), _transform(base, statistic)], axis=1)
     rng = np.random.Generator(np.random.PCG64(seed))
-    stats = _untransform(_resample_means(columns, levels.astype(np.int64), resamples, rng), statistic)
-    point = _untransform(columns.mean(axis=0), statistic)
+    stats = _pool(_group_means(columns, groups, resamples, rng), sizes, statistic, pooling)
+    point = _pool(np.stack([columns[g].mean(axis=0) for g in groups]), sizes, statistic, pooling)
     deltas = stats[:, 0] - stats[:, 1]
     ratio: float | None = None
     ratio_ci: Interval | None = None
@@ -184,9 +213,8 @@ def bootstrap_statistic(
         raise ValueError("bootstrap_statistic needs a non-empty 1-D array")
     rng = np.random.Generator(np.random.PCG64(seed))
     columns = _transform(data, statistic)[:, None]
-    draws = _untransform(
-        _resample_means(columns, np.zeros(data.size, dtype=np.int64), resamples, rng)[:, 0], statistic
-    )
+    groups, sizes = _groups(None, data.size)
+    draws = _pool(_group_means(columns, groups, resamples, rng), sizes, statistic, Pooling.MICRO)[:, 0]
     point = float(_untransform(columns.mean(axis=0), statistic)[0])
     return point, _interval(draws, confidence)
 

@@ -15,6 +15,7 @@ import difflib
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from harness.gate.errors import RunFormatError, RunNotFoundError
@@ -48,8 +49,9 @@ def load_record_file(path: str | Path) -> RunRecord:
     if "results" in data and "configs" in data:
         return load_lmeval_output(file)
     if "samples" in data and "dataset" in data:
-        created = data.get("created")
-        return record_from_results(data, origin=str(file), created=created)
+        # `asm65816 score` writes no timestamps (byte-identical output): the file's mtime dates the run.
+        stamp = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc).replace(microsecond=0).isoformat()
+        return record_from_results(data, origin=str(file), created=data.get("created") or stamp)
     raise RunFormatError(
         f"{file}: neither a Results JSON (harness_version, dataset, model, metrics, samples) nor "
         "lm-eval output (results, configs)"

@@ -10,15 +10,14 @@ in parallel (`harness.score.score_samples`), then `process_results` only picks n
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
+from harness import dataset as _dataset
 from harness.errors import TaskDataError
 
 __all__ = [
@@ -37,7 +36,6 @@ __all__ = [
     "verify_responses",
 ]
 
-DATASET_NAME = "asm65816"
 # Metrics each family reports to lm-eval; `score` is the family's primary metric (group average).
 FAMILY_METRICS: Mapping[str, tuple[str, ...]] = {
     "gen": ("assembles", "passes", "pass@1", "score"),
@@ -72,27 +70,13 @@ def _data_dir():
     """The bundled data, or `ASM65816_TASK_DATA` (a folder of {family}.jsonl, e.g. a private suite)."""
     from pathlib import Path
 
-    from harness.lmeval import task_dir
-
     override = os.environ.get("ASM65816_TASK_DATA")
-    return Path(override) if override else task_dir() / "data"
+    return Path(override) if override else _dataset.bundled_data_dir()
 
 
-@lru_cache(maxsize=1)
 def dataset_identity() -> dict[str, str]:
-    """{name, version, sha256}: sha256 over the data files in name order (MANIFEST version if present)."""
-    folder = _data_dir()
-    files = sorted(folder.glob("*.jsonl"))
-    if not files:
-        raise TaskDataError(f"no task data in {folder}: the installed package is incomplete")
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    version = "unversioned"
-    manifest = folder / "MANIFEST.json"
-    if manifest.exists():
-        version = str(json.loads(manifest.read_text()).get("version", version))
-    return {"name": DATASET_NAME, "version": version, "sha256": digest.hexdigest()}
+    """Identity of the data the tasks read (see `harness.dataset`)."""
+    return _dataset.dataset_identity(_data_dir())
 
 
 def load_docs(family: str, split: str = "test") -> list[dict[str, Any]]:
@@ -116,6 +100,8 @@ def load_docs(family: str, split: str = "test") -> list[dict[str, Any]]:
 
 
 def _rows(docs: Sequence[Mapping[str, Any]]) -> dict[str, list]:
+    from harness import __version__
+
     identity = dataset_identity()
     columns: dict[str, list] = {
         "id": [],
@@ -124,14 +110,16 @@ def _rows(docs: Sequence[Mapping[str, Any]]) -> dict[str, list]:
         "doc_json": [],
         "dataset_version": [],
         "dataset_sha256": [],
+        "harness_version": [],
     }
     for doc in docs:
         columns["id"].append(str(doc["id"]))
         columns["family"].append(str(doc["family"]))
         columns["prompt"].append(str(doc["prompt"]))
-        columns["doc_json"].append(json.dumps(doc, sort_keys=True))
+        columns["doc_json"].append(json.dumps(doc))
         columns["dataset_version"].append(identity["version"])
         columns["dataset_sha256"].append(identity["sha256"])
+        columns["harness_version"].append(__version__)
     return columns
 
 

@@ -86,6 +86,7 @@ class LlamaCppLM(TemplateLM):
         }
         self.max_gen_toks = int(max_gen_toks)
         self.seed = int(seed)
+        self._draws = 0
         self.llm = self._load(logits_all=False)
         self._scorer: Any = None  # the logits_all=True context, created on first loglikelihood
         # llama.cpp may round the context up (to 256); the Python-side buffers keep the requested size
@@ -197,17 +198,19 @@ class LlamaCppLM(TemplateLM):
         an incomplete UTF-8 sequence and drops invalid bytes; lm-eval's contract (like HF's) is a hard
         token budget and the decoded text, so the loop is ours.
         """
-        from llama_cpp import llama_vocab_is_eog
-
         kwargs: dict[str, Any] = {"temp": temperature, "repeat_penalty": 1.0}
         if temperature > 0.0:
             kwargs.update({"top_k": 0, "top_p": 1.0, "min_p": 0.0})
             kwargs.update(sampling)
-        vocab = self.llm._model.vocab
+            # one seed per draw: reproducible runs, yet repeated requests (pass@k) get different samples
+            # (llama-cpp-python treats seed 0 as "random", so the seed is always set explicitly)
+            self.llm.set_seed((self.seed + self._draws) % 0xFFFFFFFF)
+            self._draws += 1
+        is_end = self._end_of_generation()
         pieces = bytearray()
         produced = 0
         for token in self.llm.generate(tokens, **kwargs):
-            if llama_vocab_is_eog(vocab, token):
+            if is_end(token):
                 break
             pieces += self.llm.detokenize([token])
             produced += 1
@@ -218,6 +221,16 @@ class LlamaCppLM(TemplateLM):
             if produced >= max_gen_toks:
                 break
         return pieces.decode("utf-8", errors="replace")
+
+    def _end_of_generation(self) -> Any:
+        """llama.cpp's end-of-generation test (EOS, EOT, <|im_end|>-style tokens the vocab marks)."""
+        import llama_cpp
+
+        vocab = getattr(getattr(self.llm, "_model", None), "vocab", None)
+        if vocab is not None and hasattr(llama_cpp, "llama_vocab_is_eog"):
+            return lambda token: bool(llama_cpp.llama_vocab_is_eog(vocab, token))
+        eos = self.eot_token_id  # older llama-cpp-python: EOS only
+        return lambda token: token == eos
 
     # --- likelihoods ----------------------------------------------------------------------------
 
@@ -235,6 +248,10 @@ class LlamaCppLM(TemplateLM):
         """
         if not continuation:
             raise HarnessError("llama-cpp: empty continuation cannot be scored")
+        if len(continuation) > self.n_ctx:
+            raise HarnessError(
+                f"llama-cpp: continuation of {len(continuation)} tokens exceeds n_ctx={self.n_ctx}"
+            )
         tokens = (context + continuation)[-(self.n_ctx + 1) :]
         inputs = tokens[:-1]
         llm = self._scoring_model()

@@ -21,7 +21,9 @@ __all__ = ["address_mentions", "known_addresses", "score_explanation"]
 _MENTION_RE = re.compile(
     r"(?<![#\w$])(?:\$([0-9A-Fa-f]{2}):([0-9A-Fa-f]{4})|\$([0-9A-Fa-f]{6}|[0-9A-Fa-f]{4})|0x([0-9A-Fa-f]{4,6}))(?![0-9A-Fa-f])"
 )
-_NUMBER_RE = re.compile(r"\$([0-9A-Fa-f]{2}):?([0-9A-Fa-f]{2,4})\b|\$([0-9A-Fa-f]{2,6})\b|0x([0-9A-Fa-f]{2,6})\b")
+_NUMBER_RE = re.compile(
+    r"\$([0-9A-Fa-f]{2}):?([0-9A-Fa-f]{2,4})\b|\$([0-9A-Fa-f]{2,6})\b|0x([0-9A-Fa-f]{2,6})\b"
+)
 _LOW_BANKS = frozenset({0x00, 0x7E, 0x80})
 
 

@@ -47,8 +47,13 @@ class SampleScore:
     counterexample: dict[str, Any] | None = field(default=None)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "family": self.family, "metrics": dict(sorted(self.metrics.items())),
-                "error": self.error, "counterexample": self.counterexample}
+        return {
+            "id": self.id,
+            "family": self.family,
+            "metrics": dict(sorted(self.metrics.items())),
+            "error": self.error,
+            "counterexample": self.counterexample,
+        }
 
 
 def _verdict_error(verdict: Verdict) -> str:
@@ -64,16 +69,21 @@ def _first_failure(verdicts: Sequence[Verdict]) -> tuple[str | None, dict | None
 
 def _verdicts(task: Mapping[str, Any], completions: Sequence[str]) -> list[Verdict]:
     entry = task.get("entry")
-    return [check_equivalence(task, extract_code(c, entry if isinstance(entry, str) else None))
-            for c in completions]
+    return [
+        check_equivalence(task, extract_code(c, entry if isinstance(entry, str) else None))
+        for c in completions
+    ]
 
 
 def _score_functional(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     """gen/fix: does the code assemble and behave like the reference? pass@k over completions."""
     verdicts = _verdicts(task, completions)
     outcomes = [v.passes for v in verdicts]
-    metrics = {"assembles": mean(float(v.assembles) for v in verdicts) or 0.0,
-               "passes": mean(float(o) for o in outcomes) or 0.0, **pass_at_k_metrics(outcomes)}
+    metrics = {
+        "assembles": mean(float(v.assembles) for v in verdicts) or 0.0,
+        "passes": mean(float(o) for o in outcomes) or 0.0,
+        **pass_at_k_metrics(outcomes),
+    }
     error, counterexample = _first_failure(verdicts)
     return SampleScore(str(task.get("id")), str(task.get("family")), metrics, error, counterexample)
 
@@ -86,8 +96,10 @@ def _baseline_verdict(task_json: str) -> Verdict:
         raise TaskDataError(f"task {task.get('id')!r}: optimize tasks need a `baseline` source")
     verdict = check_equivalence(task, baseline)
     if not verdict.passes:
-        raise TaskDataError(f"task {task.get('id')!r}: baseline is not equivalent to the reference "
-                            f"({_verdict_error(verdict)})")
+        raise TaskDataError(
+            f"task {task.get('id')!r}: baseline is not equivalent to the reference "
+            f"({_verdict_error(verdict)})"
+        )
     return verdict
 
 
@@ -98,12 +110,19 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def _optimize_metrics(baseline: Verdict, verdict: Verdict) -> dict[str, float]:
-    metrics = {"assembles": float(verdict.assembles), "passes": float(verdict.passes),
-               "improved": 0.0, "improved_clocks": 0.0, "smaller": 0.0}
+    metrics = {
+        "assembles": float(verdict.assembles),
+        "passes": float(verdict.passes),
+        "improved": 0.0,
+        "improved_clocks": 0.0,
+        "smaller": 0.0,
+    }
     if not verdict.passes:
         return metrics
-    pairs = {"": (baseline.cand_cycles_mean, verdict.cand_cycles_mean),
-             "_clocks": (baseline.cand_clocks_mean, verdict.cand_clocks_mean)}
+    pairs = {
+        "": (baseline.cand_cycles_mean, verdict.cand_cycles_mean),
+        "_clocks": (baseline.cand_clocks_mean, verdict.cand_clocks_mean),
+    }
     for suffix, (old, new) in pairs.items():
         ratio = _ratio(old, new)
         if ratio is not None:
@@ -153,9 +172,14 @@ def _score_trace(task: Mapping[str, Any], completions: Sequence[str]) -> SampleS
             wrong = [loc for loc, ok in zip(locations, right, strict=True) if not ok]
             error = "wrong: " + ", ".join(
                 f"{loc.text} expected {loc.format(expected[loc.text])}, got "
-                f"{loc.format(predicted[loc.text]) if loc.text in predicted else 'nothing'}" for loc in wrong)
-    metrics = {"exact": mean(float(e) for e in exact) or 0.0, "field_accuracy": mean(fields) or 0.0,
-               **pass_at_k_metrics(exact)}
+                f"{loc.format(predicted[loc.text]) if loc.text in predicted else 'nothing'}"
+                for loc in wrong
+            )
+    metrics = {
+        "exact": mean(float(e) for e in exact) or 0.0,
+        "field_accuracy": mean(fields) or 0.0,
+        **pass_at_k_metrics(exact),
+    }
     return SampleScore(str(task.get("id")), str(task.get("family")), metrics, error)
 
 
@@ -174,7 +198,7 @@ def mc_choice(text: object, choices: Sequence[str]) -> int | None:
         if stripped == str(choice).strip():
             return index
     match = re.search(r"\b(?:answer|choice|option)\s*(?:is|:)?\s*\(?([A-Z])\b", stripped, re.IGNORECASE)
-    match = match or re.match(r"\s*\(?([A-Z])[).:\s]|\s*\(?([A-Z])\)?\s*$", stripped)
+    match = match or re.match(r"\s*\(?([A-Z])[).:](?:\s|$)|\s*\(?([A-Z])\)?\s*$", stripped)
     if match:
         letter = next(g for g in match.groups() if g)
         index = ord(letter.upper()) - ord("A")
@@ -185,13 +209,18 @@ def mc_choice(text: object, choices: Sequence[str]) -> int | None:
 def _score_mc(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     """mc from generated text (lm-eval scores mc by loglikelihood with the same doc fields)."""
     answer = task.get("answer")
-    if not isinstance(answer, Mapping) or not isinstance(answer.get("choices"), list) or not isinstance(
-            answer.get("gold"), int) or not 0 <= answer["gold"] < len(answer["choices"]):
-        raise TaskDataError(f"task {task.get('id')!r}: mc answer must be {{\"choices\": [...], \"gold\": i}}")
+    if (
+        not isinstance(answer, Mapping)
+        or not isinstance(answer.get("choices"), list)
+        or not isinstance(answer.get("gold"), int)
+        or not 0 <= answer["gold"] < len(answer["choices"])
+    ):
+        raise TaskDataError(f'task {task.get("id")!r}: mc answer must be {{"choices": [...], "gold": i}}')
     right = [mc_choice(c, answer["choices"]) == answer["gold"] for c in completions]
-    metrics = {"accuracy": mean(float(r) for r in right) or 0.0}
-    return SampleScore(str(task.get("id")), str(task.get("family")), metrics,
-                       None if all(right) else "wrong choice")
+    metrics = {"acc": mean(float(r) for r in right) or 0.0}  # lm-eval's name, so both routes agree
+    return SampleScore(
+        str(task.get("id")), str(task.get("family")), metrics, None if all(right) else "wrong choice"
+    )
 
 
 FAMILIES: Mapping[str, Callable[[Mapping[str, Any], Sequence[str]], SampleScore]] = {
@@ -203,8 +232,12 @@ FAMILIES: Mapping[str, Callable[[Mapping[str, Any], Sequence[str]], SampleScore]
     "mc": _score_mc,
 }
 PRIMARY_METRIC: Mapping[str, str] = {
-    "gen": "passes", "fix": "passes", "optimize": "improved", "trace": "exact", "explain": "fact_recall",
-    "mc": "accuracy",
+    "gen": "passes",
+    "fix": "passes",
+    "optimize": "improved",
+    "trace": "exact",
+    "explain": "fact_recall",
+    "mc": "acc",
 }
 
 
@@ -229,4 +262,3 @@ def score_sample_detailed(task: Mapping[str, Any], completions: Sequence[str] | 
 def score_sample(task: Mapping[str, Any], completions: Sequence[str] | str) -> dict[str, float]:
     """The flat metric dict of one task (see `score_sample_detailed` for error and counterexample)."""
     return score_sample_detailed(task, completions).metrics
-

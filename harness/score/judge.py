@@ -32,8 +32,10 @@ def build_judge_prompt(task: Mapping[str, Any], explanation: str) -> str:
     """The judge's prompt: rubric, the task's prompt (which shows the code), expected facts, answer."""
     facts = [str(f.get("id")) for f in (task.get("answer") or {}).get("facts", []) if isinstance(f, Mapping)]
     fact_line = f"Facts a complete answer states: {', '.join(facts)}\n" if facts else ""
-    return (f"{JUDGE_RUBRIC}\nTask given to the student:\n{task.get('prompt', '')}\n\n{fact_line}"
-            f"Explanation to grade:\n<<<\n{explanation}\n>>>\n")
+    return (
+        f"{JUDGE_RUBRIC}\nTask given to the student:\n{task.get('prompt', '')}\n\n{fact_line}"
+        f"Explanation to grade:\n<<<\n{explanation}\n>>>\n"
+    )
 
 
 def _squash(text: str) -> str:
@@ -49,21 +51,32 @@ def parse_judgement(reply: object, explanation: str) -> dict[str, float]:
         return {"judge_score": 0.0, "judge_valid": 0.0}
     grade = int(score.group(1))
     quote = _QUOTE_RE.search(reply)
-    quoted = quote is not None and bool(_squash(quote.group(1))) and _squash(quote.group(1)) in _squash(explanation)
+    quoted = (
+        quote is not None
+        and bool(_squash(quote.group(1)))
+        and _squash(quote.group(1)) in _squash(explanation)
+    )
     if grade > 0 and not quoted:
         return {"judge_score": 0.0, "judge_valid": 0.0}
     return {"judge_score": grade / 2, "judge_valid": 1.0}
 
 
-def judge_explanations(lm: Any, items: Sequence[tuple[Mapping[str, Any], str]], *,
-                       max_gen_toks: int = 128) -> list[dict[str, float]]:
+def judge_explanations(
+    lm: Any, items: Sequence[tuple[Mapping[str, Any], str]], *, max_gen_toks: int = 128
+) -> list[dict[str, float]]:
     """Grade (task, explanation) pairs with an lm-eval LM in one `generate_until` batch."""
     from lm_eval.api.instance import Instance
 
     requests = [
-        Instance(request_type="generate_until", doc=dict(task),
-                 arguments=(build_judge_prompt(task, text), {"until": ["\n\n"], "max_gen_toks": max_gen_toks,
-                                                            "do_sample": False}), idx=0)
+        Instance(
+            request_type="generate_until",
+            doc=dict(task),
+            arguments=(
+                build_judge_prompt(task, text),
+                {"until": ["\n\n"], "max_gen_toks": max_gen_toks, "do_sample": False},
+            ),
+            idx=0,
+        )
         for task, text in items
     ]
     replies = lm.generate_until(requests) if requests else []

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.dataset import dataset_identity, is_dataset_dir
 from harness.errors import HarnessError, TaskDataError, ToolMismatchError, ToolMissingError
 from harness.score.aggregate import aggregate_metrics, mean
 from harness.score.families import PRIMARY_METRIC, SampleScore, score_sample_detailed
@@ -85,8 +86,9 @@ def _score_job(job: tuple[dict[str, Any], list[str]]) -> dict[str, Any]:
         return SampleScore(str(task.get("id")), str(task.get("family")), {}, f"task_error: {error}").to_json()
 
 
-def score_samples(jobs: Sequence[tuple[dict[str, Any], list[str]]], *, workers: int = 1,
-                  progress: bool = False) -> list[dict[str, Any]]:
+def score_samples(
+    jobs: Sequence[tuple[dict[str, Any], list[str]]], *, workers: int = 1, progress: bool = False
+) -> list[dict[str, Any]]:
     """Score (task, completions) jobs, in order, on `workers` processes (1: in this process)."""
     from tqdm import tqdm
 
@@ -108,11 +110,18 @@ def score_samples(jobs: Sequence[tuple[dict[str, Any], list[str]]], *, workers: 
         bar.close()
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _dataset_of(tasks_path: Path) -> dict[str, str]:
+    """A file inside a dataset folder (the bundled suite, or any folder with a MANIFEST.json) gets the
+    folder's identity, the same one lm-eval results carry; a loose file is identified by itself."""
+    if is_dataset_dir(tasks_path.resolve().parent):
+        return dataset_identity(tasks_path.resolve().parent)
+    digest = hashlib.sha256(tasks_path.read_bytes()).hexdigest()
+    return {"name": tasks_path.stem, "version": digest[:12], "sha256": digest}
 
 
-def build_results(samples: Sequence[Mapping[str, Any]], *, dataset: Mapping[str, str], model: str) -> dict[str, Any]:
+def build_results(
+    samples: Sequence[Mapping[str, Any]], *, dataset: Mapping[str, str], model: str
+) -> dict[str, Any]:
     """The Results JSON object: per-family aggregates, an overall summary and the samples."""
     from harness import __version__
 
@@ -125,10 +134,19 @@ def build_results(samples: Sequence[Mapping[str, Any]], *, dataset: Mapping[str,
             task_errors += 1
     metrics: dict[str, Any] = {family: aggregate_metrics(rows) for family, rows in sorted(by_family.items())}
     primaries = [metrics[f][PRIMARY_METRIC[f]] for f in metrics if PRIMARY_METRIC.get(f) in metrics[f]]
-    metrics["overall"] = {"n": len(samples), "score": mean(primaries), "task_errors": task_errors,
-                          "families": len(by_family)}
-    return {"harness_version": __version__, "dataset": dict(dataset), "model": model, "metrics": metrics,
-            "samples": list(samples)}
+    metrics["overall"] = {
+        "n": len(samples),
+        "score": mean(primaries),
+        "task_errors": task_errors,
+        "families": len(by_family),
+    }
+    return {
+        "harness_version": __version__,
+        "dataset": dict(dataset),
+        "model": model,
+        "metrics": metrics,
+        "samples": list(samples),
+    }
 
 
 def dumps_results(results: Mapping[str, Any]) -> str:
@@ -136,9 +154,16 @@ def dumps_results(results: Mapping[str, Any]) -> str:
     return json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def score_predictions(tasks_path: str | Path, predictions_path: str | Path, *, workers: int = 1,
-                      model: str | None = None, dataset_name: str | None = None,
-                      dataset_version: str | None = None, progress: bool = False) -> dict[str, Any]:
+def score_predictions(
+    tasks_path: str | Path,
+    predictions_path: str | Path,
+    *,
+    workers: int = 1,
+    model: str | None = None,
+    dataset_name: str | None = None,
+    dataset_version: str | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Score a predictions file against a task file. Tasks without predictions score an empty answer
     (a missing answer is a failure, not a skipped sample); predictions for unknown ids are an error."""
     tasks = load_tasks(tasks_path)
@@ -149,9 +174,8 @@ def score_predictions(tasks_path: str | Path, predictions_path: str | Path, *, w
         raise TaskDataError(f"predictions name {len(unknown)} id(s) not in the tasks, e.g. {unknown[:3]}")
     jobs = [(task, predictions.get(task["id"], [""])) for task in tasks]
     samples = score_samples(jobs, workers=workers, progress=progress)
-    digest = _sha256(Path(tasks_path))
-    dataset = {"name": dataset_name or Path(tasks_path).stem, "version": dataset_version or digest[:12],
-               "sha256": digest}
+    dataset = _dataset_of(Path(tasks_path))
+    dataset.update({key: value for key, value in (("name", dataset_name), ("version", dataset_version)) if value})
     return build_results(samples, dataset=dataset, model=model or Path(predictions_path).stem)
 
 
@@ -166,12 +190,19 @@ def format_table(results: Mapping[str, Any], metrics: Iterable[str] | None = Non
     from tabulate import tabulate
 
     family_metrics = {k: v for k, v in results["metrics"].items() if k != "overall"}
-    names = list(metrics) if metrics is not None else sorted(
-        {name for row in family_metrics.values() for name in row if name != "n"})
-    rows = [[family, row.get("n", 0), *(_cell(row[name]) if name in row else "-" for name in names)]
-            for family, row in sorted(family_metrics.items())]
+    names = (
+        list(metrics)
+        if metrics is not None
+        else sorted({name for row in family_metrics.values() for name in row if name != "n"})
+    )
+    rows = [
+        [family, row.get("n", 0), *(_cell(row[name]) if name in row else "-" for name in names)]
+        for family, row in sorted(family_metrics.items())
+    ]
     overall = results["metrics"].get("overall", {})
     rows.append(["overall", overall.get("n", 0), *("" for _ in names)])
     table = tabulate(rows, headers=["family", "n", *names], tablefmt="github")
     score = overall.get("score")
-    return table + (f"\noverall score (mean of family primary metrics): {score:.3f}" if score is not None else "")
+    return table + (
+        f"\noverall score (mean of family primary metrics): {score:.3f}" if score is not None else ""
+    )

@@ -18,8 +18,15 @@ __all__ = ["parse_state_answer", "parse_value"]
 
 _VALUE = r"(?:#?\$[0-9A-Fa-f]+|0[xX][0-9A-Fa-f]+|%[01]+|[0-9A-Fa-f]+[hH]\b|\d+|true|false)"
 _FLAG_ALIASES: Mapping[str, tuple[str, ...]] = {
-    "C": ("carry",), "Z": ("zero",), "N": ("negative",), "V": ("overflow",),
-    "D": ("decimal",), "I": ("irq", "interrupt"), "m": (), "x": (), "e": ("emulation",),
+    "C": ("carry",),
+    "Z": ("zero",),
+    "N": ("negative",),
+    "V": ("overflow",),
+    "D": ("decimal",),
+    "I": ("irq", "interrupt"),
+    "m": (),
+    "x": (),
+    "e": ("emulation",),
 }
 
 

@@ -14,20 +14,29 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     check = subparsers.add_parser(
-        "check", help="verify one candidate routine against a task (prints the verdict and counterexample)")
+        "check", help="verify one candidate routine against a task (prints the verdict and counterexample)"
+    )
     check.add_argument("--tasks", required=True, help="task file (JSONL)")
     check.add_argument("--id", required=True, dest="task_id", help="task id in the file")
-    check.add_argument("--candidate", required=True, help="file with the candidate: ASAR source or a completion")
+    check.add_argument(
+        "--candidate", required=True, help="file with the candidate: ASAR source or a completion"
+    )
     check.add_argument("--cases", type=int, default=None, help="override spec.cases")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
     check.set_defaults(handler=_check)
 
     score = subparsers.add_parser("score", help="score a predictions file against a task file (Results JSON)")
     score.add_argument("--tasks", required=True, help="task file (JSONL)")
-    score.add_argument("--predictions", required=True, help='predictions JSONL: {"id": ..., "completion": ...}')
+    score.add_argument(
+        "--predictions", required=True, help='predictions JSONL: {"id": ..., "completion": ...}'
+    )
     score.add_argument("--out", required=True, help="where to write the Results JSON")
-    score.add_argument("--workers", type=int, default=1, help="worker processes (output is identical for any N)")
-    score.add_argument("--model", default=None, help="model name recorded in the results (default: file stem)")
+    score.add_argument(
+        "--workers", type=int, default=1, help="worker processes (output is identical for any N)"
+    )
+    score.add_argument(
+        "--model", default=None, help="model name recorded in the results (default: file stem)"
+    )
     score.add_argument("--dataset-name", default=None, help="dataset name (default: tasks file stem)")
     score.add_argument("--dataset-version", default=None, help="dataset version (default: sha256 prefix)")
     score.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -42,7 +51,9 @@ def _find_task(path: str, task_id: str) -> dict[str, Any]:
     tasks = {task["id"]: task for task in load_tasks(path)}
     if task_id not in tasks:
         near = difflib.get_close_matches(task_id, list(tasks), n=3)
-        raise TaskDataError(f"task id {task_id!r} not in {path}" + (f"; did you mean {near}?" if near else ""))
+        raise TaskDataError(
+            f"task id {task_id!r} not in {path}" + (f"; did you mean {near}?" if near else "")
+        )
     return tasks[task_id]
 
 
@@ -65,9 +76,13 @@ def _check(args: argparse.Namespace) -> int:
     if verdict.detail:
         print(f"  {verdict.detail}")
     if verdict.ref_cycles_mean is not None:
-        print(f"  cycles: reference {verdict.ref_cycles_mean:.1f} (max {verdict.ref_cycles_max}), "
-              f"candidate {verdict.cand_cycles_mean:.1f} (max {verdict.cand_cycles_max})")
-        print(f"  master clocks: reference {verdict.ref_clocks_mean:.1f}, candidate {verdict.cand_clocks_mean:.1f}")
+        print(
+            f"  cycles: reference {verdict.ref_cycles_mean:.1f} (max {verdict.ref_cycles_max}), "
+            f"candidate {verdict.cand_cycles_mean:.1f} (max {verdict.cand_cycles_max})"
+        )
+        print(
+            f"  master clocks: reference {verdict.ref_clocks_mean:.1f}, candidate {verdict.cand_clocks_mean:.1f}"
+        )
     if verdict.ref_bytes is not None:
         print(f"  bytes: reference {verdict.ref_bytes}, candidate {verdict.cand_bytes}")
     if verdict.counterexample:
@@ -83,8 +98,13 @@ def _score(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise TaskDataError(f"--workers {args.workers}: give at least 1")
     results = score_predictions(
-        args.tasks, args.predictions, workers=args.workers, model=args.model, dataset_name=args.dataset_name,
-        dataset_version=args.dataset_version, progress=not args.no_progress,
+        args.tasks,
+        args.predictions,
+        workers=args.workers,
+        model=args.model,
+        dataset_name=args.dataset_name,
+        dataset_version=args.dataset_version,
+        progress=not args.no_progress,
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

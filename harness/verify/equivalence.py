@@ -129,8 +129,9 @@ class _Failure:
     counterexample: dict[str, Any]
 
 
+@functools.lru_cache(maxsize=512)
 def assemble_program(source: str, entry: str | None) -> Program:
-    """Assemble `source` and resolve the entry label.
+    """Assemble `source` and resolve the entry label (cached: ASAR is deterministic, results frozen).
 
     When the label is missing but the source defines no labels at all (a bare instruction list), the
     routine is taken to start at its lowest emitted address; otherwise the entry is None (NO_ENTRY).
@@ -146,6 +147,27 @@ def assemble_program(source: str, entry: str | None) -> Program:
     if (not symbols or not entry) and result.segments:
         return Program(result, min(segment.address for segment in result.segments))
     return Program(result, None)
+
+
+_MACHINES: dict[int, tuple[Program, Any]] = {}  # registry: id(program) -> (program, its Machine)
+
+
+def machine_for(program: Program) -> Any:
+    """A Machine loaded with the program's image, shared by every user of the same (cached) Program.
+
+    Building the SNES bus costs more than a short run, and reference, baseline and candidate are often
+    the same source. Sharing is safe because every `run` resets the machine and `run_case` reads all
+    observables before the next run. Keyed by identity; the Program is kept alive with its Machine.
+    """
+    from harness.emu import Machine
+
+    entry = _MACHINES.get(id(program))
+    if entry is None or entry[0] is not program:
+        if len(_MACHINES) >= 64:
+            _MACHINES.clear()
+        entry = (program, Machine.from_assembly(program.result))
+        _MACHINES[id(program)] = entry
+    return entry[1]
 
 
 def observe(location: Location, state: Any, machine: Any) -> int:
@@ -169,8 +191,16 @@ def _cpu_state(machine_input: MachineInput, entry: int) -> Any:
     from harness.emu import CpuState
 
     return CpuState(
-        a=machine_input.a, x=machine_input.x, y=machine_input.y, s=machine_input.s, d=machine_input.d,
-        dbr=machine_input.dbr, pbr=entry >> 16, pc=entry & 0xFFFF, p=machine_input.p, e=machine_input.e,
+        a=machine_input.a,
+        x=machine_input.x,
+        y=machine_input.y,
+        s=machine_input.s,
+        d=machine_input.d,
+        dbr=machine_input.dbr,
+        pbr=entry >> 16,
+        pc=entry & 0xFFFF,
+        p=machine_input.p,
+        e=machine_input.e,
     )
 
 
@@ -194,12 +224,19 @@ def _is_observable_io(address: int) -> bool:
     return (address & 0xFFFF) not in _IO_SCRATCH
 
 
-def run_case(machine: Any, program: Program, spec: Spec, machine_input: MachineInput, *,
-             call: str, max_cycles: int) -> _Outcome:
+def run_case(
+    machine: Any, program: Program, spec: Spec, machine_input: MachineInput, *, call: str, max_cycles: int
+) -> _Outcome:
     """Run a program on one input state and reduce the result to an `_Outcome`."""
     before = _cpu_state(machine_input, program.entry or 0)
-    result = machine.run(program.entry, before, wram=machine_input.wram, memory=machine_input.pokes,
-                         call=call, max_cycles=max_cycles)
+    result = machine.run(
+        program.entry,
+        before,
+        wram=machine_input.wram,
+        memory=machine_input.pokes,
+        call=call,
+        max_cycles=max_cycles,
+    )
     written = dict(result.writes)
     return _Outcome(
         stop=str(getattr(result.stop, "name", result.stop)),
@@ -210,7 +247,9 @@ def run_case(machine: Any, program: Program, spec: Spec, machine_input: MachineI
         preserve_before=tuple(_initial_value(loc, before, machine_input, written) for loc in spec.preserve),
         preserve_after=tuple(observe(loc, result.state, machine) for loc in spec.preserve),
         written=tuple(sorted((int(a), int(o), int(n)) for a, (o, n) in written.items())),
-        io=tuple((int(w.address), int(w.value)) for w in result.io_writes if _is_observable_io(int(w.address))),
+        io=tuple(
+            (int(w.address), int(w.value)) for w in result.io_writes if _is_observable_io(int(w.address))
+        ),
     )
 
 
@@ -222,17 +261,50 @@ def _stack_cells(spec: Spec) -> frozenset[int]:
     return frozenset(canonical_address((s - k) & 0xFFFF) for k in range(STACK_WINDOW))
 
 
+def _named_inputs(spec: Spec, case: Case) -> dict[str, Any]:
+    """Input values by location; runs of adjacent bytes (a range) become one `first..last` hex string."""
+    named: dict[str, Any] = {}
+    run: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            named[f"${run[0][0]:06X}"] = f"${run[0][1]:02X}"
+        elif run:
+            named[f"${run[0][0]:06X}..${run[-1][0]:06X}"] = " ".join(f"{v:02X}" for _, v in run)
+        run.clear()
+
+    for (location, _), value in zip(spec.inputs, case.values, strict=True):
+        if location.kind is LocationKind.BYTE:
+            address = int(location.name)
+            if run and address != run[-1][0] + 1:
+                flush()
+            run.append((address, value))
+            continue
+        flush()
+        named[location.text] = location.format(value)
+    flush()
+    return named
+
+
 def _describe_input(spec: Spec, case: Case, machine_input: MachineInput) -> dict[str, Any]:
-    named = {loc.text: loc.format(value) for (loc, _), value in zip(spec.inputs, case.values, strict=True)}
+    named = _named_inputs(spec, case)
     state = {
-        "A": f"${machine_input.a:04X}", "X": f"${machine_input.x:04X}", "Y": f"${machine_input.y:04X}",
-        "S": f"${machine_input.s:04X}", "D": f"${machine_input.d:04X}", "DBR": f"${machine_input.dbr:02X}",
-        "P": f"${machine_input.p:02X}", "e": machine_input.e, "background_seed": case.background,
+        "A": f"${machine_input.a:04X}",
+        "X": f"${machine_input.x:04X}",
+        "Y": f"${machine_input.y:04X}",
+        "S": f"${machine_input.s:04X}",
+        "D": f"${machine_input.d:04X}",
+        "DBR": f"${machine_input.dbr:02X}",
+        "P": f"${machine_input.p:02X}",
+        "e": machine_input.e,
+        "background_seed": case.background,
     }
     return {"inputs": named, "state": state}
 
 
-def _check_run(outcome: _Outcome, spec: Spec, allowed: frozenset[int]) -> tuple[FailReason, str, dict, dict] | None:
+def _check_run(
+    outcome: _Outcome, spec: Spec, allowed: frozenset[int]
+) -> tuple[FailReason, str, dict, dict] | None:
     """Checks that need one run only: stop reason, preserve, stray writes. None when all hold."""
     if outcome.stop == "BUDGET":
         return FailReason.BUDGET, f"no return within {outcome.cycles} cycles", {}, {}
@@ -242,12 +314,20 @@ def _check_run(outcome: _Outcome, spec: Spec, allowed: frozenset[int]) -> tuple[
         return FailReason.HALTED, f"stopped by {outcome.stop} {outcome.detail}".strip(), {}, {}
     for loc, old, new in zip(spec.preserve, outcome.preserve_before, outcome.preserve_after, strict=True):
         if old != new:
-            return (FailReason.PRESERVE, f"{loc.text} changed from {loc.format(old)} to {loc.format(new)}",
-                    {loc.text: loc.format(old)}, {loc.text: loc.format(new)})
+            return (
+                FailReason.PRESERVE,
+                f"{loc.text} changed from {loc.format(old)} to {loc.format(new)}",
+                {loc.text: loc.format(old)},
+                {loc.text: loc.format(new)},
+            )
     for address, old, new in outcome.written:
         if address not in allowed:
-            return (FailReason.STRAY_WRITE, f"wrote ${new:02X} to ${address:06X}, outside outputs/writable/stack",
-                    {f"${address:06X}": f"${old:02X}"}, {f"${address:06X}": f"${new:02X}"})
+            return (
+                FailReason.STRAY_WRITE,
+                f"wrote ${new:02X} to ${address:06X}, outside outputs/writable/stack",
+                {f"${address:06X}": f"${old:02X}"},
+                {f"${address:06X}": f"${new:02X}"},
+            )
     return None
 
 
@@ -271,12 +351,10 @@ class _ReferenceRunner:
     """The reference program plus a cache of its outcome per case (shared by every candidate)."""
 
     def __init__(self, program: Program, spec: Spec, call: str) -> None:
-        from harness.emu import Machine
-
         self.program = program
         self.spec = spec
         self.call = call
-        self.machine = Machine.from_assembly(program.result)
+        self.machine = machine_for(program)
         self.allowed = spec.writable_addresses | _stack_cells(spec)
         self._cache: dict[Case, tuple[_Outcome, tuple | None]] = {}
 
@@ -285,14 +363,22 @@ class _ReferenceRunner:
         if case not in self._cache:
             if len(self._cache) > 4096:
                 self._cache.clear()
-            outcome = run_case(self.machine, self.program, self.spec, machine_input, call=self.call,
-                               max_cycles=REFERENCE_MAX_CYCLES)
+            outcome = run_case(
+                self.machine,
+                self.program,
+                self.spec,
+                machine_input,
+                call=self.call,
+                max_cycles=REFERENCE_MAX_CYCLES,
+            )
             self._cache[case] = (outcome, _check_run(outcome, self.spec, self.allowed))
         return self._cache[case]
 
 
 @functools.lru_cache(maxsize=16)
-def _reference(source: str, entry: str | None, call: str, spec: Spec) -> tuple[Program, _ReferenceRunner | None]:
+def _reference(
+    source: str, entry: str | None, call: str, spec: Spec
+) -> tuple[Program, _ReferenceRunner | None]:
     program = assemble_program(source, entry)
     if not program.result.ok or program.entry is None:
         return program, None
@@ -305,10 +391,12 @@ def _task_fields(task: Mapping[str, Any]) -> tuple[Spec, str, str | None, str]:
     spec = parse_spec(task.get("spec"))
     reference = task.get("reference")
     if not isinstance(reference, str) or not reference.strip():
-        raise TaskDataError(f"task {task.get('id')!r}: `reference` (ASAR source of the gold routine) is required")
+        raise TaskDataError(
+            f"task {task.get('id')!r}: `reference` (ASAR source of the gold routine) is required"
+        )
     call = task.get("call", "jsr")
     if call not in ("jsr", "jsl"):
-        raise TaskDataError(f"task {task.get('id')!r}: call {call!r} must be \"jsr\" or \"jsl\"")
+        raise TaskDataError(f'task {task.get("id")!r}: call {call!r} must be "jsr" or "jsl"')
     entry = task.get("entry")
     if entry is not None and not isinstance(entry, str):
         raise TaskDataError(f"task {task.get('id')!r}: entry must be a label name, got {entry!r}")
@@ -339,17 +427,35 @@ class _Stats:
             return max(values) if values else None
 
         return {
-            "ref_cycles_mean": mean(self.ref_cycles), "ref_cycles_max": top(self.ref_cycles),
-            "cand_cycles_mean": mean(self.cand_cycles), "cand_cycles_max": top(self.cand_cycles),
-            "ref_clocks_mean": mean(self.ref_clocks), "ref_clocks_max": top(self.ref_clocks),
-            "cand_clocks_mean": mean(self.cand_clocks), "cand_clocks_max": top(self.cand_clocks),
+            "ref_cycles_mean": mean(self.ref_cycles),
+            "ref_cycles_max": top(self.ref_cycles),
+            "cand_cycles_mean": mean(self.cand_cycles),
+            "cand_cycles_max": top(self.cand_cycles),
+            "ref_clocks_mean": mean(self.ref_clocks),
+            "ref_clocks_max": top(self.ref_clocks),
+            "cand_clocks_mean": mean(self.cand_clocks),
+            "cand_clocks_max": top(self.cand_clocks),
         }
 
 
-def _static_verdict(reason: FailReason, detail: str, spec: Spec, *, assembles: bool,
-                    ref_bytes: int | None = None, cand_bytes: int | None = None) -> Verdict:
-    return Verdict(assembles=assembles, passes=False, reason=reason, detail=detail, seed=spec.seed,
-                   ref_bytes=ref_bytes, cand_bytes=cand_bytes)
+def _static_verdict(
+    reason: FailReason,
+    detail: str,
+    spec: Spec,
+    *,
+    assembles: bool,
+    ref_bytes: int | None = None,
+    cand_bytes: int | None = None,
+) -> Verdict:
+    return Verdict(
+        assembles=assembles,
+        passes=False,
+        reason=reason,
+        detail=detail,
+        seed=spec.seed,
+        ref_bytes=ref_bytes,
+        cand_bytes=cand_bytes,
+    )
 
 
 def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: int | None = None) -> Verdict:
@@ -358,8 +464,6 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
     `cases` overrides `spec.cases`. Raises SpecError/TaskDataError for a malformed task and
     ToolMissingError/ToolMismatchError when ASAR is unusable; every candidate problem is a Verdict.
     """
-    from harness.emu import Machine
-
     spec, reference, entry, call = _task_fields(task)
     ref_program, runner = _reference(reference, entry, call, spec)
     if runner is None:
@@ -372,9 +476,15 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
         detail = cand_program.result.error_text() or cand_program.result.status.value
         return _static_verdict(FailReason.ASSEMBLY, detail, spec, assembles=False, ref_bytes=ref_program.size)
     if cand_program.entry is None:
-        return _static_verdict(FailReason.NO_ENTRY, f"label {entry!r} is not defined", spec, assembles=True,
-                               ref_bytes=ref_program.size, cand_bytes=cand_program.size)
-    machine = Machine.from_assembly(cand_program.result)
+        return _static_verdict(
+            FailReason.NO_ENTRY,
+            f"label {entry!r} is not defined",
+            spec,
+            assembles=True,
+            ref_bytes=ref_program.size,
+            cand_bytes=cand_program.size,
+        )
+    machine = machine_for(cand_program)
     stats = _Stats()
 
     def evaluate(case: Case) -> _Failure | None:
@@ -384,10 +494,19 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
         if ref_problem is not None:
             stats.closed = True
             reason, detail, expected, got = ref_problem
-            return _Failure(FailReason.REFERENCE_BROKEN, f"reference {reason.value}: {detail}",
-                            {**described, "expected": expected, "got": got})
-        cand = run_case(machine, cand_program, spec, machine_input, call=call,
-                        max_cycles=ref.cycles * BUDGET_FACTOR + BUDGET_FLOOR)
+            return _Failure(
+                FailReason.REFERENCE_BROKEN,
+                f"reference {reason.value}: {detail}",
+                {**described, "expected": expected, "got": got},
+            )
+        cand = run_case(
+            machine,
+            cand_program,
+            spec,
+            machine_input,
+            call=call,
+            max_cycles=ref.cycles * BUDGET_FACTOR + BUDGET_FLOOR,
+        )
         problem = _check_run(cand, spec, runner.allowed)
         if problem is not None:
             stats.closed = True
@@ -403,10 +522,21 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
 
     bases = [int(m.group(1), 16) for m in _INDEXED_OPERAND_RE.finditer(reference)]
     failure, cases_run = search_cases(spec, evaluate, edges=edge_cases(spec, bases), cases=cases)
-    common = {"assembles": True, "cases_run": cases_run, "seed": spec.seed, "ref_bytes": ref_program.size,
-              "cand_bytes": cand_program.size, **stats.fields()}
+    common = {
+        "assembles": True,
+        "cases_run": cases_run,
+        "seed": spec.seed,
+        "ref_bytes": ref_program.size,
+        "cand_bytes": cand_program.size,
+        **stats.fields(),
+    }
     if failure is None:
         return Verdict(passes=True, reason=FailReason.NONE, **common)
     assert isinstance(failure, _Failure)
-    return Verdict(passes=False, reason=failure.reason, detail=failure.detail,
-                   counterexample=failure.counterexample, **common)
+    return Verdict(
+        passes=False,
+        reason=failure.reason,
+        detail=failure.detail,
+        counterexample=failure.counterexample,
+        **common,
+    )

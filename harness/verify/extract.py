@@ -16,7 +16,9 @@ import re
 __all__ = ["extract_code"]
 
 _FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([A-Za-z0-9_+.#-]*)[^\n]*$", re.MULTILINE)
-_PREFIX_RE = re.compile(r"^\s*(?:output|answer|solution|code|result|optimized|assembly)\s*:\s*", re.IGNORECASE)
+_PREFIX_RE = re.compile(
+    r"^\s*(?:output|answer|solution|code|result|optimized|assembly)\s*:\s*", re.IGNORECASE
+)
 _MNEMONICS = frozenset(
     "adc and asl bcc bcs beq bit bmi bne bpl bra brk brl bvc bvs clc cld cli clv cmp cop cpx cpy dec dex "
     "dey eor inc inx iny jml jmp jsl jsr lda ldx ldy lsr mvn mvp nop ora pea pei per pha phb phd phk php "
@@ -48,13 +50,13 @@ def _is_code_line(line: str) -> bool:
         return True
     label = _LABEL_RE.match(stripped)
     if label:  # "Loop:" or "Loop: LDA #0", but not prose such as "Note: this is slow"
-        rest = stripped[label.end():].strip()
+        rest = stripped[label.end() :].strip()
         return not rest or rest.startswith(";") or _is_code_line(rest)
     if _SUBLABEL_RE.match(stripped) or _DEFINE_RE.match(stripped):
         return True
     word = re.split(r"[\s.]", stripped, maxsplit=1)[0].lower()
     if word in _MNEMONICS:
-        rest = stripped[len(word):]
+        rest = stripped[len(word) :]
         # "lda is a load" is prose; an instruction has no operand, an operand or a comment.
         return not rest or rest[0] in " .;" and not re.match(r"\s+(is|was|and|the|to|loads|stores)\b", rest)
     return word in _DIRECTIVES
@@ -64,7 +66,7 @@ def _has_instruction(line: str) -> bool:
     stripped = _PREFIX_RE.sub("", line).strip()
     label = _LABEL_RE.match(stripped)
     if label:
-        stripped = stripped[label.end():].strip()
+        stripped = stripped[label.end() :].strip()
     word = re.split(r"[\s.]", stripped, maxsplit=1)[0].lower()
     return (word in _MNEMONICS or word in _DIRECTIVES) and _is_code_line(stripped)
 
@@ -72,8 +74,11 @@ def _has_instruction(line: str) -> bool:
 def _looks_like_code(block: str) -> bool:
     """Mostly code-like lines and at least one instruction or directive (not just `A = $00`)."""
     lines = [line for line in block.split("\n") if line.strip()]
-    return (bool(lines) and sum(_is_code_line(line) for line in lines) * 2 >= len(lines)
-            and any(_has_instruction(line) for line in lines))
+    return (
+        bool(lines)
+        and sum(_is_code_line(line) for line in lines) * 2 >= len(lines)
+        and any(_has_instruction(line) for line in lines)
+    )
 
 
 def _defines(block: str, entry: str) -> bool:
@@ -94,9 +99,9 @@ def _fenced_blocks(text: str) -> list[str]:
         closing = closing_re.search(text, opening.end())
         if closing is None:
             if not blocks:
-                blocks.append(text[opening.end():])
+                blocks.append(text[opening.end() :])
             return blocks
-        blocks.append(text[opening.end():closing.start()])
+        blocks.append(text[opening.end() : closing.start()])
         position = closing.end()
 
 

@@ -28,8 +28,26 @@ __all__ = [
 ]
 
 # Status-register bit of each flag name (e is separate: the emulation bit is not in P).
-FLAG_BITS: Mapping[str, int] = {"N": 0x80, "V": 0x40, "m": 0x20, "x": 0x10, "D": 0x08, "I": 0x04, "Z": 0x02, "C": 0x01}
-_REGISTER_WIDTH: Mapping[str, int] = {"A": 16, "A.lo": 8, "X": 16, "Y": 16, "S": 16, "D": 16, "DBR": 8, "PBR": 8}
+FLAG_BITS: Mapping[str, int] = {
+    "N": 0x80,
+    "V": 0x40,
+    "m": 0x20,
+    "x": 0x10,
+    "D": 0x08,
+    "I": 0x04,
+    "Z": 0x02,
+    "C": 0x01,
+}
+_REGISTER_WIDTH: Mapping[str, int] = {
+    "A": 16,
+    "A.lo": 8,
+    "X": 16,
+    "Y": 16,
+    "S": 16,
+    "D": 16,
+    "DBR": 8,
+    "PBR": 8,
+}
 _INPUT_REGISTERS = frozenset({"A", "A.lo", "X", "Y"})
 _INPUT_FLAGS = frozenset({"N", "V", "Z", "C"})
 _SPEC_KEYS = ("mode", "inputs", "outputs", "preserve", "writable", "cases", "seed")
@@ -132,7 +150,8 @@ class Mode:
 
 @dataclass(frozen=True)
 class Spec:
-    """A parsed task spec. `inputs` keeps document order; ranges are already expanded to bytes."""
+    """A parsed task spec. `inputs` are in sorted key order (so cases never depend on JSON key order);
+    ranges are already expanded to bytes."""
 
     mode: Mode
     inputs: tuple[tuple[Location, Domain], ...]
@@ -170,7 +189,7 @@ def _parse_number(value: object, field: str, bits: int) -> int:
         except ValueError:
             number = None
     if number is None:
-        raise SpecError(f"spec.{field}: {value!r} is not a number; write an int, \"$hex\" or \"0xhex\"")
+        raise SpecError(f'spec.{field}: {value!r} is not a number; write an int, "$hex" or "0xhex"')
     if not 0 <= number < (1 << bits):
         raise SpecError(f"spec.{field}: {value!r} does not fit in {bits} bits (0..{(1 << bits) - 1})")
     return number
@@ -179,15 +198,19 @@ def _parse_number(value: object, field: str, bits: int) -> int:
 def _parse_address(text: str, field: str) -> int:
     match = _ADDRESS_RE.match(text)
     if match is None:
-        raise SpecError(f"{field}: {text!r} is not an address; write `$7E0E50` (24-bit) or `$0E50` (bank $00)")
+        raise SpecError(
+            f"{field}: {text!r} is not an address; write `$7E0E50` (24-bit) or `$0E50` (bank $00)"
+        )
     return canonical_address(int(match.group(1), 16))
 
 
 def parse_location(text: object, field: str = "location") -> tuple[Location, ...]:
     """Parse one location spelling; a range yields one BYTE location per cell (in address order)."""
     if not isinstance(text, str) or not text.strip():
-        raise SpecError(f"{field}: {text!r} is not a location; use A, A.lo, X, Y, S, D, DBR, PBR, "
-                        "flag:C, $7E0E50, $7E0E50:w or $7E0DD0..$7E0DDF")
+        raise SpecError(
+            f"{field}: {text!r} is not a location; use A, A.lo, X, Y, S, D, DBR, PBR, "
+            "flag:C, $7E0E50, $7E0E50:w or $7E0DD0..$7E0DDF"
+        )
     spelled = text.strip()
     if spelled in _REGISTER_WIDTH:
         return (Location(LocationKind.REGISTER, spelled, spelled),)
@@ -224,7 +247,7 @@ def _parse_location_list(raw: object, field: str) -> tuple[Location, ...]:
 def _parse_domain(raw: object, field: str, bits: int) -> Domain:
     if isinstance(raw, Mapping):
         if set(raw) != {"values"}:
-            raise SpecError(f"{field}: a set domain is {{\"values\": [...]}}, got keys {sorted(raw)}")
+            raise SpecError(f'{field}: a set domain is {{"values": [...]}}, got keys {sorted(raw)}')
         values = raw["values"]
         if not isinstance(values, Sequence) or isinstance(values, (str, bytes)) or not values:
             raise SpecError(f"{field}.values: expected a non-empty list of numbers")
@@ -236,14 +259,14 @@ def _parse_domain(raw: object, field: str, bits: int) -> Domain:
         if lo > hi:
             raise SpecError(f"{field}: range [{raw[0]}, {raw[1]}] is empty; write [lo, hi] with lo <= hi")
         return Domain(lo, hi)
-    raise SpecError(f"{field}: {raw!r} is not a domain; write [lo, hi] or {{\"values\": [...]}}")
+    raise SpecError(f'{field}: {raw!r} is not a domain; write [lo, hi] or {{"values": [...]}}')
 
 
 def _parse_mode(raw: object) -> Mode:
     if raw is None:
         return Mode()
     if not isinstance(raw, Mapping):
-        raise SpecError(f"spec.mode: expected an object like {{\"e\": 0, \"m\": 1}}, got {type(raw).__name__}")
+        raise SpecError(f'spec.mode: expected an object like {{"e": 0, "m": 1}}, got {type(raw).__name__}')
     unknown = sorted(set(raw) - set(_MODE_KEYS))
     if unknown:
         raise SpecError(f"spec.mode: unknown key(s) {unknown}; allowed: {list(_MODE_KEYS)}")
@@ -262,14 +285,18 @@ def _input_bits(location: Location, mode: Mode, field: str) -> int:
     """Width an input domain must fit in; rejects inputs that the mode fixes."""
     if location.kind is LocationKind.REGISTER:
         if location.name not in _INPUT_REGISTERS:
-            raise SpecError(f"{field}: {location.text} is fixed by spec.mode (S, D, DBR) or the entry (PBR); "
-                            "set it in spec.mode instead")
+            raise SpecError(
+                f"{field}: {location.text} is fixed by spec.mode (S, D, DBR) or the entry (PBR); "
+                "set it in spec.mode instead"
+            )
         if location.name in ("X", "Y") and mode.x == 1:
             return 8  # with x=1 the index high bytes are always zero
         return location.width
     if location.kind is LocationKind.FLAG and location.name not in _INPUT_FLAGS:
-        raise SpecError(f"{field}: flag {location.name} is fixed by spec.mode (m, x, e) or the harness "
-                        "(D clear, I set); only N V Z C can be inputs")
+        raise SpecError(
+            f"{field}: flag {location.name} is fixed by spec.mode (m, x, e) or the harness "
+            "(D clear, I set); only N V Z C can be inputs"
+        )
     return location.width
 
 
@@ -279,7 +306,8 @@ def _parse_inputs(raw: object, mode: Mode) -> tuple[tuple[Location, Domain], ...
     if not isinstance(raw, Mapping):
         raise SpecError(f"spec.inputs: expected an object {{location: domain}}, got {type(raw).__name__}")
     parsed: dict[Location, Domain] = {}
-    for key, domain_raw in raw.items():
+    # Sorted by key: generated cases must not depend on how a document's keys were serialised.
+    for key, domain_raw in sorted(raw.items(), key=lambda item: str(item[0])):
         field = f"spec.inputs[{key!r}]"
         for location in parse_location(key, field):
             domain = _parse_domain(domain_raw, field, _input_bits(location, mode, field))

@@ -32,13 +32,18 @@ def expected_state(task: Mapping[str, Any]) -> dict[str, int]:
     other = Case(first.values, first.background ^ 0x5A5A5A5A)
     results = []
     for case in (first, other):
-        outcome = run_case(runner.machine, program, spec, build_input(spec, case), call=call,
-                           max_cycles=REFERENCE_MAX_CYCLES)
+        outcome = run_case(
+            runner.machine, program, spec, build_input(spec, case), call=call, max_cycles=REFERENCE_MAX_CYCLES
+        )
         if outcome.stop != "RETURNED":
-            raise TaskDataError(f"task {task.get('id')!r}: reference stopped by {outcome.stop} {outcome.detail}")
+            raise TaskDataError(
+                f"task {task.get('id')!r}: reference stopped by {outcome.stop} {outcome.detail}"
+            )
         results.append(outcome.outputs)
     if results[0] != results[1]:
         differing = [loc.text for loc, a, b in zip(spec.outputs, *results, strict=True) if a != b]
-        raise TaskDataError(f"task {task.get('id')!r}: outputs {differing} depend on state the spec does not fix; "
-                            "add those registers/flags/memory to spec.inputs")
+        raise TaskDataError(
+            f"task {task.get('id')!r}: outputs {differing} depend on state the spec does not fix; "
+            "add those registers/flags/memory to spec.inputs"
+        )
     return {loc.text: value for loc, value in zip(spec.outputs, results[0], strict=True)}

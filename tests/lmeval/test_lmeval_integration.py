@@ -27,9 +27,7 @@ PTH_INSTALLED = (Path(sysconfig.get_paths()["purelib"]) / "asm65816_harness_lmev
 def fixture_tasks(monkeypatch):
     monkeypatch.setenv("ASM65816_TASK_DATA", str(FIXTURE_TASKS))
     monkeypatch.setenv("ASM65816_WORKERS", "1")
-    glue.dataset_identity.cache_clear()
-    yield FIXTURE_TASKS
-    glue.dataset_identity.cache_clear()
+    return FIXTURE_TASKS
 
 
 def _evaluate(model: str, model_args: dict | None = None) -> dict:
@@ -92,7 +90,6 @@ def test_dataset_identity_tracks_the_data(fixture_tasks, tmp_path, monkeypatch):
         (copy / path.name).write_text(path.read_text())
     (copy / "gen.jsonl").write_text((copy / "gen.jsonl").read_text().replace("doubled", "times two"))
     monkeypatch.setenv("ASM65816_TASK_DATA", str(copy))
-    glue.dataset_identity.cache_clear()
     assert glue.dataset_identity()["sha256"] != first["sha256"]
 
 

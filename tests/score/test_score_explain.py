@@ -6,10 +6,16 @@ from harness.score import score_explanation
 from harness.score.explain import address_mentions
 
 TASK = {
-    "id": "explain-1", "family": "explain",
+    "id": "explain-1",
+    "family": "explain",
     "prompt": "Explain:\n```asm\nLDA $0E50,X\nSEC\nSBC #$10\nSTA $0E50,X\nRTS\n```",
-    "answer": {"facts": [{"id": "hp", "any": [r"hit points|\bHP\b"]}, {"id": "sixteen", "any": [r"\b16\b", r"\$10"]}],
-               "forbid": [r"\$0E20[^\n]{0,20}\bHP\b"]},
+    "answer": {
+        "facts": [
+            {"id": "hp", "any": [r"hit points|\bHP\b"]},
+            {"id": "sixteen", "any": [r"\b16\b", r"\$10"]},
+        ],
+        "forbid": [r"\$0E20[^\n]{0,20}\bHP\b"],
+    },
 }
 
 
@@ -32,7 +38,12 @@ def test_hallucinated_addresses():
 
 
 def test_address_mentions_forms():
-    assert address_mentions("$0E50 $7E:0E50 $7E0E50 0x0E50 #$1234 $10") == [0x0E50, 0x7E0E50, 0x7E0E50, 0x0E50]
+    assert address_mentions("$0E50 $7E:0E50 $7E0E50 0x0E50 #$1234 $10") == [
+        0x0E50,
+        0x7E0E50,
+        0x7E0E50,
+        0x0E50,
+    ]
 
 
 def test_no_facts_means_no_recall_metric():

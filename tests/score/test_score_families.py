@@ -41,16 +41,19 @@ def tools():
 
 def test_mc_without_tools():
     task = {"id": "mc1", "family": "mc", "answer": {"choices": ["LDA", "MUL", "STZ"], "gold": 1}}
-    assert score_sample(task, ["B"]) == {"accuracy": 1.0}
-    assert score_sample(task, ["The answer is (B)."]) == {"accuracy": 1.0}
-    assert score_sample(task, ["MUL", "A", "nonsense"]) == {"accuracy": pytest.approx(1 / 3)}
+    assert score_sample(task, ["B"]) == {"acc": 1.0}
+    assert score_sample(task, ["The answer is (B)."]) == {"acc": 1.0}
+    assert score_sample(task, ["MUL", "A", "nonsense"]) == {"acc": pytest.approx(1 / 3)}
     assert mc_choice("D", ["a", "b"]) is None
+    assert mc_choice("A routine that stores", ["a", "b"]) is None  # prose, not the letter A
 
 
 def test_explain_family_without_emulator():
-    metrics = score_sample(_task("trap-enemy-explain"),
-                           "It subtracts 16 from the value at $0E20,X; SEC sets carry for the borrow; "
-                           "if negative it kills the sprite via $0DD0.")
+    metrics = score_sample(
+        _task("trap-enemy-explain"),
+        "It subtracts 16 from the value at $0E20,X; SEC sets carry for the borrow; "
+        "if negative it kills the sprite via $0DD0.",
+    )
     assert metrics["fact_recall"] == 1.0 and metrics["forbidden"] == 0.0
     assert metrics["hallucinated_addresses"] == 0.0
     assert score_sample(_task("trap-enemy-explain"), "$0E20 is the enemy HP table")["forbidden"] == 1.0
@@ -72,8 +75,12 @@ def test_gen_pass_at_k(tools):
 
 
 def test_optimize_speedup_and_improved(tools):
-    task = {**_task("trap-clear-a-free"), "id": "opt-clear", "family": "optimize",
-            "baseline": (TRAPS / "clear_lda_sta.asm").read_text()}
+    task = {
+        **_task("trap-clear-a-free"),
+        "id": "opt-clear",
+        "family": "optimize",
+        "baseline": (TRAPS / "clear_lda_sta.asm").read_text(),
+    }
     metrics = score_sample(task, [_fenced("clear_stz.asm")])
     assert metrics["passes"] == 1.0 and metrics["improved"] == 1.0 and metrics["smaller"] == 1.0
     assert metrics["speedup"] > 1.0 and metrics["speedup_clocks"] > 1.0 and metrics["size_ratio"] > 1.0

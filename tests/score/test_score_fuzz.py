@@ -19,13 +19,51 @@ from harness.score import score_sample
 TRAPS = Path(__file__).resolve().parents[2] / "fixtures" / "traps"
 TASKS = [json.loads(line) for line in (TRAPS / "tasks.jsonl").read_text().splitlines()]
 MC_TASK = {"id": "mc", "family": "mc", "answer": {"choices": ["a", "b", "c", "d"], "gold": 2}}
-SHARES = {"assembles", "passes", "improved", "improved_clocks", "smaller", "exact", "field_accuracy",
-          "fact_recall", "accuracy"}
+SHARES = {
+    "assembles",
+    "passes",
+    "improved",
+    "improved_clocks",
+    "smaller",
+    "exact",
+    "field_accuracy",
+    "fact_recall",
+    "acc",
+}
 RATIOS = {"speedup", "speedup_clocks", "size_ratio"}
 COUNTS = {"forbidden", "hallucinated_addresses"}
-INSTRUCTIONS = ["LDA #$01", "LDA $10", "STA $10", "STA $0E20,X", "STZ $0DD0,X", "INX", "DEX", "SEC", "CLC",
-                "ADC #$10", "SBC #$10", "XBA", "TAX", "REP #$20", "SEP #$20", "REP #$10", "SEP #$30", "PHA",
-                "PLA", "PHP", "PLP", "INC $10", "ASL A", "LSR A", "NOP", "BRA +", "BEQ +", "+", "MUL", "STA $420B"]
+INSTRUCTIONS = [
+    "LDA #$01",
+    "LDA $10",
+    "STA $10",
+    "STA $0E20,X",
+    "STZ $0DD0,X",
+    "INX",
+    "DEX",
+    "SEC",
+    "CLC",
+    "ADC #$10",
+    "SBC #$10",
+    "XBA",
+    "TAX",
+    "REP #$20",
+    "SEP #$20",
+    "REP #$10",
+    "SEP #$30",
+    "PHA",
+    "PLA",
+    "PHP",
+    "PLP",
+    "INC $10",
+    "ASL A",
+    "LSR A",
+    "NOP",
+    "BRA +",
+    "BEQ +",
+    "+",
+    "MUL",
+    "STA $420B",
+]
 
 
 def _tools_available() -> bool:
@@ -64,7 +102,7 @@ completion = st.one_of(
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.nested_given, HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(completion, min_size=1, max_size=2))
 def test_text_only_families_never_raise(completions):
     for task in [*TASKS, MC_TASK]:
@@ -73,8 +111,11 @@ def test_text_only_families_never_raise(completions):
 
 
 @pytest.mark.skipif(not _tools_available(), reason="needs ASAR 1.91 and harness.emu.Machine")
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.nested_given, HealthCheck.too_slow])
-@given(st.lists(completion, min_size=1, max_size=2), st.sampled_from([t for t in TASKS if t["family"] != "explain"]))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(completion, min_size=1, max_size=2),
+    st.sampled_from([t for t in TASKS if t["family"] != "explain"]),
+)
 def test_every_scorer_survives_garbage(completions, task):
     entry = task.get("entry", "Clear")
     completions = [c.replace("Clear:", f"{entry}:") if isinstance(c, str) else c for c in completions]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from harness.score import build_judge_prompt, judge_explanations, parse_judgement
 
-TASK = {"id": "e1", "prompt": "Explain:\nSTZ $10\nRTS", "answer": {"facts": [{"id": "clears-10", "any": ["x"]}]}}
+TASK = {
+    "id": "e1",
+    "prompt": "Explain:\nSTZ $10\nRTS",
+    "answer": {"facts": [{"id": "clears-10", "any": ["x"]}]},
+}
 TEXT = "It clears the byte at $10 and returns."
 
 
@@ -21,7 +25,10 @@ class FakeJudge:
 
 
 def test_quote_must_be_in_the_explanation():
-    assert parse_judgement('SCORE: 2\nQUOTE: "clears the byte at $10"', TEXT) == {"judge_score": 1.0, "judge_valid": 1.0}
+    assert parse_judgement('SCORE: 2\nQUOTE: "clears the byte at $10"', TEXT) == {
+        "judge_score": 1.0,
+        "judge_valid": 1.0,
+    }
     assert parse_judgement('SCORE: 2\nQUOTE: "sets up DMA"', TEXT) == {"judge_score": 0.0, "judge_valid": 0.0}
     assert parse_judgement("SCORE: 1", TEXT)["judge_valid"] == 0.0
     assert parse_judgement("SCORE: 0", TEXT) == {"judge_score": 0.0, "judge_valid": 1.0}

@@ -46,7 +46,9 @@ def _predictions(path: Path) -> Path:
 
 
 def test_results_shape(tools, tmp_path):
-    results = score_predictions(TRAPS / "tasks.jsonl", _predictions(tmp_path / "preds.jsonl"), model="fixture")
+    results = score_predictions(
+        TRAPS / "tasks.jsonl", _predictions(tmp_path / "preds.jsonl"), model="fixture"
+    )
     assert set(results) == {"harness_version", "dataset", "model", "metrics", "samples"}
     assert set(results["dataset"]) == {"name", "version", "sha256"} and results["model"] == "fixture"
     assert set(results["metrics"]) == {"gen", "optimize", "trace", "explain", "overall"}
@@ -54,7 +56,8 @@ def test_results_shape(tools, tmp_path):
     assert results["metrics"]["optimize"]["passes"] == 0.5
     assert results["metrics"]["trace"]["exact"] == 0.0
     assert [s["id"] for s in results["samples"]] == [
-        json.loads(line)["id"] for line in (TRAPS / "tasks.jsonl").read_text().splitlines()]
+        json.loads(line)["id"] for line in (TRAPS / "tasks.jsonl").read_text().splitlines()
+    ]
     sample = results["samples"][0]
     assert set(sample) == {"id", "family", "metrics", "error", "counterexample"}
     assert sample["error"].startswith("mismatch") and sample["counterexample"]["expected"]
@@ -69,8 +72,23 @@ def test_byte_identical_for_any_workers(tools, tmp_path):
     outputs = []
     for workers in (1, 2, 3):
         out = tmp_path / f"results-{workers}.json"
-        assert main(["score", "--tasks", str(tasks), "--predictions", str(predictions), "--out", str(out),
-                     "--workers", str(workers), "--no-progress"]) == 0
+        assert (
+            main(
+                [
+                    "score",
+                    "--tasks",
+                    str(tasks),
+                    "--predictions",
+                    str(predictions),
+                    "--out",
+                    str(out),
+                    "--workers",
+                    str(workers),
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
 
@@ -89,8 +107,18 @@ def test_missing_prediction_is_a_failure_and_unknown_id_an_error(tools, tmp_path
 
 def test_broken_task_is_recorded_not_scored(tools, tmp_path):
     tasks = tmp_path / "tasks.jsonl"
-    tasks.write_text(json.dumps({"id": "bad", "family": "gen", "reference": "X:\n RTS\n", "entry": "X",
-                                 "spec": {"outputs": ["flag:q"]}}) + "\n")
+    tasks.write_text(
+        json.dumps(
+            {
+                "id": "bad",
+                "family": "gen",
+                "reference": "X:\n RTS\n",
+                "entry": "X",
+                "spec": {"outputs": ["flag:q"]},
+            }
+        )
+        + "\n"
+    )
     predictions = tmp_path / "preds.jsonl"
     predictions.write_text(json.dumps({"id": "bad", "completion": "X:\n RTS\n"}) + "\n")
     results = score_predictions(tasks, predictions)

@@ -17,27 +17,41 @@ def test_defaults_match_design():
 
 
 def test_design_example_parses():
-    spec = parse_spec({
-        "mode": {"e": 0, "m": 1, "x": 0, "D": "$0000", "DBR": "$7E"},
-        "inputs": {"A": [0, 255], "X": {"values": [0, 2, 4]}, "$7E0E50": [0, 255]},
-        "outputs": ["A", "flag:C", "$7E0E50", "$7E0DD0..$7E0DDF"],
-        "preserve": ["X", "Y", "D", "DBR", "flag:m", "flag:x"],
-        "writable": ["$7E0000..$7E000F"], "cases": 64, "seed": 0,
-    })
+    spec = parse_spec(
+        {
+            "mode": {"e": 0, "m": 1, "x": 0, "D": "$0000", "DBR": "$7E"},
+            "inputs": {"A": [0, 255], "X": {"values": [0, 2, 4]}, "$7E0E50": [0, 255]},
+            "outputs": ["A", "flag:C", "$7E0E50", "$7E0DD0..$7E0DDF"],
+            "preserve": ["X", "Y", "D", "DBR", "flag:m", "flag:x"],
+            "writable": ["$7E0000..$7E000F"],
+            "cases": 64,
+            "seed": 0,
+        }
+    )
     assert spec.mode.DBR == 0x7E and spec.mode.x == 0
-    assert [loc.text for loc, _ in spec.inputs] == ["A", "X", "$7E0E50"]
-    assert spec.inputs[1][1].values == (0, 2, 4)
+    assert [loc.text for loc, _ in spec.inputs] == ["$7E0E50", "A", "X"]  # sorted key order
+    assert spec.inputs[2][1].values == (0, 2, 4)
     assert len(spec.outputs) == 3 + 16
     assert spec.outputs[3].text == "$7E0DD0" and spec.outputs[-1].text == "$7E0DDF"
     assert 0x7E000F in spec.writable_addresses and 0x7E0E50 in spec.writable_addresses
 
 
-@pytest.mark.parametrize(("text", "kind", "width"), [
-    ("A", LocationKind.REGISTER, 16), ("A.lo", LocationKind.REGISTER, 8), ("X", LocationKind.REGISTER, 16),
-    ("S", LocationKind.REGISTER, 16), ("DBR", LocationKind.REGISTER, 8), ("PBR", LocationKind.REGISTER, 8),
-    ("flag:C", LocationKind.FLAG, 1), ("flag:m", LocationKind.FLAG, 1), ("flag:e", LocationKind.FLAG, 1),
-    ("$7E0E50", LocationKind.BYTE, 8), ("$7E0E50:w", LocationKind.WORD, 16),
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "width"),
+    [
+        ("A", LocationKind.REGISTER, 16),
+        ("A.lo", LocationKind.REGISTER, 8),
+        ("X", LocationKind.REGISTER, 16),
+        ("S", LocationKind.REGISTER, 16),
+        ("DBR", LocationKind.REGISTER, 8),
+        ("PBR", LocationKind.REGISTER, 8),
+        ("flag:C", LocationKind.FLAG, 1),
+        ("flag:m", LocationKind.FLAG, 1),
+        ("flag:e", LocationKind.FLAG, 1),
+        ("$7E0E50", LocationKind.BYTE, 8),
+        ("$7E0E50:w", LocationKind.WORD, 16),
+    ],
+)
 def test_location_kinds(text, kind, width):
     (location,) = parse_location(text)
     assert location.kind is kind and location.width == width
@@ -51,27 +65,30 @@ def test_low_mirror_is_canonicalised():
     assert parse_location("$7E1FFF:w")[0].addresses == (0x7E1FFF, 0x7E2000)
 
 
-@pytest.mark.parametrize(("raw", "field"), [
-    ({"inputs": {"Q": [0, 1]}}, "spec.inputs['Q']"),
-    ({"inputs": {"A": [5, 1]}}, "spec.inputs['A']"),
-    ({"inputs": {"$7E0010": [0, 256]}}, "spec.inputs['$7E0010'][1]"),
-    ({"inputs": {"X": [0, 0x1FF]}}, "spec.inputs['X'][1]"),  # x=1: 8-bit index
-    ({"inputs": {"flag:m": [0, 1]}}, "spec.inputs['flag:m']"),
-    ({"inputs": {"S": [0, 1]}}, "spec.inputs['S']"),
-    ({"inputs": {"A": {"vals": [1]}}}, "spec.inputs['A']"),
-    ({"outputs": "A"}, "spec.outputs"),
-    ({"outputs": ["flag:c"]}, "spec.outputs[0]"),
-    ({"outputs": ["$7E0010..$7E0000"]}, "spec.outputs[0]"),
-    ({"writable": ["A"]}, "spec.writable"),
-    ({"mode": {"e": 1, "m": 0}}, "spec.mode"),
-    ({"mode": {"DBR": "$100"}}, "spec.mode.DBR"),
-    ({"mode": {"q": 1}}, "spec.mode"),
-    ({"cases": 0}, "spec.cases"),
-    ({"seed": -1}, "spec.seed"),
-    ({"output": []}, "spec: unknown key"),
-    ({"inputs": {"A": [0, 1], "A.lo": [0, 1]}}, "spec.inputs"),
-    ({"inputs": {"$7E0010:w": [0, 1], "$7E0011": [0, 1]}}, "spec.inputs"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"inputs": {"Q": [0, 1]}}, "spec.inputs['Q']"),
+        ({"inputs": {"A": [5, 1]}}, "spec.inputs['A']"),
+        ({"inputs": {"$7E0010": [0, 256]}}, "spec.inputs['$7E0010'][1]"),
+        ({"inputs": {"X": [0, 0x1FF]}}, "spec.inputs['X'][1]"),  # x=1: 8-bit index
+        ({"inputs": {"flag:m": [0, 1]}}, "spec.inputs['flag:m']"),
+        ({"inputs": {"S": [0, 1]}}, "spec.inputs['S']"),
+        ({"inputs": {"A": {"vals": [1]}}}, "spec.inputs['A']"),
+        ({"outputs": "A"}, "spec.outputs"),
+        ({"outputs": ["flag:c"]}, "spec.outputs[0]"),
+        ({"outputs": ["$7E0010..$7E0000"]}, "spec.outputs[0]"),
+        ({"writable": ["A"]}, "spec.writable"),
+        ({"mode": {"e": 1, "m": 0}}, "spec.mode"),
+        ({"mode": {"DBR": "$100"}}, "spec.mode.DBR"),
+        ({"mode": {"q": 1}}, "spec.mode"),
+        ({"cases": 0}, "spec.cases"),
+        ({"seed": -1}, "spec.seed"),
+        ({"output": []}, "spec: unknown key"),
+        ({"inputs": {"A": [0, 1], "A.lo": [0, 1]}}, "spec.inputs"),
+        ({"inputs": {"$7E0010:w": [0, 1], "$7E0011": [0, 1]}}, "spec.inputs"),
+    ],
+)
 def test_errors_name_the_field(raw, field):
     with pytest.raises(SpecError) as info:
         parse_spec(raw)
@@ -91,3 +108,10 @@ def test_sixteen_bit_index_domain_with_x0():
 def test_spec_is_hashable_for_caching():
     raw = {"inputs": {"X": {"values": [1, 2]}}, "outputs": ["A"]}
     assert hash(parse_spec(raw)) == hash(parse_spec(raw))
+
+
+def test_input_order_does_not_depend_on_key_order():
+    # Generated cases follow spec.inputs; a re-serialised document must give the same cases.
+    forward = parse_spec({"inputs": {"X": [0, 15], "A": [0, 255], "$7E0010": [0, 3]}, "outputs": ["A"]})
+    backward = parse_spec({"inputs": {"$7E0010": [0, 3], "A": [0, 255], "X": [0, 15]}, "outputs": ["A"]})
+    assert forward.inputs == backward.inputs

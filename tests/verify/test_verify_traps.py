@@ -107,13 +107,16 @@ def test_non_65816_instructions_do_not_assemble(name):
     assert "Eunknown_command" in verdict.detail or "error" in verdict.detail.lower()
 
 
-@pytest.mark.parametrize(("source", "reason"), [
-    ("Clear:\n    BRA Clear\n", FailReason.BUDGET),
-    ("Clear:\n    LDA #$01\n    STA $420B\n    STZ $10\n    RTS\n", FailReason.UNSUPPORTED),
-    ("Clear:\n    BRK #$00\n", FailReason.HALTED),
-    ("Other:\n    STZ $10\n    RTS\n", FailReason.NO_ENTRY),
-    ("", FailReason.EMPTY),
-])
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("Clear:\n    BRA Clear\n", FailReason.BUDGET),
+        ("Clear:\n    LDA #$01\n    STA $420B\n    STZ $10\n    RTS\n", FailReason.UNSUPPORTED),
+        ("Clear:\n    BRK #$00\n", FailReason.HALTED),
+        ("Other:\n    STZ $10\n    RTS\n", FailReason.NO_ENTRY),
+        ("", FailReason.EMPTY),
+    ],
+)
 def test_other_failure_reasons(source, reason):
     verdict = check_equivalence(_task("trap-clear-a-free"), source)
     assert verdict.reason is reason and not verdict.passes
@@ -121,16 +124,25 @@ def test_other_failure_reasons(source, reason):
 
 def test_candidate_depending_on_entry_carry_fails():
     # ADC without CLC: right only when the random entry carry happens to be clear
-    task = {"id": "add", "family": "gen", "entry": "Add", "reference": "Add:\n    CLC\n    ADC #$05\n    RTS\n",
-            "spec": {"inputs": {"A.lo": [0, 255]}, "outputs": ["A.lo"], "cases": 32, "seed": 5}}
+    task = {
+        "id": "add",
+        "family": "gen",
+        "entry": "Add",
+        "reference": "Add:\n    CLC\n    ADC #$05\n    RTS\n",
+        "spec": {"inputs": {"A.lo": [0, 255]}, "outputs": ["A.lo"], "cases": 32, "seed": 5},
+    }
     verdict = check_equivalence(task, "Add:\n    ADC #$05\n    RTS\n")
     assert verdict.reason is FailReason.MISMATCH
     assert verdict.counterexample["state"]["P"] is not None
 
 
 def test_broken_reference_is_reported_not_scored():
-    task = {"id": "bad", "entry": "Clear", "reference": "Clear:\n    STZ $10\n    STZ $20\n    RTS\n",
-            "spec": {"outputs": ["$7E0010"], "cases": 4}}
+    task = {
+        "id": "bad",
+        "entry": "Clear",
+        "reference": "Clear:\n    STZ $10\n    STZ $20\n    RTS\n",
+        "spec": {"outputs": ["$7E0010"], "cases": 4},
+    }
     verdict = check_equivalence(task, "Clear:\n    STZ $10\n    RTS\n")
     assert verdict.reason is FailReason.REFERENCE_BROKEN and not verdict.passes
 
@@ -145,3 +157,29 @@ def test_verdicts_are_deterministic():
 def test_cases_override():
     verdict = check_equivalence(_task("trap-clear-a-free"), _asm("clear_stz.asm"), cases=5)
     assert verdict.cases_run == 5
+
+
+def test_dropping_sec_alone_fails_on_entry_carry():
+    # LDA does not set carry: with C=0 at entry SBC #$10 subtracts 17
+    verdict = check_equivalence(_task("trap-enemy-damage"), _asm("enemy_damage_no_sec.asm"))
+    assert verdict.reason is FailReason.MISMATCH
+    entry_p = int(verdict.counterexample["state"]["P"][1:], 16)
+    assert entry_p & 0x01 == 0  # the counterexample enters with the carry clear
+
+
+def test_missing_asar_is_an_error_never_a_verdict(tmp_path, monkeypatch):
+    # the user's old pipeline counted a missing ASAR as a pass
+    from harness.verify.equivalence import _reference, assemble_program
+
+    fake = tmp_path / "asar"
+    fake.write_text("#!/bin/sh\necho 'not asar'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("ASAR_PATH", str(fake))
+    assemble_program.cache_clear()
+    _reference.cache_clear()
+    task = {
+        **_task("trap-clear-a-free"),
+        "reference": "Clear:\n    LDA #$00\n    STA $10\n    RTS  ; fresh\n",
+    }
+    with pytest.raises((ToolMissingError, ToolMismatchError)):
+        check_equivalence(task, "Clear:\n    STZ $10\n    RTS ; not cached\n")
