@@ -64,10 +64,13 @@ def _header_numbers() -> frozenset[int]:
 
 
 def known_addresses(code_texts: Iterable[str]) -> frozenset[int]:
-    """Every number in the code and the headers, plus the low 16 bits of WRAM/bank-0 ones."""
+    """Every number in the code and the headers and the byte after it (a 16-bit access at $0DFE also
+    touches $0DFF, so "clears $0DF0-$0DFF" names no new address), plus the low 16 bits of WRAM/bank-0
+    ones."""
     values = set(_header_numbers())
     for text in code_texts:
         values |= _numbers(text)
+    values |= {value + 1 for value in values}
     widened = set(values)
     for value in values:
         if value >> 16 in _LOW_BANKS:

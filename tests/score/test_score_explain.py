@@ -49,3 +49,10 @@ def test_address_mentions_forms():
 def test_no_facts_means_no_recall_metric():
     metrics = score_explanation({"id": "x", "answer": {}}, "text")
     assert "fact_recall" not in metrics and metrics["forbidden"] == 0.0
+
+
+def test_range_ending_at_the_high_byte_of_a_word_store_is_not_hallucinated():
+    task = {"id": "t", "family": "explain", "reference": "REP #$20\nSTZ $0DF0\nSTZ $0DFE\nSEP #$20\nRTS\n",
+            "answer": {"facts": []}}
+    assert score_explanation(task, "Clears $0DF0-$0DFF two bytes at a time.")["hallucinated_addresses"] == 0.0
+    assert score_explanation(task, "Clears $0DF0-$0DFF and then $0C40.")["hallucinated_addresses"] == 1.0
