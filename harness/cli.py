@@ -24,9 +24,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "harness.asar.cli",
     "harness.emu.cli",
     "harness.verify.cli",
+    "harness.suite.cli",
     "harness.lmeval.cli",
     "harness.gate.cli",
+    "harness.trainers.cli",
     "harness.trainers.quant.cli",
+    "harness.trainers.synth.cli",
 )
 
 

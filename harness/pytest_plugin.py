@@ -7,8 +7,9 @@ ini paths resolve against the rootdir, command-line paths against the invocation
   --asm65816-policy PATH    a gate policy YAML: every rule becomes one test item,
                             `<policy file>::<rule name>`, that fails with the reason
 Fixtures: `asm65816_results`, `asm65816_baseline`, `asm65816_policy` (loaded from the options),
-`asm65816_gate` (evaluate a policy on any two runs) and `asm65816_evaluate` (run the harness on a
-model through lm-eval and get the run record back).
+`asm65816_gate` (evaluate a policy on any two runs), `asm65816_evaluate` (run the harness on a
+model through lm-eval and get the run record back) and `asm65816_score` (score a predictions file the
+model already wrote, as `asm65816 score` does).
 The plugin does nothing, and imports nothing heavy, unless one of these options or fixtures is used.
 """
 
@@ -155,7 +156,11 @@ def pytest_collection_modifyitems(
     path = Path(policy)
     if not path.is_file():
         raise pytest.UsageError(f"--asm65816-policy {policy}: no such file")
-    items.extend(PolicyFile.from_parent(session, path=path.resolve()).collect())
+    collector = PolicyFile.from_parent(session, path=path.resolve())
+    rules = collector.collect()
+    # Report the rules as collected, so "collected N items" and other reporters count them.
+    config.hook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, rules))
+    items.extend(rules)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -229,3 +234,11 @@ def asm65816_evaluate() -> Callable[..., RunRecord]:
     from harness.gate.evaluate import evaluate_model
 
     return evaluate_model
+
+
+@pytest.fixture
+def asm65816_score() -> Callable[..., RunRecord]:
+    """`score(tasks_jsonl, predictions_jsonl, model=..., workers=1)` -> RunRecord (offline scorer)."""
+    from harness.gate.evaluate import score_predictions_record
+
+    return score_predictions_record

@@ -38,13 +38,16 @@ class HarnessEvalRecord:
 
 
 def flatten_lmeval_results(results: Mapping[str, Any]) -> dict[str, float]:
-    """`{"task/metric": value}` from `simple_evaluate`'s `results`, numeric metrics only, no stderr."""
+    """`{"task/metric": value}` from `simple_evaluate`'s `results` (lm-eval keys are `metric,filter`; the
+    filter is dropped unless two filters report the same metric), numeric metrics only, no stderr."""
     flat: dict[str, float] = {}
     for task, metrics in results.get("results", {}).items():
         for key, value in metrics.items():
             if key == "alias" or "_stderr" in key or not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue
-            flat[f"{task}/{key.split(',')[0]}"] = float(value)
+            metric = key.split(",")[0]
+            name = f"{task}/{metric}" if f"{task}/{metric}" not in flat else f"{task}/{key}"  # 2nd filter: keep it
+            flat[name] = float(value)
     return flat
 
 
@@ -122,7 +125,7 @@ class HarnessEvalCallback(TrainerCallback):
         delta = value - self.best if self.mode == "max" else self.best - value
         return delta > self.min_delta
 
-    def on_save(self, args, state, control, model=None, processing_class=None, **kwargs):  # noqa: ANN001
+    def on_save(self, args, state, control, model=None, processing_class=None, **kwargs):
         tokenizer = processing_class if processing_class is not None else self.tokenizer
         if model is None or tokenizer is None:
             raise HarnessError("HarnessEvalCallback needs the trainer's model and tokenizer (processing_class)")

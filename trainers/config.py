@@ -7,7 +7,7 @@ A config file has the sections below (every field optional except `model.path` a
     device:   auto | cpu | cuda
     lora:     {r: 16, alpha: 32, dropout: 0.05, target_modules: all-linear, bias: none}
     quant:    {quant_type: nf4, double_quant: true, compute_dtype: bfloat16}
-    data:     {train, eval, max_length, thinking: inline|drop}
+    data:     {train, eval, max_length, thinking: inline|drop, prompt_format: task|plain}
     training: {output_dir, max_steps, epochs, learning_rate, batch_size, grad_accum, ...}
     harness:  {enabled, tasks, limit, metric, mode, patience, gen_kwargs, ...}
 
@@ -77,6 +77,9 @@ class QuantConfig:
     compute_dtype: Literal["bfloat16", "float16", "float32"] = field(
         default="bfloat16", metadata={"help": "matmul dtype; float32 is the safe choice on CPU"}
     )
+    quant_storage: Literal["uint8", "bfloat16"] = field(
+        default="uint8", metadata={"help": "bfloat16 for FSDP / DeepSpeed ZeRO-3 (shards need one dtype)"}
+    )
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,9 @@ class DataConfig:
     eval: str | None = field(default=None, metadata={"help": "eval JSONL for eval loss (a mix's eval.jsonl)"})
     max_length: int = 2048
     thinking: Literal["inline", "drop"] = "inline"
+    prompt_format: Literal["task", "plain"] = field(
+        default="task", metadata={"help": "task: frame prompts like the asm65816 eval tasks (### Task/### Answer)"}
+    )
 
 
 @dataclass(frozen=True)

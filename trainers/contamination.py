@@ -3,21 +3,26 @@
 Method (documented so a report can be argued with): texts are lower-cased and split into word tokens
 (`harness.trainers.dedupe.tokens`; asm comments are kept, they are words too). For every eval task the
 `prompt` and `reference` fields are cut into token n-grams (n = 8 by default; a field shorter than n
-tokens is one n-gram of its own length, fields under 4 tokens are ignored). A sample is contaminated by
-a task field when the sample's text (all turns and thinking) contains at least `threshold` (default 0.5)
-of that field's n-grams. The hit records the task id, the field and the covered fraction.
+tokens is one n-gram of its own length, fields under 4 tokens are ignored). N-grams that occur in more
+than `max_df` eval texts (default max(5, 1 % of the texts)) are template, not content -- the suite's
+prompts share a long preamble -- and are left out, and so are fields with no distinctive n-gram left. A
+sample is contaminated by a task field when the sample's text (all turns and thinking) contains at least
+`threshold` (default 0.5) of that field's distinctive n-grams. The hit records the task id, the field
+and the covered fraction.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import TaskDataError
 from harness.trainers.dedupe import tokens
 from harness.trainers.schema import Sample
+
+from harness.errors import TaskDataError
 
 __all__ = [
     "CHECKED_FIELDS",
@@ -48,15 +53,23 @@ class ContaminationHit:
 
 
 def default_task_files() -> list[Path]:
-    """The suite's task data: tasks/asm65816/data/*.jsonl as installed (`harness.tasks`)."""
-    from importlib import resources
+    """The eval data the harness scores with: `ASM65816_TASK_DATA` if set (as lm-eval glue reads it), else
+    the installed tasks/asm65816/data. No files is an error: a contamination check against nothing
+    would be a silent pass."""
+    override = os.environ.get("ASM65816_TASK_DATA")
+    if override:
+        folder = Path(override)
+    else:
+        from importlib import resources
 
-    try:
-        root = resources.files("harness.tasks") / "asm65816" / "data"
-    except ModuleNotFoundError:
-        return []
-    folder = Path(str(root))
-    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+        folder = Path(str(resources.files("harness.tasks") / "asm65816" / "data"))
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if not files:
+        raise TaskDataError(
+            f"no eval task files (*.jsonl) in {folder} for the contamination check; "
+            "pass them explicitly (--eval-tasks / eval_task_files) or set ASM65816_TASK_DATA"
+        )
+    return files
 
 
 def load_eval_texts(paths: Iterable[str | Path]) -> list[EvalText]:
@@ -89,19 +102,29 @@ def _ngrams(toks: Sequence[str], n: int) -> set[tuple[str, ...]]:
 class ContaminationIndex:
     """n-gram index over eval texts; `check(sample)` returns the task fields the sample covers."""
 
-    def __init__(self, texts: Sequence[EvalText], *, n: int = 8, threshold: float = 0.5) -> None:
+    def __init__(self, texts: Sequence[EvalText], *, n: int = 8, threshold: float = 0.5, max_df: int | None = None) -> None:
         if n < 2:
             raise ValueError(f"n={n}: use n >= 2 (unigrams match everything)")
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold={threshold} must be in (0, 1]")
         self.n, self.threshold = n, threshold
-        self.texts = [t for t in texts if len(tokens(t.text)) >= _MIN_TOKENS]
+        candidates = [(t, _ngrams(tokens(t.text), n)) for t in texts if len(tokens(t.text)) >= _MIN_TOKENS]
+        self.max_df = max_df if max_df is not None else max(5, len(candidates) // 100)
+        frequency: dict[tuple[str, ...], int] = {}
+        for _, grams in candidates:
+            for gram in grams:
+                frequency[gram] = frequency.get(gram, 0) + 1
+        self.texts: list[EvalText] = []
         self._sizes: list[int] = []
         self._index: dict[tuple[str, ...], list[int]] = {}
-        for position, text in enumerate(self.texts):
-            grams = _ngrams(tokens(text.text), n)
-            self._sizes.append(len(grams))
-            for gram in grams:
+        for text, grams in candidates:
+            distinctive = [g for g in grams if frequency[g] <= self.max_df]
+            if not distinctive:
+                continue
+            position = len(self.texts)
+            self.texts.append(text)
+            self._sizes.append(len(distinctive))
+            for gram in distinctive:
                 self._index.setdefault(gram, []).append(position)
 
     def __len__(self) -> int:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.errors import HarnessError
 from harness.trainers.render import chat_prompt
+
+from harness.errors import HarnessError
 
 __all__ = ["DEFAULT_CHECK_PROMPTS", "MergeCheckError", "MergeResult", "merge_adapter"]
 
@@ -76,12 +77,16 @@ def merge_adapter(
     adapter = Path(adapter)
     if not (adapter / "adapter_config.json").is_file():
         raise HarnessError(f"{adapter} has no adapter_config.json: pass the adapter directory a training run wrote")
-    tokenizer_dir = adapter if (adapter / "tokenizer_config.json").is_file() else Path(base)
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    kwargs: dict[str, Any] = {"dtype": getattr(torch, dtype)}
+    if (adapter / "tokenizer_config.json").is_file():
+        tokenizer = AutoTokenizer.from_pretrained(adapter)
+    else:
+        tokenizer = AutoTokenizer.from_pretrained(str(base), **({"gguf_file": gguf_file} if gguf_file else {}))
     if gguf_file:
-        kwargs["gguf_file"] = gguf_file
-    model = AutoModelForCausalLM.from_pretrained(str(base), **kwargs)
+        from harness.trainers.gguf_base import load_gguf_dense
+
+        model = load_gguf_dense(base, gguf_file, dtype=dtype)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(str(base), dtype=getattr(torch, dtype))
     model = PeftModel.from_pretrained(model, str(adapter)).eval()
     batches = [tokenizer(chat_prompt(tokenizer, p), return_tensors="pt", add_special_tokens=False) for p in prompts]
     adapted = _logits(model, batches)

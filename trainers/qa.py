@@ -20,10 +20,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError, ToolMissingError
-from harness.trainers.contamination import ContaminationHit, ContaminationIndex, default_task_files, load_eval_texts
+from harness.trainers.contamination import (
+    ContaminationHit,
+    ContaminationIndex,
+    default_task_files,
+    load_eval_texts,
+)
 from harness.trainers.dedupe import DuplicateGroup, code_blocks, find_duplicates
 from harness.trainers.schema import LoadedSource, ParseIssue, Sample, load_source
+
+from harness.errors import HarnessError, ToolMissingError
 
 __all__ = [
     "AsarStats",

@@ -11,8 +11,12 @@ Here every prompt goes through the tokenizer's own chat template, with the same 
   `apply_chat_template=True` (a single user turn, optional system turn first), for backends that render
   prompts themselves (llama-cpp, vLLM).
 
-`thinking` (optional reasoning) is rendered inline before the answer as `<think>...</think>` because
-most chat templates have no slot for it; `thinking="drop"` leaves it out.
+`prompt_format="task"` (the default) frames the answered user turn exactly as the asm65816 lm-eval
+tasks frame a task prompt (`harness.lmeval.glue.doc_to_text`: `### Task` ... `### Answer`), so a
+training sample and an eval task with the same prompt become the same tokens; `"plain"` keeps the
+user text as is (for data in another framing). `thinking` (optional reasoning) is rendered inline
+before the answer as `<think>...</think>` because most chat templates have no slot for it;
+`thinking="drop"` leaves it out.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from harness.errors import HarnessError
 from harness.trainers.schema import Sample, user_content
+
+from harness.errors import HarnessError
 
 __all__ = [
     "IGNORE_INDEX",
@@ -30,6 +35,7 @@ __all__ = [
     "RenderedExample",
     "TokenizedExample",
     "chat_prompt",
+    "frame_prompt",
     "render_example",
     "render_messages",
     "sample_messages",
@@ -40,6 +46,7 @@ __all__ = [
 
 IGNORE_INDEX = -100
 ThinkingMode = Literal["inline", "drop"]
+PromptFormat = Literal["task", "plain"]
 
 
 class RenderError(HarnessError):
@@ -69,9 +76,23 @@ def task_messages(prompt: str, system: str | None = None) -> list[dict[str, str]
     return messages
 
 
-def sample_messages(sample: Sample, *, thinking: ThinkingMode = "inline") -> list[dict[str, str]]:
-    """The chat messages of a sample, with `thinking` folded into the completion when asked."""
+def frame_prompt(text: str, prompt_format: PromptFormat = "task") -> str:
+    """The user text as the eval tasks show it (`task`) or unchanged (`plain`)."""
+    if prompt_format == "plain":
+        return text
+    from harness.lmeval.glue import doc_to_text
+
+    return doc_to_text({"prompt": text})
+
+
+def sample_messages(
+    sample: Sample, *, thinking: ThinkingMode = "inline", prompt_format: PromptFormat = "task"
+) -> list[dict[str, str]]:
+    """The chat messages of a sample: the answered user turn framed like eval prompts, `thinking`
+    folded into the completion when asked."""
     messages = sample.message_dicts()
+    last_user = max(i for i, m in enumerate(messages) if m["role"] == "user")
+    messages[last_user] = {"role": "user", "content": frame_prompt(messages[last_user]["content"], prompt_format)}
     if sample.thinking and thinking == "inline":
         messages[-1] = {"role": "assistant", "content": f"<think>\n{sample.thinking.strip()}\n</think>\n\n{sample.completion}"}
     return messages
@@ -111,8 +132,10 @@ def render_messages(tokenizer: Any, messages: Sequence[Mapping[str, str]]) -> Re
     return RenderedExample(prompt, completion)
 
 
-def render_example(tokenizer: Any, sample: Sample, *, thinking: ThinkingMode = "inline") -> RenderedExample:
-    return render_messages(tokenizer, sample_messages(sample, thinking=thinking))
+def render_example(
+    tokenizer: Any, sample: Sample, *, thinking: ThinkingMode = "inline", prompt_format: PromptFormat = "task"
+) -> RenderedExample:
+    return render_messages(tokenizer, sample_messages(sample, thinking=thinking, prompt_format=prompt_format))
 
 
 def tokenize_example(

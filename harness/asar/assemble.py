@@ -23,7 +23,14 @@ from harness.asar.locate import find_asar
 from harness.asar.result import AsarMessage, AssembleResult, AssembleStatus, Segment
 from harness.asar.sandbox import ProcessOutcome, SandboxLimits, run_sandboxed
 
-__all__ = ["DEFAULT_ORIGINS", "HEADER_NAMES", "SUPPORTED_MAPPERS", "assemble", "header_path", "rom_offset_to_address"]
+__all__ = [
+    "DEFAULT_ORIGINS",
+    "HEADER_NAMES",
+    "SUPPORTED_MAPPERS",
+    "assemble",
+    "header_path",
+    "rom_offset_to_address",
+]
 
 SUPPORTED_MAPPERS = ("lorom", "hirom")
 DEFAULT_ORIGINS = {"lorom": 0x008000, "hirom": 0xC00000}
@@ -70,11 +77,20 @@ def _parse_messages(text: str) -> tuple[list[AsarMessage], list[AsarMessage]]:
         match = _MESSAGE.match(raw.strip())
         if match:
             in_caller = Path(match["file"]).name == INPUT_NAME
-            message = match["message"] if in_caller else f"{match['message']} (in {Path(match['file']).name}:{match['line']})"
+            message = (
+                match["message"]
+                if in_caller
+                else f"{match['message']} (in {Path(match['file']).name}:{match['line']})"
+            )
             if match["caller_line"]:
                 message += f" (in a macro called from line {match['caller_line']})"
-            entry = AsarMessage(match["severity"], match["code"], message,
-                                int(match["line"]) if in_caller else None, match["source"])
+            entry = AsarMessage(
+                match["severity"],
+                match["code"],
+                message,
+                int(match["line"]) if in_caller else None,
+                match["source"],
+            )
         else:
             bare = _BARE_MESSAGE.match(raw.strip())
             if not bare:
@@ -149,12 +165,20 @@ def _failure_status(outcome: ProcessOutcome) -> AssembleStatus | None:
 
 def _limit_result(status: AssembleStatus, outcome: ProcessOutcome, limits: SandboxLimits) -> AssembleResult:
     reasons = {
-        AssembleStatus.TIMEOUT: ("Etimeout", f"ASAR did not finish within {limits.timeout_s:g} s (infinite loop or recursion?)"),
+        AssembleStatus.TIMEOUT: (
+            "Etimeout",
+            f"ASAR did not finish within {limits.timeout_s:g} s (infinite loop or recursion?)",
+        ),
         AssembleStatus.LIMIT: ("Elimit", f"output exceeded {limits.file_bytes // 1024} KiB"),
-        AssembleStatus.CRASH: ("Ecrash", f"ASAR died with signal {-outcome.returncode} (memory limit or crash)"),
+        AssembleStatus.CRASH: (
+            "Ecrash",
+            f"ASAR died with signal {-outcome.returncode} (memory limit or crash)",
+        ),
     }
     code, message = reasons[status]
-    return AssembleResult(status=status, errors=(AsarMessage("error", code, message),), seconds=outcome.seconds)
+    return AssembleResult(
+        status=status, errors=(AsarMessage("error", code, message),), seconds=outcome.seconds
+    )
 
 
 def _wrapper(mapper: str, declared: str | None, origin: int) -> str:
@@ -172,7 +196,9 @@ def _run_asar(workdir: Path, rom_name: str, limits: SandboxLimits, symbols: bool
     return run_sandboxed(argv, workdir, binary.path, limits)
 
 
-def _validate(source: str, mapper: str, allowed: frozenset[str], limits: SandboxLimits) -> AssembleResult | None:
+def _validate(
+    source: str, mapper: str, allowed: frozenset[str], limits: SandboxLimits
+) -> AssembleResult | None:
     if not isinstance(source, str):
         return _reject(f"source must be text, got {type(source).__name__}")
     if len(source.encode("utf-8", errors="replace")) > limits.max_source_bytes:
@@ -225,20 +251,39 @@ def assemble(
         rom_path = workdir / "out.sfc"
         if outcome.returncode != 0 or errors or not rom_path.exists():
             if not errors:
-                errors = [AsarMessage("error", "Eunknown", (outcome.stderr or outcome.stdout).strip()[-500:] or "ASAR failed")]
-            return AssembleResult(status=AssembleStatus.ERROR, mapper=mapper, errors=tuple(errors),
-                                  warnings=tuple(warnings), seconds=time.monotonic() - started)
+                errors = [
+                    AsarMessage(
+                        "error",
+                        "Eunknown",
+                        (outcome.stderr or outcome.stdout).strip()[-500:] or "ASAR failed",
+                    )
+                ]
+            return AssembleResult(
+                status=AssembleStatus.ERROR,
+                mapper=mapper,
+                errors=tuple(errors),
+                warnings=tuple(warnings),
+                seconds=time.monotonic() - started,
+            )
         rom = rom_path.read_bytes()
         symbols, line_map = _parse_symbols(_read_text(workdir / "out.sym"))
         (workdir / "probe.sfc").write_bytes(b"\xff" * len(rom))
         probe = _run_asar(workdir, "probe.sfc", limits, symbols=False)
         if _failure_status(probe) is not None or probe.returncode != 0:
             return _limit_result(_failure_status(probe) or AssembleStatus.CRASH, probe, limits)
-        high_banks = mapper == "lorom" and any(address >= 0x800000 for address in [*symbols.values(), *line_map])
+        high_banks = mapper == "lorom" and any(
+            address >= 0x800000 for address in [*symbols.values(), *line_map]
+        )
         segments = _written_segments(rom, (workdir / "probe.sfc").read_bytes(), mapper, high_banks)
     return AssembleResult(
-        status=AssembleStatus.OK, mapper=mapper, rom=rom, segments=segments, warnings=tuple(warnings),
-        symbols=symbols, line_map=line_map, seconds=time.monotonic() - started,
+        status=AssembleStatus.OK,
+        mapper=mapper,
+        rom=rom,
+        segments=segments,
+        warnings=tuple(warnings),
+        symbols=symbols,
+        line_map=line_map,
+        seconds=time.monotonic() - started,
     )
 
 

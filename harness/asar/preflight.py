@@ -10,11 +10,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["FILE_DIRECTIVES", "FILE_FUNCTIONS", "MAPPERS", "Finding", "declared_mapper", "included_headers", "scan"]
+__all__ = [
+    "FILE_DIRECTIVES",
+    "FILE_FUNCTIONS",
+    "MAPPERS",
+    "Finding",
+    "declared_mapper",
+    "included_headers",
+    "scan",
+]
 
 FILE_DIRECTIVES = ("incsrc", "incbin", "table")
-FILE_FUNCTIONS = ("readfile1", "readfile2", "readfile3", "readfile4", "canreadfile1", "canreadfile2",
-                  "canreadfile3", "canreadfile4", "canreadfile", "readfile", "filesize", "getfilestatus")
+FILE_FUNCTIONS = (
+    "readfile1",
+    "readfile2",
+    "readfile3",
+    "readfile4",
+    "canreadfile1",
+    "canreadfile2",
+    "canreadfile3",
+    "canreadfile4",
+    "canreadfile",
+    "readfile",
+    "filesize",
+    "getfilestatus",
+)
 MAPPERS = ("lorom", "hirom", "exlorom", "exhirom", "sa1rom", "fullsa1rom", "sfxrom", "norom")
 
 _DIRECTIVE = re.compile(r"(?<![\w!.])(" + "|".join(FILE_DIRECTIVES) + r")\b\s*(.*)", re.IGNORECASE)
@@ -62,12 +82,22 @@ def _check_line(number: int, text: str, raw: str, allowed: frozenset[str]) -> li
             continue
         if directive == "incsrc":
             shown = name if name is not None else match.group(2).strip()
-            findings.append(Finding(number, f"incsrc of {shown!r} is not allowed: only the harness headers "
-                                    f"{', '.join(sorted(allowed)) or '(none)'} may be included", raw))
+            findings.append(
+                Finding(
+                    number,
+                    f"incsrc of {shown!r} is not allowed: only the harness headers "
+                    f"{', '.join(sorted(allowed)) or '(none)'} may be included",
+                    raw,
+                )
+            )
         else:
-            findings.append(Finding(number, f"{directive} reads a file and is not allowed in evaluated code", raw))
+            findings.append(
+                Finding(number, f"{directive} reads a file and is not allowed in evaluated code", raw)
+            )
     for match in _FUNCTION.finditer(text):
-        findings.append(Finding(number, f"{match.group(1)}() reads a file and is not allowed in evaluated code", raw))
+        findings.append(
+            Finding(number, f"{match.group(1)}() reads a file and is not allowed in evaluated code", raw)
+        )
     return findings
 
 

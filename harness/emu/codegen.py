@@ -29,12 +29,35 @@ __all__ = ["VARIANTS", "variant_index", "factory_source", "compiled_factory"]
 # (e, m, x) combinations with their dispatch-table index e*4 + m*2 + x.
 VARIANTS: tuple[tuple[int, int, int], ...] = ((0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (1, 1, 1))
 
-STATE_NAMES = ("a", "x", "y", "s", "d", "pc", "pb", "db", "fn", "fv", "fm", "fx", "fd", "fi", "fz", "fc",
-               "fe", "tab", "trap")
+STATE_NAMES = (
+    "a",
+    "x",
+    "y",
+    "s",
+    "d",
+    "pc",
+    "pb",
+    "db",
+    "fn",
+    "fv",
+    "fm",
+    "fx",
+    "fd",
+    "fi",
+    "fz",
+    "fc",
+    "fe",
+    "tab",
+    "trap",
+)
 
 
 def variant_index(e: int, m: int, x: int) -> int:
     return 7 if e else m * 2 + x
+
+
+LAST = "pb | ((pc - 1) & 0xFFFF)"  # address of the last fetched operand byte
+NEXT = "pb | pc"  # address of the next program byte
 
 
 @dataclass
@@ -49,13 +72,27 @@ class _Body:
     def raw(self, line: str) -> None:
         self.lines.append("    " * self.indent + line)
 
+    last_fetch: int = -1  # index of the latest program-fetch line (see `_last`)
+
     def fetch(self, var: str) -> None:
+        self.last_fetch = len(self.lines)
         self.raw(f"{var} = R(pb | pc); pc = (pc + 1) & 0xFFFF")
         self.cycles += 1
 
     def fetch_hi(self, var: str, shift: int = 8) -> None:
+        self.last_fetch = len(self.lines)
         self.raw(f"{var} |= R(pb | pc) << {shift}; pc = (pc + 1) & 0xFFFF")
         self.cycles += 1
+
+    def _last(self, addr: str) -> str:
+        """Internal cycles at the last fetched operand byte reuse that fetch's address (`fa`)."""
+        if addr != LAST or self.last_fetch < 0:
+            return addr
+        line = self.lines[self.last_fetch]
+        if "fa = pb | pc" not in line:
+            indent = line[: len(line) - len(line.lstrip())]
+            self.lines[self.last_fetch] = indent + "fa = pb | pc; " + line.lstrip().replace("R(pb | pc)", "R(fa)", 1)
+        return "fa"
 
     def read(self, var: str, addr: str) -> None:
         self.raw(f"{var} = R({addr})")
@@ -70,18 +107,16 @@ class _Body:
         self.cycles += 1
 
     def idle(self, addr: str) -> None:
-        self.raw(f"I({addr})")
+        self.raw(f"I({self._last(addr)})")
         self.cycles += 1
 
     def cond_idle(self, cond: str, addr: str) -> None:
         """One extra internal cycle when `cond` holds at run time (counted in `k`)."""
         self.dyn = True
         self.raw(f"if {cond}:")
-        self.raw(f"    I({addr}); k += 1")
+        self.raw(f"    I({self._last(addr)}); k += 1")
 
 
-LAST = "pb | ((pc - 1) & 0xFFFF)"  # address of the last fetched operand byte
-NEXT = "pb | pc"  # address of the next program byte
 
 
 @dataclass(frozen=True)
@@ -283,7 +318,9 @@ def _read_op(b: _Body, mnemonic: str, wide: bool) -> None:
         _nz(b, "r", wide)
     elif mnemonic == "BIT":
         src = "a" if wide else "(a & 0xFF)"
-        b.raw(f"fz = {src} & val; fn = val & {'0x8000' if wide else '0x80'}; fv = val & {'0x4000' if wide else '0x40'}")
+        b.raw(
+            f"fz = {src} & val; fn = val & {'0x8000' if wide else '0x80'}; fv = val & {'0x4000' if wide else '0x40'}"
+        )
     else:  # pragma: no cover
         raise AssertionError(mnemonic)
 
@@ -372,22 +409,40 @@ def _gen_rmw(b: _Body, v: _V, op: Opcode) -> None:
 # ---------------------------------------------------------------------------------------------------
 # Special instructions (one small generator per group)
 
-_BRANCH_COND = {"BPL": "not fn", "BMI": "fn", "BVC": "not fv", "BVS": "fv", "BCC": "not fc", "BCS": "fc",
-                "BNE": "fz", "BEQ": "not fz", "BRA": "True"}
-_FLAG_OPS = {"CLC": "fc = 0", "SEC": "fc = 1", "CLI": "fi = 0", "SEI": "fi = 1", "CLD": "fd = 0",
-             "SED": "fd = 1", "CLV": "fv = 0"}
+_BRANCH_COND = {
+    "BPL": "not fn",
+    "BMI": "fn",
+    "BVC": "not fv",
+    "BVS": "fv",
+    "BCC": "not fc",
+    "BCS": "fc",
+    "BNE": "fz",
+    "BEQ": "not fz",
+    "BRA": "True",
+}
+_FLAG_OPS = {
+    "CLC": "fc = 0",
+    "SEC": "fc = 1",
+    "CLI": "fi = 0",
+    "SEI": "fi = 1",
+    "CLD": "fd = 0",
+    "SED": "fd = 1",
+    "CLV": "fv = 0",
+}
 
 
 def _gen_branch(b: _Body, v: _V, op: Opcode) -> None:
+    """2 cycles; +1 if taken; +1 more if taken across a page in emulation mode (explicit returns)."""
     b.fetch("o")
+    addr = b._last(LAST)
     cond = _BRANCH_COND[op.mnemonic]
-    b.dyn = True
     b.raw(f"if {cond}:")
     b.raw("    t = (pc + o - ((o & 0x80) << 1)) & 0xFFFF")
-    b.raw(f"    I({LAST}); k += 1")  # +1 when the branch is taken
-    if v.e:  # +1 on a taken branch crossing a page in emulation mode
-        b.raw(f"    if (t ^ pc) & 0xFF00: I({LAST}); k += 1")
-    b.raw("    pc = t")
+    b.raw(f"    I({addr})")
+    if v.e:
+        b.raw("    if (t ^ pc) & 0xFF00:")
+        b.raw(f"        I({addr}); pc = t; return {b.cycles + 2}")
+    b.raw(f"    pc = t; return {b.cycles + 1}")
 
 
 def _gen_transfer(b: _Body, v: _V, op: Opcode) -> None:
@@ -439,8 +494,14 @@ def _gen_push(b: _Body, v: _V, op: Opcode) -> None:
         _push(b, v, "d & 0xFF", True)
         _fix_s(b, v)
         return
-    src = {"PHA": ("a", v.m == 0), "PHX": ("x", v.x == 0), "PHY": ("y", v.x == 0),
-           "PHP": ("getp()", False), "PHB": ("(db >> 16)", False), "PHK": ("(pb >> 16)", False)}[name]
+    src = {
+        "PHA": ("a", v.m == 0),
+        "PHX": ("x", v.x == 0),
+        "PHY": ("y", v.x == 0),
+        "PHP": ("getp()", False),
+        "PHB": ("(db >> 16)", False),
+        "PHK": ("(pb >> 16)", False),
+    }[name]
     reg, wide = src
     if wide:
         _push(b, v, f"{reg} >> 8", False)
@@ -479,7 +540,7 @@ def _gen_pull(b: _Body, v: _V, op: Opcode) -> None:
     _nz(b, "val", wide)
 
 
-def _gen_misc(b: _Body, v: _V, op: Opcode) -> None:  # noqa: C901 - a flat dispatch over mnemonics
+def _gen_misc(b: _Body, v: _V, op: Opcode) -> None:
     name = op.mnemonic
     if name in _FLAG_OPS:
         b.idle(NEXT)
@@ -625,7 +686,9 @@ def _gen_interrupt(b: _Body, v: _V, op: Opcode) -> None:
     _push(b, v, "pc & 0xFF", False)
     _push(b, v, "getp()", False)
     b.raw("fi = 1; fd = 0; pb = 0")
-    vector = {("BRK", 0): 0xFFE6, ("COP", 0): 0xFFE4, ("BRK", 1): 0xFFFE, ("COP", 1): 0xFFF4}[(op.mnemonic, v.e)]
+    vector = {("BRK", 0): 0xFFE6, ("COP", 0): 0xFFE4, ("BRK", 1): 0xFFFE, ("COP", 1): 0xFFF4}[
+        (op.mnemonic, v.e)
+    ]
     b.read("t", hex(vector))
     b.read_hi("t", hex(vector + 1))
     b.raw("pc = t")
@@ -748,17 +811,21 @@ _POSTLUDE = '''
         cyc = 0
         n = 0
         try:
-            while n < max_instructions and cyc < max_cycles:
-                if (pb | pc) == stop:
+            for n in range(max_instructions):  # noqa: B007 - n is the count when the loop exits early
+                if cyc >= max_cycles:
+                    return ("BUDGET", cyc, n)
+                addr = pb | pc
+                if addr == stop:
                     return ("RETURNED", cyc, n)
-                op = R(pb | pc); pc = (pc + 1) & 0xFFFF
-                cyc += tab[op]()
-                n += 1
+                pc = (pc + 1) & 0xFFFF
+                cyc += tab[R(addr)]()
         except Halt as h:
             h.cycles += cyc
             h.instructions = n + 1
             raise
-        return ("BUDGET" if cyc >= max_cycles else "LIMIT", cyc, n)
+        if cyc >= max_cycles:
+            return ("BUDGET", cyc, max_instructions)
+        return ("LIMIT", cyc, max_instructions)
 
     def get():
         return (a, x, y, s, d, db >> 16, pb >> 16, pc, getp(), fe)
@@ -811,5 +878,5 @@ def factory_source() -> str:
 def compiled_factory() -> Callable[..., tuple]:
     """Compile `build` once per process (lazily: no work at import time)."""
     namespace: dict[str, object] = {}
-    exec(compile(factory_source(), "<harness.emu generated 65816 core>", "exec"), namespace)  # noqa: S102
+    exec(compile(factory_source(), "<harness.emu generated 65816 core>", "exec"), namespace)
     return namespace["build"]  # type: ignore[return-value]

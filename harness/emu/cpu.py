@@ -17,7 +17,7 @@ from harness.emu.state import CpuState
 __all__ = ["Cpu", "Halted", "RunOutcome"]
 
 
-class Halted(Exception):  # noqa: N818 - a control-flow signal, not an error
+class Halted(Exception):
     """Raised out of the run loop by STP, WAI or a trapped BRK/COP after the instruction completes."""
 
     def __init__(self, kind: str, cycles: int) -> None:
@@ -43,7 +43,8 @@ class Cpu:
         build = compiled_factory()
         self.bus = bus
         self._run, self._get, self._put, set_trap = build(
-            bus.read, bus.write, bus.idle, alu.adc8, alu.adc16, alu.sbc8, alu.sbc16, Halted)
+            bus.read, bus.write, bus.idle, alu.adc8, alu.adc16, alu.sbc8, alu.sbc16, Halted
+        )
         set_trap(trap_interrupts)
 
     @property
@@ -60,7 +61,7 @@ class Cpu:
             y &= 0xFF
         self._put(st.a, x, y, st.s, st.d, st.dbr, st.pbr, st.pc, p, st.e)
 
-    def run(self, max_cycles: int = 1 << 62, max_instructions: int = 1 << 62, stop: int = -1) -> RunOutcome:
+    def run(self, max_cycles: int = 1 << 62, max_instructions: int = 1 << 40, stop: int = -1) -> RunOutcome:
         """Run whole instructions until a budget, the 24-bit `stop` address, or a halt."""
         try:
             reason, cycles, n = self._run(max_cycles, max_instructions, stop)

@@ -11,12 +11,27 @@ from harness.emu.opcodes import OPCODES, Mode, Opcode, operand_length
 __all__ = ["disassemble", "format_instruction"]
 
 _TEMPLATES = {
-    Mode.IMP: "", Mode.ACC: "a", Mode.ABS: "${v:04x}", Mode.ABS_X: "${v:04x},x", Mode.ABS_Y: "${v:04x},y",
-    Mode.LONG: "${v:06x}", Mode.LONG_X: "${v:06x},x", Mode.DP: "${v:02x}", Mode.DP_X: "${v:02x},x",
-    Mode.DP_Y: "${v:02x},y", Mode.DP_IND: "(${v:02x})", Mode.DP_IND_LONG: "[${v:02x}]",
-    Mode.DP_X_IND: "(${v:02x},x)", Mode.DP_IND_Y: "(${v:02x}),y", Mode.DP_IND_LONG_Y: "[${v:02x}],y",
-    Mode.SR: "${v:02x},s", Mode.SR_IND_Y: "(${v:02x},s),y", Mode.ABS_IND: "(${v:04x})",
-    Mode.ABS_X_IND: "(${v:04x},x)", Mode.ABS_IND_LONG: "[${v:04x}]", Mode.IMM8: "#${v:02x}",
+    Mode.IMP: "",
+    Mode.ACC: "a",
+    Mode.ABS: "${v:04x}",
+    Mode.ABS_X: "${v:04x},x",
+    Mode.ABS_Y: "${v:04x},y",
+    Mode.LONG: "${v:06x}",
+    Mode.LONG_X: "${v:06x},x",
+    Mode.DP: "${v:02x}",
+    Mode.DP_X: "${v:02x},x",
+    Mode.DP_Y: "${v:02x},y",
+    Mode.DP_IND: "(${v:02x})",
+    Mode.DP_IND_LONG: "[${v:02x}]",
+    Mode.DP_X_IND: "(${v:02x},x)",
+    Mode.DP_IND_Y: "(${v:02x}),y",
+    Mode.DP_IND_LONG_Y: "[${v:02x}],y",
+    Mode.SR: "${v:02x},s",
+    Mode.SR_IND_Y: "(${v:02x},s),y",
+    Mode.ABS_IND: "(${v:04x})",
+    Mode.ABS_X_IND: "(${v:04x},x)",
+    Mode.ABS_IND_LONG: "[${v:04x}]",
+    Mode.IMM8: "#${v:02x}",
 }
 
 
@@ -40,7 +55,9 @@ def format_instruction(op: Opcode, operand: bytes, address: int) -> str:
     return f"{name} {text}".rstrip()
 
 
-def disassemble(code: bytes, address: int, *, m: int = 1, x: int = 1, e: int = 0) -> list[tuple[int, bytes, str]]:
+def disassemble(
+    code: bytes, address: int, *, m: int = 1, x: int = 1, e: int = 0
+) -> list[tuple[int, bytes, str]]:
     """List of (address, instruction bytes, text); a truncated last instruction is shown as `db`."""
     out: list[tuple[int, bytes, str]] = []
     pos = 0
@@ -50,7 +67,7 @@ def disassemble(code: bytes, address: int, *, m: int = 1, x: int = 1, e: int = 0
         op = OPCODES[code[pos]]
         length = 1 + operand_length(op, m=m, x=x)
         here = (address & 0xFF0000) | ((address + pos) & 0xFFFF)
-        chunk = bytes(code[pos:pos + length])
+        chunk = bytes(code[pos : pos + length])
         if len(chunk) < length:
             out.append((here, chunk, "db " + ",".join(f"${b:02x}" for b in chunk)))
             break

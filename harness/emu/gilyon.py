@@ -82,8 +82,17 @@ def parse_cases(path: Path) -> list[GilyonCase]:
         additional = i + 3 < len(lines) and "Additional initialization" in lines[i + 3]
         regs_in, mem_in = _parse_values(inp)
         regs_out, mem_out = _parse_values(out)
-        cases.append(GilyonCase(int(head.group(1), 16), head.group(2).split(";")[0].strip(), regs_in, mem_in,
-                                regs_out, mem_out, additional))
+        cases.append(
+            GilyonCase(
+                int(head.group(1), 16),
+                head.group(2).split(";")[0].strip(),
+                regs_in,
+                mem_in,
+                regs_out,
+                mem_out,
+                additional,
+            )
+        )
         i += 3
     if not cases:
         raise HarnessError(f"{path}: no 'Test NNNN:' cases found")
@@ -93,12 +102,24 @@ def parse_cases(path: Path) -> list[GilyonCase]:
 # --- a small assembler for the instruction syntax used in the cases -------------------------------
 
 _OPERAND_MODES: tuple[tuple[str, Mode], ...] = (
-    (r"\(\$(\w{2}),s\),y", Mode.SR_IND_Y), (r"\(\$(\w{2}),x\)", Mode.DP_X_IND), (r"\(\$(\w{2})\),y", Mode.DP_IND_Y),
-    (r"\[\$(\w{2})\],y", Mode.DP_IND_LONG_Y), (r"\(\$(\w{2})\)", Mode.DP_IND), (r"\[\$(\w{2})\]", Mode.DP_IND_LONG),
-    (r"\$(\w{2}),s", Mode.SR), (r"\$(\w{2}),x", Mode.DP_X), (r"\$(\w{2}),y", Mode.DP_Y), (r"\$(\w{2})", Mode.DP),
-    (r"\(\$(\w{4}),x\)", Mode.ABS_X_IND), (r"\(\$(\w{4})\)", Mode.ABS_IND), (r"\[\$(\w{4})\]", Mode.ABS_IND_LONG),
-    (r"\$(\w{4}),x", Mode.ABS_X), (r"\$(\w{4}),y", Mode.ABS_Y), (r"\$(\w{4})", Mode.ABS),
-    (r"\$(\w{6}),x", Mode.LONG_X), (r"\$(\w{6})", Mode.LONG),
+    (r"\(\$(\w{2}),s\),y", Mode.SR_IND_Y),
+    (r"\(\$(\w{2}),x\)", Mode.DP_X_IND),
+    (r"\(\$(\w{2})\),y", Mode.DP_IND_Y),
+    (r"\[\$(\w{2})\],y", Mode.DP_IND_LONG_Y),
+    (r"\(\$(\w{2})\)", Mode.DP_IND),
+    (r"\[\$(\w{2})\]", Mode.DP_IND_LONG),
+    (r"\$(\w{2}),s", Mode.SR),
+    (r"\$(\w{2}),x", Mode.DP_X),
+    (r"\$(\w{2}),y", Mode.DP_Y),
+    (r"\$(\w{2})", Mode.DP),
+    (r"\(\$(\w{4}),x\)", Mode.ABS_X_IND),
+    (r"\(\$(\w{4})\)", Mode.ABS_IND),
+    (r"\[\$(\w{4})\]", Mode.ABS_IND_LONG),
+    (r"\$(\w{4}),x", Mode.ABS_X),
+    (r"\$(\w{4}),y", Mode.ABS_Y),
+    (r"\$(\w{4})", Mode.ABS),
+    (r"\$(\w{6}),x", Mode.LONG_X),
+    (r"\$(\w{6})", Mode.LONG),
 )
 
 
@@ -135,21 +156,37 @@ def assemble_one(text: str, *, m: int, x: int) -> bytes:
 
 # What the generator really emits for the "additional" cases whose text names the instruction under
 # test but not the code run: instruction text (lowercase) -> (code, address of the planted `jml @ok`).
-_BRANCH_OPS = {"bra": 0x80, "bcc": 0x90, "bcs": 0xB0, "bne": 0xD0, "beq": 0xF0, "bpl": 0x10, "bmi": 0x30,
-               "bvc": 0x50, "bvs": 0x70}
+_BRANCH_OPS = {
+    "bra": 0x80,
+    "bcc": 0x90,
+    "bcs": 0xB0,
+    "bne": 0xD0,
+    "beq": 0xF0,
+    "bpl": 0x10,
+    "bmi": 0x30,
+    "bvc": 0x50,
+    "bvs": 0x70,
+}
 _VIA_7E7000 = ("jml $7e7000", 0x7E8000)
 _SPECIAL: dict[str, tuple[str | bytes, int | None]] = {
     "nop": ("jml $7effff", 0x7E0000),
     "brl +$7fff": ("jml $7ef000", 0x7E7002),
-    "jmp $8000": _VIA_7E7000, "jmp ($ffa2)": _VIA_7E7000, "jmp ($f000,x)": _VIA_7E7000,
-    "jmp ($ffff,x)": _VIA_7E7000, "jsr $8000": _VIA_7E7000, "jsr ($f000,x)": _VIA_7E7000,
+    "jmp $8000": _VIA_7E7000,
+    "jmp ($ffa2)": _VIA_7E7000,
+    "jmp ($f000,x)": _VIA_7E7000,
+    "jmp ($ffff,x)": _VIA_7E7000,
+    "jsr $8000": _VIA_7E7000,
+    "jsr ($f000,x)": _VIA_7E7000,
     "jsr ($ffff,x)": _VIA_7E7000,
-    "jml $7e8000": ("jml $7e8000", 0x7E8000), "jml [$ffa4]": ("jml [$ffa4]", 0x7E8000),
+    "jml $7e8000": ("jml $7e8000", 0x7E8000),
+    "jml [$ffa4]": ("jml [$ffa4]", 0x7E8000),
     "jsl $fe8000": ("jml $7f7000", 0x7E8000),
-    "per -$8000": ("jml $7e7000", 0x7E7003), "per +$7fff": ("jml $7e7000", 0x7E7003),
+    "per -$8000": ("jml $7e7000", 0x7E7003),
+    "per +$7fff": ("jml $7e7000", 0x7E7003),
     "phk": ("jml $7e8000", 0x7E8001),
     "rts": ("jml $7e8000", 0x7E0000),  # also the emulation-mode RTI case, which the generator names "rts"
-    "rtl": ("rtl", 0x7E0000), "rti": ("rti", 0x7E0000),
+    "rtl": ("rtl", 0x7E0000),
+    "rti": ("rti", 0x7E0000),
 }
 _HANDLERS = {("brk", 0): 0x001000, ("cop #$db", 0): 0x001004, ("brk", 1): 0x001008, ("cop #$db", 1): 0x00100C}
 
@@ -186,7 +223,7 @@ def _rom() -> bytes:
     rom[0x7FA0:0x7FA7] = bytes([0x12, 0x12, 0x00, 0x80, 0x00, 0x80, 0x7E])  # test_addr/target/target24
     vectors = {0x7FE4: 0x1004, 0x7FE6: 0x1000, 0x7FF4: 0x100C, 0x7FFE: 0x1008}
     for offset, target in vectors.items():
-        rom[offset:offset + 2] = target.to_bytes(2, "little")
+        rom[offset : offset + 2] = target.to_bytes(2, "little")
     return bytes(rom)
 
 
@@ -205,9 +242,18 @@ def run_case(case: GilyonCase, bus: SnesBus | None = None) -> str | None:
     for address, value in case.memory_in:
         bus.poke(address, value)
     cpu = Cpu(bus)
-    cpu.state = CpuState(a=case.inputs["A"], x=case.inputs["X"], y=case.inputs["Y"],
-                         s=case.inputs.get("S", 0x01EF), d=case.inputs.get("D", 0), dbr=case.inputs.get("DBR", 0),
-                         pbr=_CODE_BASE >> 16, pc=_CODE_BASE & 0xFFFF, p=p, e=case.inputs["E"])
+    cpu.state = CpuState(
+        a=case.inputs["A"],
+        x=case.inputs["X"],
+        y=case.inputs["Y"],
+        s=case.inputs.get("S", 0x01EF),
+        d=case.inputs.get("D", 0),
+        dbr=case.inputs.get("DBR", 0),
+        pbr=_CODE_BASE >> 16,
+        pc=_CODE_BASE & 0xFFFF,
+        p=p,
+        e=case.inputs["E"],
+    )
     outcome = cpu.run(max_cycles=20_000, stop=ok_address)
     if outcome.reason != "RETURNED":
         return f"did not reach ${ok_address:06x} (stopped: {outcome.reason}, {cpu.state})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harness.emu.cpu import Cpu
+from harness.emu.cpu import Cpu, RunOutcome
 from harness.emu.disasm import format_instruction
 from harness.emu.opcodes import OPCODES, operand_length
 from harness.emu.snes import BusFault, Mapper, SnesBus
@@ -30,8 +30,7 @@ class Machine:
 
     def __init__(self, rom: bytes, mapper: str | Mapper = "lorom") -> None:
         self.mapper = Mapper.parse(mapper)
-        self._rom = bytes(rom)
-        self.bus = SnesBus(self._rom, self.mapper)
+        self.bus = SnesBus(bytes(rom), self.mapper)
         self.cpu = Cpu(self.bus, trap_interrupts=True)
 
     @classmethod
@@ -52,16 +51,23 @@ class Machine:
         except BusFault as fault:
             raise HarnessError(f"peek: {fault.detail}") from None
 
-    def run(self, entry: int, state: CpuState, *, wram: bytes | None = None,
-            memory: Mapping[int, int] | None = None, call: str = "jsr", max_cycles: int = 100_000,
-            trace: bool = False) -> RunResult:
+    def run(
+        self,
+        entry: int,
+        state: CpuState,
+        *,
+        wram: bytes | None = None,
+        memory: Mapping[int, int] | None = None,
+        call: str = "jsr",
+        max_cycles: int = 100_000,
+        trace: bool = False,
+    ) -> RunResult:
         """Call the routine at 24-bit `entry` with registers `state` (its pbr/pc are replaced)."""
         if call not in ("jsr", "jsl"):
             raise HarnessError(f"call={call!r} is not supported; use 'jsr' or 'jsl'")
         if not 0 <= entry <= 0xFFFFFF:
             raise HarnessError(f"entry={entry!r} must be a 24-bit address")
         bus = self.bus
-        bus.rom[:] = self._rom
         bus.reset(wram)
         for address, value in (memory or {}).items():
             bus.poke(address, value)
@@ -69,9 +75,17 @@ class Machine:
         self.cpu.state = start
         steps: list[TraceStep] | None = [] if trace else None
         reason, detail, instructions = self._execute(stop, max_cycles, steps)
-        return RunResult(stop=reason, detail=detail, state=self.cpu.state, cycles=bus.cycle,
-                         master_clocks=bus.clocks, instructions=instructions, writes=dict(bus.writes),
-                         io_writes=tuple(bus.io_log), trace=tuple(steps) if steps is not None else None)
+        return RunResult(
+            stop=reason,
+            detail=detail,
+            state=self.cpu.state,
+            cycles=bus.cycle,
+            master_clocks=bus.clocks,
+            instructions=instructions,
+            writes=dict(bus.writes),
+            io_writes=tuple(bus.io_log),
+            trace=tuple(steps) if steps is not None else None,
+        )
 
     def _push_sentinel(self, entry: int, state: CpuState, call: str) -> tuple[CpuState, int]:
         """Write the return address on the stack (not logged as a write); returns (start state, stop)."""
@@ -94,7 +108,9 @@ class Machine:
         start = state.replace(s=s, pbr=bank, pc=entry & 0xFFFF)
         return start, (ret_bank << 16) | SENTINEL_PC
 
-    def _execute(self, stop: int, max_cycles: int, steps: list[TraceStep] | None) -> tuple[StopReason, str, int]:
+    def _execute(
+        self, stop: int, max_cycles: int, steps: list[TraceStep] | None
+    ) -> tuple[StopReason, str, int]:
         cpu, bus = self.cpu, self.bus
         instructions = 0
         while True:
@@ -129,7 +145,7 @@ class Machine:
         except BusFault:
             return 0
 
-    def _step_traced(self, stop: int, steps: list[TraceStep]):
+    def _step_traced(self, stop: int, steps: list[TraceStep]) -> RunOutcome:
         cpu, bus = self.cpu, self.bus
         before = cpu.state
         pc24 = (before.pbr << 16) | before.pc
@@ -140,8 +156,16 @@ class Machine:
         outcome = cpu.run(max_instructions=1, stop=stop)
         op = OPCODES[code[0]] if code else None
         text = format_instruction(op, code[1:], pc24) if op and len(code) > 0 else "??"
-        steps.append(TraceStep(pc=pc24, bytes=code, text=text, state_before=before, state_after=cpu.state,
-                               cycles=bus.cycle - cycles_before))
+        steps.append(
+            TraceStep(
+                pc=pc24,
+                bytes=code,
+                text=text,
+                state_before=before,
+                state_after=cpu.state,
+                cycles=bus.cycle - cycles_before,
+            )
+        )
         return outcome
 
     def _instruction_bytes(self, st: CpuState) -> bytes:

@@ -54,11 +54,30 @@ class Kind(enum.Enum):
 
 
 _FIXED_LEN = {
-    Mode.IMP: 0, Mode.ACC: 0, Mode.IMM8: 1, Mode.ABS: 2, Mode.ABS_X: 2, Mode.ABS_Y: 2,
-    Mode.LONG: 3, Mode.LONG_X: 3, Mode.DP: 1, Mode.DP_X: 1, Mode.DP_Y: 1, Mode.DP_IND: 1,
-    Mode.DP_IND_LONG: 1, Mode.DP_X_IND: 1, Mode.DP_IND_Y: 1, Mode.DP_IND_LONG_Y: 1, Mode.SR: 1,
-    Mode.SR_IND_Y: 1, Mode.ABS_IND: 2, Mode.ABS_X_IND: 2, Mode.ABS_IND_LONG: 2, Mode.REL8: 1,
-    Mode.REL16: 2, Mode.BLOCK: 2,
+    Mode.IMP: 0,
+    Mode.ACC: 0,
+    Mode.IMM8: 1,
+    Mode.ABS: 2,
+    Mode.ABS_X: 2,
+    Mode.ABS_Y: 2,
+    Mode.LONG: 3,
+    Mode.LONG_X: 3,
+    Mode.DP: 1,
+    Mode.DP_X: 1,
+    Mode.DP_Y: 1,
+    Mode.DP_IND: 1,
+    Mode.DP_IND_LONG: 1,
+    Mode.DP_X_IND: 1,
+    Mode.DP_IND_Y: 1,
+    Mode.DP_IND_LONG_Y: 1,
+    Mode.SR: 1,
+    Mode.SR_IND_Y: 1,
+    Mode.ABS_IND: 2,
+    Mode.ABS_X_IND: 2,
+    Mode.ABS_IND_LONG: 2,
+    Mode.REL8: 1,
+    Mode.REL16: 2,
+    Mode.BLOCK: 2,
 }
 
 _READ = {"ORA", "AND", "EOR", "ADC", "LDA", "CMP", "SBC", "BIT", "LDX", "LDY", "CPX", "CPY"}

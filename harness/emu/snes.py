@@ -18,11 +18,21 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import lru_cache
 
 from harness.emu.state import IoWrite
 from harness.errors import HarnessError
 
-__all__ = ["Mapper", "BusFault", "SnesBus", "rom_offset", "snes_address", "STUB_VALUES", "master_clocks_for"]
+__all__ = [
+    "Mapper",
+    "BusFault",
+    "SnesBus",
+    "rom_offset",
+    "snes_address",
+    "STUB_VALUES",
+    "master_clocks_for",
+    "pad_rom",
+]
 
 WRAM_BASE = 0x7E0000
 STUB_VALUES = {0x4210: 0xC2, 0x4211: 0x00, 0x4212: 0x80, 0x2137: 0x00, 0x213C: 0x00, 0x213D: 0x00}
@@ -43,7 +53,7 @@ class Mapper(enum.Enum):
             raise HarnessError(f"mapper={value!r} is not supported; use 'lorom' or 'hirom'") from None
 
 
-class BusFault(Exception):  # noqa: N818 - a stop signal carrying the reason
+class BusFault(Exception):
     """An access the model does not support; `detail` says which (e.g. "DMA write $420B")."""
 
     def __init__(self, detail: str) -> None:
@@ -74,6 +84,17 @@ def snes_address(offset: int, mapper: Mapper) -> int:
     if mapper is Mapper.LOROM:
         return ((0x80 | (offset >> 15)) << 16) | 0x8000 | (offset & 0x7FFF)
     return ((0xC0 | (offset >> 16)) << 16) | (offset & 0xFFFF)
+
+
+def pad_rom(rom: bytes, mapper: Mapper) -> bytes:
+    """Zero-pad an image to a power of two of at least one bank (ASAR emits only the bytes written).
+
+    Reads past the padded size mirror, as on a cartridge; a vector read from padding is $0000 (unset).
+    """
+    size = 0x8000 if mapper is Mapper.LOROM else 0x10000
+    while size < len(rom):
+        size *= 2
+    return bytes(rom) + bytes(size - len(rom))
 
 
 def master_clocks_for(address: int, fast_rom: bool) -> int:
@@ -133,29 +154,115 @@ class _Alu:
                     self.rddiv |= 1
 
 
+_PAGE_BITS = 9  # 512-byte pages: fine enough for the $4000/$4200 clock boundary
+_PAGE_MASK = (1 << _PAGE_BITS) - 1
+_PAGES = 1 << (24 - _PAGE_BITS)
+_SRAM_AT = 0x20000  # layout of SnesBus.mem: WRAM, then 32 KiB SRAM, then the (padded) ROM
+_ROM_AT = 0x28000
+_IO, _UNMAPPED, _ROM_WRITE = -1, -2, -3
+
+
+@dataclass(frozen=True)
+class _PageMap:
+    """Per-512-byte-page tables built once per (mapper, ROM size): index bases and clocks."""
+
+    read_base: tuple[int, ...]  # >= 0: index into mem; _IO; _UNMAPPED
+    write_base: tuple[int, ...]  # >= 0: WRAM/SRAM index; _IO; _ROM_WRITE; _UNMAPPED
+    write_key: tuple[int, ...]  # canonical 24-bit address of the page (for the writes log)
+    clocks_slow: tuple[int, ...]
+    clocks_fast: tuple[int, ...]
+
+
+def _sram_key(index: int, mapper: Mapper) -> int:
+    if mapper is Mapper.LOROM:
+        return 0x700000 | index
+    return ((0x20 + (index >> 13)) << 16) | (0x6000 + (index & 0x1FFF))
+
+
+@lru_cache(maxsize=8)
+def _page_map(mapper: Mapper, rom_size: int) -> _PageMap:
+    read_base, write_base, write_key, slow, fast = [], [], [], [], []
+    for page in range(_PAGES):
+        address = page << _PAGE_BITS
+        bank, off = address >> 16, address & 0xFFFF
+        slow.append(master_clocks_for(address, False))
+        fast.append(master_clocks_for(address, True))
+        wram = None
+        if bank in (0x7E, 0x7F):
+            wram = address - WRAM_BASE
+        elif not bank & 0x40 and off < 0x2000:
+            wram = off
+        if wram is not None:
+            read_base.append(wram)
+            write_base.append(wram)
+            write_key.append(WRAM_BASE + wram)
+            continue
+        if not bank & 0x40 and 0x2000 <= off < 0x6000:
+            read_base.append(_IO)
+            write_base.append(_IO)
+            write_key.append(0)
+            continue
+        sram = _is_sram(address, mapper)
+        if sram is not None:
+            read_base.append(_SRAM_AT + sram)
+            write_base.append(_SRAM_AT + sram)
+            write_key.append(_sram_key(sram, mapper))
+            continue
+        rom = rom_offset(address, mapper)
+        if rom is not None:
+            read_base.append(_ROM_AT + rom % rom_size)
+            write_base.append(_ROM_WRITE)
+        else:
+            read_base.append(_UNMAPPED)
+            write_base.append(_UNMAPPED)
+        write_key.append(0)
+    return _PageMap(tuple(read_base), tuple(write_base), tuple(write_key), tuple(slow), tuple(fast))
+
+
 class SnesBus:
-    """The SNES address space for one run. Counts CPU cycles and master clocks; logs writes."""
+    """The SNES address space for one run. Counts CPU cycles and master clocks; logs writes.
+
+    Plain memory (WRAM, SRAM, ROM) lives in one bytearray `mem` reached through per-page tables,
+    so a plain read costs one table lookup; I/O goes through `_read_io` / `_write_io`.
+    """
 
     def __init__(self, rom: bytes, mapper: Mapper) -> None:
         if not rom:
             raise HarnessError("empty ROM image: nothing to run")
-        self.rom = bytearray(rom)
         self.mapper = mapper
-        self.wram = bytearray(0x20000)
-        self.sram = bytearray(0x8000)
+        self._rom_image = pad_rom(rom, mapper)
+        self.mem = bytearray(_ROM_AT) + bytearray(self._rom_image)
+        pages = _page_map(mapper, len(self._rom_image))
+        self._read_base = pages.read_base
+        self._write_base = pages.write_base
+        self._write_key = pages.write_key
+        self._clocks_slow = pages.clocks_slow
+        self._clocks_fast = pages.clocks_fast
         self.reset()
 
+    @property
+    def rom(self) -> bytes:
+        return bytes(self.mem[_ROM_AT:])
+
+    @property
+    def wram(self) -> bytearray:
+        """A copy of the 128 KiB WRAM."""
+        return self.mem[:0x20000]
+
     def reset(self, wram: bytes | None = None) -> None:
+        """Fresh WRAM (zeros or `wram`), SRAM zeros, the original ROM, registers at power-on."""
         if wram is not None:
             if len(wram) != 0x20000:
                 raise HarnessError(f"wram must be 131072 bytes (128 KiB), got {len(wram)}")
-            self.wram[:] = wram
+            self.mem[:0x20000] = wram
         else:
-            self.wram[:] = bytes(0x20000)
-        self.sram[:] = bytes(0x8000)
+            self.mem[:0x20000] = bytes(0x20000)
+        self.mem[_SRAM_AT:_ROM_AT] = bytes(_ROM_AT - _SRAM_AT)
+        self.mem[_ROM_AT:] = self._rom_image
         self.cycle = 0
         self.clocks = 0
         self.fast_rom = False
+        self._clocks = self._clocks_slow
         self.wmadd = 0
         self.apu = list(_APU_RESET)
         self.dma_regs = bytearray(0x80)
@@ -170,66 +277,42 @@ class SnesBus:
         self.clocks += 6
 
     def read(self, address: int) -> int:
-        self.clocks += master_clocks_for(address, self.fast_rom)
-        value = self._read(address)
+        page = address >> _PAGE_BITS
+        self.clocks += self._clocks[page]
+        base = self._read_base[page]
+        if base >= 0:
+            self.cycle += 1
+            return self.mem[base + (address & _PAGE_MASK)]
+        value = self._read_io(address & 0xFFFF, address) if base == _IO else self._unmapped_read(address)
         self.cycle += 1
         return value
 
     def write(self, address: int, value: int) -> None:
-        self.clocks += master_clocks_for(address, self.fast_rom)
-        self._write(address, value)
+        page = address >> _PAGE_BITS
+        self.clocks += self._clocks[page]
+        base = self._write_base[page]
+        if base >= 0:
+            low = address & _PAGE_MASK
+            self._log_write(self._write_key[page] + low, base + low, value)
+        elif base == _IO:
+            self._write_io(address & 0xFFFF, value, address)
+        elif base == _ROM_WRITE:
+            raise BusFault(f"write to ROM ${address:06X}")
+        else:
+            raise BusFault(f"unmapped write ${address:06X}")
         self.cycle += 1
 
-    # -- memory map -------------------------------------------------------------------------------
-
-    def _read(self, address: int) -> int:
-        bank, off = address >> 16, address & 0xFFFF
-        if bank in (0x7E, 0x7F):
-            return self.wram[address - WRAM_BASE]
-        if not bank & 0x40 and off < 0x8000:
-            if off < 0x2000:
-                return self.wram[off]
-            if off < 0x6000:
-                return self._read_io(off, address)
-        sram = _is_sram(address, self.mapper)
-        if sram is not None:
-            return self.sram[sram]
-        rom = rom_offset(address, self.mapper)
-        if rom is not None:
-            return self.rom[rom % len(self.rom)]
-        raise BusFault(f"unmapped read ${address:06X}")
-
-    def _write(self, address: int, value: int) -> None:
-        bank, off = address >> 16, address & 0xFFFF
-        if bank in (0x7E, 0x7F):
-            self._write_wram(address - WRAM_BASE, value)
-            return
-        if not bank & 0x40 and off < 0x8000:
-            if off < 0x2000:
-                self._write_wram(off, value)
-                return
-            if off < 0x6000:
-                self._write_io(off, value, address)
-                return
-        sram = _is_sram(address, self.mapper)
-        if sram is not None:
-            key = address
-            old = self.sram[sram]
-            if key not in self.writes:
-                self.writes[key] = (old, value)
-            else:
-                self.writes[key] = (self.writes[key][0], value)
-            self.sram[sram] = value
-            return
-        if rom_offset(address, self.mapper) is not None:
-            raise BusFault(f"write to ROM ${address:06X}")
-        raise BusFault(f"unmapped write ${address:06X}")
+    def _log_write(self, key: int, index: int, value: int) -> None:
+        first = self.writes.get(key)
+        self.writes[key] = (self.mem[index] if first is None else first[0], value)
+        self.mem[index] = value
 
     def _write_wram(self, index: int, value: int) -> None:
-        key = WRAM_BASE + index
-        first = self.writes.get(key)
-        self.writes[key] = (self.wram[index] if first is None else first[0], value)
-        self.wram[index] = value
+        self._log_write(WRAM_BASE + index, index, value)
+
+    @staticmethod
+    def _unmapped_read(address: int) -> int:
+        raise BusFault(f"unmapped read ${address:06X}")
 
     # -- I/O registers ----------------------------------------------------------------------------
 
@@ -239,13 +322,17 @@ class SnesBus:
         if 0x2140 <= reg <= 0x217F:
             return self.apu[reg & 3]
         if reg == 0x2180:
-            value = self.wram[self.wmadd]
+            value = self.mem[self.wmadd]
             self.wmadd = (self.wmadd + 1) & 0x1FFFF
             return value
         if 0x4214 <= reg <= 0x4217:
             self.alu.catch_up(self.cycle)
-            return {0x4214: self.alu.rddiv & 0xFF, 0x4215: self.alu.rddiv >> 8,
-                    0x4216: self.alu.rdmpy & 0xFF, 0x4217: self.alu.rdmpy >> 8}[reg]
+            return {
+                0x4214: self.alu.rddiv & 0xFF,
+                0x4215: self.alu.rddiv >> 8,
+                0x4216: self.alu.rdmpy & 0xFF,
+                0x4217: self.alu.rdmpy >> 8,
+            }[reg]
         if 0x4300 <= reg <= 0x437F:
             return self.dma_regs[reg - 0x4300]
         raise BusFault(f"unmapped read ${address:06X}")
@@ -271,6 +358,7 @@ class SnesBus:
             raise BusFault("DMA write $420B")
         elif reg == 0x420D:
             self.fast_rom = bool(value & 1)
+            self._clocks = self._clocks_fast if self.fast_rom else self._clocks_slow
         elif 0x4300 <= reg <= 0x437F:
             self.dma_regs[reg - 0x4300] = value
 
@@ -303,35 +391,27 @@ class SnesBus:
     def peek(self, address: int) -> int:
         """Value at a 24-bit address without side effects (no port increment, no log)."""
         address &= 0xFFFFFF
-        bank, off = address >> 16, address & 0xFFFF
-        if not bank & 0x40 and 0x2000 <= off < 0x6000 and bank not in (0x7E, 0x7F):
-            if off == 0x2180:
-                return self.wram[self.wmadd]
-            if 0x4214 <= off <= 0x4217:
-                alu = _Alu(**vars(self.alu))
-                alu.catch_up(self.cycle)
-                return {0x4214: alu.rddiv & 0xFF, 0x4215: alu.rddiv >> 8,
-                        0x4216: alu.rdmpy & 0xFF, 0x4217: alu.rdmpy >> 8}[off]
-        return self._read(address)
+        base = self._read_base[address >> _PAGE_BITS]
+        if base >= 0:
+            return self.mem[base + (address & _PAGE_MASK)]
+        if base == _UNMAPPED:
+            self._unmapped_read(address)
+        reg = address & 0xFFFF
+        if reg == 0x2180:
+            return self.mem[self.wmadd]
+        if 0x4214 <= reg <= 0x4217:
+            alu = _Alu(**vars(self.alu))
+            alu.catch_up(self.cycle)
+            return {0x4214: alu.rddiv & 0xFF, 0x4215: alu.rddiv >> 8,
+                    0x4216: alu.rdmpy & 0xFF, 0x4217: alu.rdmpy >> 8}[reg]
+        return self._read_io(reg, address)
 
     def poke(self, address: int, value: int) -> None:
         """Set memory before a run (WRAM, SRAM or the ROM copy) without logging it."""
         address &= 0xFFFFFF
-        if not 0 <= value <= 0xFF:
+        if not isinstance(value, int) or not 0 <= value <= 0xFF:
             raise HarnessError(f"memory poke ${address:06X}={value!r}: value must be a byte 0..255")
-        bank, off = address >> 16, address & 0xFFFF
-        if bank in (0x7E, 0x7F):
-            self.wram[address - WRAM_BASE] = value
-            return
-        if not bank & 0x40 and off < 0x2000:
-            self.wram[off] = value
-            return
-        sram = _is_sram(address, self.mapper)
-        if sram is not None:
-            self.sram[sram] = value
-            return
-        rom = rom_offset(address, self.mapper)
-        if rom is not None and rom < len(self.rom):
-            self.rom[rom] = value
-            return
-        raise HarnessError(f"memory poke ${address:06X}: not WRAM, SRAM or inside the ROM image")
+        base = self._read_base[address >> _PAGE_BITS]
+        if base < 0:
+            raise HarnessError(f"memory poke ${address:06X}: not WRAM, SRAM or ROM")
+        self.mem[base + (address & _PAGE_MASK)] = value

@@ -9,8 +9,17 @@ from dataclasses import dataclass
 
 __all__ = ["CpuState", "StopReason", "IoWrite", "TraceStep", "RunResult", "FLAG_BITS"]
 
-FLAG_BITS: Mapping[str, int] = {"N": 0x80, "V": 0x40, "M": 0x20, "X": 0x10, "D": 0x08, "I": 0x04, "Z": 0x02,
-                                "C": 0x01, "B": 0x10}
+FLAG_BITS: Mapping[str, int] = {
+    "N": 0x80,
+    "V": 0x40,
+    "M": 0x20,
+    "X": 0x10,
+    "D": 0x08,
+    "I": 0x04,
+    "Z": 0x02,
+    "C": 0x01,
+    "B": 0x10,
+}
 
 
 @dataclass(frozen=True)
@@ -29,8 +38,18 @@ class CpuState:
     e: int = 0
 
     def __post_init__(self) -> None:
-        limits = {"a": 0xFFFF, "x": 0xFFFF, "y": 0xFFFF, "s": 0xFFFF, "d": 0xFFFF, "dbr": 0xFF, "pbr": 0xFF,
-                  "pc": 0xFFFF, "p": 0xFF, "e": 1}
+        limits = {
+            "a": 0xFFFF,
+            "x": 0xFFFF,
+            "y": 0xFFFF,
+            "s": 0xFFFF,
+            "d": 0xFFFF,
+            "dbr": 0xFF,
+            "pbr": 0xFF,
+            "pc": 0xFFFF,
+            "p": 0xFF,
+            "e": 1,
+        }
         for name, limit in limits.items():
             value = getattr(self, name)
             if not isinstance(value, int) or not 0 <= value <= limit:
@@ -52,8 +71,10 @@ class CpuState:
         return dataclasses.asdict(self)
 
     def __str__(self) -> str:
-        return (f"A={self.a:04X} X={self.x:04X} Y={self.y:04X} S={self.s:04X} D={self.d:04X} "
-                f"DBR={self.dbr:02X} PB:PC={self.pbr:02X}:{self.pc:04X} P={self.p:02X} E={self.e}")
+        return (
+            f"A={self.a:04X} X={self.x:04X} Y={self.y:04X} S={self.s:04X} D={self.d:04X} "
+            f"DBR={self.dbr:02X} PB:PC={self.pbr:02X}:{self.pc:04X} P={self.p:02X} E={self.e}"
+        )
 
 
 class StopReason(enum.Enum):

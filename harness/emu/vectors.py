@@ -23,8 +23,15 @@ from harness.emu.opcodes import OPCODES, Mode
 from harness.emu.state import CpuState
 from harness.errors import HarnessError
 
-__all__ = ["VectorFailure", "VectorReport", "vector_files", "load_vectors", "run_vector_file", "run_vectors",
-           "disputed"]
+__all__ = [
+    "VectorFailure",
+    "VectorReport",
+    "vector_files",
+    "load_vectors",
+    "run_vector_file",
+    "run_vectors",
+    "disputed",
+]
 
 _REGS = ("pc", "s", "p", "a", "x", "y", "dbr", "d", "pbr", "e")
 _HALT = [None, None, "--------"]
@@ -102,8 +109,10 @@ def disputed(test: dict) -> str | None:
     pointer = (d | ((operand + x) & 0xFF)) if not d & 0xFF else (d + operand + x) & 0xFFFF
     if pointer & 0xFF != 0xFF:
         return None
-    return (f"(d,x) pointer at ${pointer:04x}: hardware reads its high byte at ${pointer & 0xFF00:04x}, "
-            f"the vectors at ${(pointer + 1) & 0xFFFF:04x}")
+    return (
+        f"(d,x) pointer at ${pointer:04x}: hardware reads its high byte at ${pointer & 0xFF00:04x}, "
+        f"the vectors at ${(pointer + 1) & 0xFFFF:04x}"
+    )
 
 
 def _state_of(regs: dict) -> CpuState:
@@ -111,8 +120,18 @@ def _state_of(regs: dict) -> CpuState:
     s = regs["s"]
     if e:  # the CPU forces the stack into page 1 in emulation mode
         s = 0x100 | (s & 0xFF)
-    return CpuState(a=regs["a"], x=regs["x"], y=regs["y"], s=s, d=regs["d"], dbr=regs["dbr"], pbr=regs["pbr"],
-                    pc=regs["pc"], p=regs["p"], e=e)
+    return CpuState(
+        a=regs["a"],
+        x=regs["x"],
+        y=regs["y"],
+        s=s,
+        d=regs["d"],
+        dbr=regs["dbr"],
+        pbr=regs["pbr"],
+        pc=regs["pc"],
+        p=regs["p"],
+        e=e,
+    )
 
 
 class _Runner:
@@ -146,8 +165,9 @@ class _Runner:
                 if kind == "w":
                     ram[address] = 0
 
-    def _execute_and_compare(self, test: dict, final: dict, expected_cycles: list, target: int,
-                             halts: bool) -> str | None:
+    def _execute_and_compare(
+        self, test: dict, final: dict, expected_cycles: list, target: int, halts: bool
+    ) -> str | None:
         bus, cpu = self.bus, self.cpu
         outcome = cpu.step()
         if halts and outcome.reason not in ("STP", "WAI"):
@@ -162,16 +182,20 @@ class _Runner:
                 got_state = before_state.replace(pc=(before_state.pc + target - before_count) & 0xFFFF)
         got_cycles = [[a, v, k] for a, v, k in bus.cycles[:target]]
         want_cycles = [[c[0], c[1], c[2][3]] for c in expected_cycles]
-        for index, (got, want) in enumerate(zip(got_cycles, want_cycles)):
+        for index, (got, want) in enumerate(zip(got_cycles, want_cycles, strict=False)):
             if got != want:
-                return f"cycle {index}: got {_fmt_cycle(got)}, want {_fmt_cycle(want)}; all got: " + \
-                    " ".join(_fmt_cycle(c) for c in got_cycles)
+                return f"cycle {index}: got {_fmt_cycle(got)}, want {_fmt_cycle(want)}; all got: " + " ".join(
+                    _fmt_cycle(c) for c in got_cycles
+                )
         if len(got_cycles) != len(want_cycles):
             return f"{len(got_cycles)} cycles, want {len(want_cycles)}"
         want_state = _state_of(final)
         if got_state != want_state:
-            diffs = [f"{r}={getattr(got_state, r):#x} want {getattr(want_state, r):#x}"
-                     for r in _REGS if getattr(got_state, r) != getattr(want_state, r)]
+            diffs = [
+                f"{r}={getattr(got_state, r):#x} want {getattr(want_state, r):#x}"
+                for r in _REGS
+                if getattr(got_state, r) != getattr(want_state, r)
+            ]
             return "registers: " + ", ".join(diffs)
         ram = bus.ram
         for address, value in final["ram"]:
@@ -187,8 +211,9 @@ def _fmt_cycle(cycle: Sequence) -> str:
     return f"{kind}:{a}={v}"
 
 
-def run_vector_file(path: Path, *, limit: int | None = None, keep_failures: int = 3,
-                    runner: _Runner | None = None) -> VectorReport:
+def run_vector_file(
+    path: Path, *, limit: int | None = None, keep_failures: int = 3, runner: _Runner | None = None
+) -> VectorReport:
     """Run the first `limit` tests of one file; keeps up to `keep_failures` failure details."""
     runner = runner or _Runner()
     report = VectorReport()
@@ -210,8 +235,9 @@ def run_vector_file(path: Path, *, limit: int | None = None, keep_failures: int 
     return report
 
 
-def run_vectors(files: Iterable[Path], *, limit: int | None = None, keep_failures: int = 3) -> Iterator[
-        tuple[Path, VectorReport]]:
+def run_vectors(
+    files: Iterable[Path], *, limit: int | None = None, keep_failures: int = 3
+) -> Iterator[tuple[Path, VectorReport]]:
     """Run many files with one shared runner, yielding each file's report as it finishes."""
     runner = _Runner()
     for path in files:

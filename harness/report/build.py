@@ -60,7 +60,7 @@ def render_markdown(records: Sequence[RunRecord], charts: Sequence[Path], *, met
 
 
 def write_report(
-    records: Sequence[RunRecord], out_dir: Path, *, metric: str = "overall/passes", seed: int = 0
+    records: Sequence[RunRecord], out_dir: Path, *, metric: str = "overall/score", seed: int = 0
 ) -> list[Path]:
     """Write report.md, runs.json and the PNG charts into `out_dir`; return the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)

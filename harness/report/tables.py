@@ -17,14 +17,15 @@ from harness.gate.record import RunRecord
 
 __all__ = ["MAIN_METRICS", "comparison_table", "main_metric", "metrics_table", "quant_table", "run_label"]
 
-# The number each family is judged by first (DESIGN.md / the scorers' metric names).
-MAIN_METRICS: dict[str, str] = {
-    "gen": "passes",
-    "optimize": "passes",
-    "fix": "passes",
-    "trace": "exact",
-    "explain": "fact_recall",
-    "mc": "acc",
+# The number each family is judged by first: its primary metric (harness.score PRIMARY_METRIC; the
+# per-sample `score` of the lm-eval tasks), under the names `asm65816 score` and lm-eval use.
+MAIN_METRICS: dict[str, tuple[str, ...]] = {
+    "gen": ("passes",),
+    "optimize": ("improved",),
+    "fix": ("passes",),
+    "trace": ("exact",),
+    "explain": ("fact_recall",),
+    "mc": ("accuracy", "acc"),
 }
 
 
@@ -41,14 +42,23 @@ def run_label(record: RunRecord) -> str:
 def main_metric(records: Sequence[RunRecord], family: str) -> str | None:
     """The family's main metric if the runs carry it, else its first metric, else None."""
     names = sorted({n for r in records for n in r.metric_names(family)})
-    preferred = MAIN_METRICS.get(family)
-    if preferred in names:
-        return preferred
+    for preferred in (*MAIN_METRICS.get(family, ()), "score"):
+        if preferred in names:
+            return preferred
     return names[0] if names else None
 
 
 def _families(records: Sequence[RunRecord]) -> list[str]:
     return list(dict.fromkeys(f for r in records for f in r.families))
+
+
+_COUNTS = frozenset({"n", "task_errors", "families"})
+
+
+def _cell(name: str, value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.0f}" if name in _COUNTS else f"{value:.4f}"
 
 
 def metrics_table(records: Sequence[RunRecord], *, fmt: str = "github") -> str:
@@ -59,7 +69,7 @@ def metrics_table(records: Sequence[RunRecord], *, fmt: str = "github") -> str:
         names = sorted({n for r in records for n in r.metrics.get(family, {})})
         for name in names:
             values = [r.metrics.get(family, {}).get(name) for r in records]
-            rows.append([family, name, *("" if v is None else f"{v:.4f}" for v in values)])
+            rows.append([family, name, *(_cell(name, v) for v in values)])
     headers = ["family", "metric", *(run_label(r) for r in records)]
     return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
 

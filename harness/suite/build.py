@@ -37,8 +37,15 @@ DATASET_NAME = "asm65816"
 DATASET_VERSION = "1.0.0"
 FAMILIES = ("gen", "optimize", "trace", "explain", "fix", "mc")
 TARGET_COUNTS = {"gen": 110, "optimize": 84, "trace": 104, "explain": 44, "fix": 66, "mc": 64}
-FAMILY_SEEDS = {"gen": 100_000, "optimize": 200_000, "trace": 300_000, "explain": 400_000, "fix": 500_000,
-                "mc": 600_000, "fewshot": 900_000}
+FAMILY_SEEDS = {
+    "gen": 100_000,
+    "optimize": 200_000,
+    "trace": 300_000,
+    "explain": 400_000,
+    "fix": 500_000,
+    "mc": 600_000,
+    "fewshot": 900_000,
+}
 FEWSHOT_PER_FAMILY = 3
 _ROUTINE_TRACES = 60  # the rest of the trace family are synthetic width/flag snippets
 _MAX_ATTEMPTS = 50
@@ -73,8 +80,9 @@ def _fresh(make: Callable[[int], tuple[str, Any]], base: int, used: set[str]) ->
     raise RuntimeError(f"generator repeated itself {_MAX_ATTEMPTS} times from seed {base}")
 
 
-def _routine_docs(family: str, count: int, base: int, prefix: str, used: set[str],
-                  kernels: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def _routine_docs(
+    family: str, count: int, base: int, prefix: str, used: set[str], kernels: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """gen/optimize/fix/explain docs: kernel i mod K, parameters from the seed; one draft per task."""
     eligible = [k for k in (kernels or KERNELS)]
     if family == "optimize":
@@ -96,7 +104,9 @@ def _routine_docs(family: str, count: int, base: int, prefix: str, used: set[str
     return docs
 
 
-def _family_doc(family: str, routine: Routine, lap: int, task_id: str, seed: int) -> tuple[str, dict[str, Any]]:
+def _family_doc(
+    family: str, routine: Routine, lap: int, task_id: str, seed: int
+) -> tuple[str, dict[str, Any]]:
     if family == "gen":
         return routine.reference, families.gen_task(routine, task_id, seed)
     if family == "explain":
@@ -121,31 +131,53 @@ def _snippet_trace(task_id: str, seed: int) -> tuple[str, dict[str, Any]]:
     entry = rng.choice(["Trace", "Compute", "Mix", "Step"])
     snippet = random_snippet(rng, entry=entry, length=rng.randint(4, 8))
     index_bits = 8 if snippet.x else 16
-    fixed = {"A": rng.getrandbits(16), "X": rng.getrandbits(index_bits), "Y": rng.getrandbits(index_bits),
-             "flag:C": rng.getrandbits(1)}
+    fixed = {
+        "A": rng.getrandbits(16),
+        "X": rng.getrandbits(index_bits),
+        "Y": rng.getrandbits(index_bits),
+        "flag:C": rng.getrandbits(1),
+    }
     memory = {f"$7E00{a:02X}": rng.randrange(0x100) for a in (0x10, 0x11, 0x12, 0x13)}
     asked = ["A", "X", rng.choice(["Y", "flag:C"]), *snippet.stores[:1]]
     mode = {"e": 0, "m": snippet.m, "x": snippet.x, "D": "$0000", "DBR": "$00"}
-    inputs = {**{k: {"values": [v]} for k, v in fixed.items()}, **{k: {"values": [v]} for k, v in memory.items()}}
-    state = {"A": f"${fixed['A']:04X}", "X": f"${fixed['X']:04X}", "Y": f"${fixed['Y']:04X}",
-             "flag:C": str(fixed["flag:C"]), "$7E0010..$7E0013": " ".join(f"${v:02X}" for v in memory.values())}
+    inputs = {
+        **{k: {"values": [v]} for k, v in fixed.items()},
+        **{k: {"values": [v]} for k, v in memory.items()},
+    }
+    state = {
+        "A": f"${fixed['A']:04X}",
+        "X": f"${fixed['X']:04X}",
+        "Y": f"${fixed['Y']:04X}",
+        "flag:C": str(fixed["flag:C"]),
+        "$7E0010..$7E0013": " ".join(f"${v:02X}" for v in memory.values()),
+    }
     doc = {
-        "id": task_id, "family": "trace",
-        "prompt": prompts.trace_prompt(entry=entry, mode=mode, call="jsr", code=snippet.source,
-                                       entry_state=state, asked=asked),
-        "reference": snippet.source, "baseline": None, "entry": entry, "call": "jsr",
+        "id": task_id,
+        "family": "trace",
+        "prompt": prompts.trace_prompt(
+            entry=entry, mode=mode, call="jsr", code=snippet.source, entry_state=state, asked=asked
+        ),
+        "reference": snippet.source,
+        "baseline": None,
+        "entry": entry,
+        "call": "jsr",
         "spec": {"mode": mode, "inputs": inputs, "outputs": asked, "cases": 1, "seed": seed},
-        "answer": {}, "tags": ["width", "snippet", "rep-sep"],
+        "answer": {},
+        "tags": ["width", "snippet", "rep-sep"],
         "source": families.source_tag("snippets.random_snippet", seed),
     }
     return snippet.source, doc
 
 
-def _trace_docs(count: int, base: int, prefix: str, used: set[str], routine_share: int) -> list[dict[str, Any]]:
+def _trace_docs(
+    count: int, base: int, prefix: str, used: set[str], routine_share: int
+) -> list[dict[str, Any]]:
     docs = _routine_docs("trace", routine_share, base, prefix, used)
     for i in range(routine_share, count):
         task_id = f"{prefix}-{i + 1:04d}"
-        docs.append(_fresh(lambda seed, task_id=task_id: _snippet_trace(task_id, seed), base + i * 1000, used))
+        docs.append(
+            _fresh(lambda seed, task_id=task_id: _snippet_trace(task_id, seed), base + i * 1000, used)
+        )
     return docs
 
 

@@ -32,9 +32,19 @@ def source_tag(generator: str, seed: int) -> str:
     return f"generated:{generator}@{seed}"
 
 
-def _doc(*, task_id: str, family: str, prompt: str, routine: Routine, spec: Mapping[str, Any], seed: int,
-         baseline: str | None = None, answer: Mapping[str, Any] | None = None,
-         tags: Sequence[str] = (), generator: str | None = None) -> TaskDoc:
+def _doc(
+    *,
+    task_id: str,
+    family: str,
+    prompt: str,
+    routine: Routine,
+    spec: Mapping[str, Any],
+    seed: int,
+    baseline: str | None = None,
+    answer: Mapping[str, Any] | None = None,
+    tags: Sequence[str] = (),
+    generator: str | None = None,
+) -> TaskDoc:
     return {
         "id": task_id,
         "family": family,
@@ -52,22 +62,44 @@ def _doc(*, task_id: str, family: str, prompt: str, routine: Routine, spec: Mapp
 
 def gen_task(routine: Routine, task_id: str, seed: int) -> TaskDoc:
     """Write the routine from its contract; scored by equivalence with the reference."""
-    return _doc(task_id=task_id, family="gen", prompt=prompts.gen_prompt(routine), routine=routine,
-                spec=routine.spec, seed=seed)
+    return _doc(
+        task_id=task_id,
+        family="gen",
+        prompt=prompts.gen_prompt(routine),
+        routine=routine,
+        spec=routine.spec,
+        seed=seed,
+    )
 
 
 def optimize_task(routine: Routine, draft: Draft, task_id: str, seed: int) -> TaskDoc:
     """Beat a correct slow first draft; the reference is the faster version."""
-    return _doc(task_id=task_id, family="optimize", prompt=prompts.optimize_prompt(routine, draft.source),
-                routine=routine, spec=routine.spec, seed=seed, baseline=draft.source,
-                answer={"slow_because": draft.note}, tags=(f"draft:{draft.name}",))
+    return _doc(
+        task_id=task_id,
+        family="optimize",
+        prompt=prompts.optimize_prompt(routine, draft.source),
+        routine=routine,
+        spec=routine.spec,
+        seed=seed,
+        baseline=draft.source,
+        answer={"slow_because": draft.note},
+        tags=(f"draft:{draft.name}",),
+    )
 
 
 def fix_task(routine: Routine, bug: Draft, task_id: str, seed: int) -> TaskDoc:
     """Repair a buggy version; the reference is a correct version."""
-    return _doc(task_id=task_id, family="fix", prompt=prompts.fix_prompt(routine, bug.source), routine=routine,
-                spec=routine.spec, seed=seed, baseline=bug.source, answer={"bug": bug.note},
-                tags=(f"bug:{bug.name}",))
+    return _doc(
+        task_id=task_id,
+        family="fix",
+        prompt=prompts.fix_prompt(routine, bug.source),
+        routine=routine,
+        spec=routine.spec,
+        seed=seed,
+        baseline=bug.source,
+        answer={"bug": bug.note},
+        tags=(f"bug:{bug.name}",),
+    )
 
 
 def explain_task(routine: Routine, task_id: str, seed: int) -> TaskDoc:
@@ -78,8 +110,15 @@ def explain_task(routine: Routine, task_id: str, seed: int) -> TaskDoc:
         "example": routine.explanation,
         "false_claims": list(routine.false_claims),
     }
-    return _doc(task_id=task_id, family="explain", prompt=prompts.explain_prompt(routine), routine=routine,
-                spec=routine.spec, seed=seed, answer=answer)
+    return _doc(
+        task_id=task_id,
+        family="explain",
+        prompt=prompts.explain_prompt(routine),
+        routine=routine,
+        spec=routine.spec,
+        seed=seed,
+        answer=answer,
+    )
 
 
 # ----------------------------------------------------------------------------------------------- trace
@@ -162,7 +201,11 @@ def routine_trace_task(routine: Routine, task_id: str, seed: int) -> TaskDoc:
                 fixed.setdefault(cell, rng.randrange(0x100))
     words = {k: v for k, v in fixed.items() if k.endswith(":w")}
     memory = {k: v for k, v in fixed.items() if k.startswith("$") and not k.endswith(":w")}
-    state = {k: (f"${v:04X}" if k in ("A", "X", "Y") else str(v)) for k, v in fixed.items() if not k.startswith("$")}
+    state = {
+        k: (f"${v:04X}" if k in ("A", "X", "Y") else str(v))
+        for k, v in fixed.items()
+        if not k.startswith("$")
+    }
     state.update({k: f"${v:04X}" for k, v in words.items()})
     state.update(_compress(memory))
     trace_spec = {
@@ -172,10 +215,24 @@ def routine_trace_task(routine: Routine, task_id: str, seed: int) -> TaskDoc:
         "cases": 1,
         "seed": seed,
     }
-    prompt = prompts.trace_prompt(entry=routine.entry, mode=mode, call=routine.call, code=routine.reference,
-                                  entry_state=state, asked=asked)
+    prompt = prompts.trace_prompt(
+        entry=routine.entry,
+        mode=mode,
+        call=routine.call,
+        code=routine.reference,
+        entry_state=state,
+        asked=asked,
+    )
     return {
-        "id": task_id, "family": "trace", "prompt": prompt, "reference": routine.reference, "baseline": None,
-        "entry": routine.entry, "call": routine.call, "spec": trace_spec, "answer": {},
-        "tags": [*routine.tags, "routine"], "source": source_tag(f"kernel.{routine.kernel}", seed),
+        "id": task_id,
+        "family": "trace",
+        "prompt": prompt,
+        "reference": routine.reference,
+        "baseline": None,
+        "entry": routine.entry,
+        "call": routine.call,
+        "spec": trace_spec,
+        "answer": {},
+        "tags": [*routine.tags, "routine"],
+        "source": source_tag(f"kernel.{routine.kernel}", seed),
     }

@@ -21,14 +21,47 @@ _ENTRY = "Snippet"
 # (line, assembles?) for "which line assembles". The invalid ones are real confusions: no long STZ/INC/
 # LDY/BIT/ASL, no MUL, no STX/STZ abs,Y, no CPX dp,X.
 _VALID = (
-    "STZ $0010", "LDA $7E0010", "LDA [$10],Y", "LDA ($10,S),Y", "MVN $7F,$7E", "STA $7E0010,X", "PEA $1234",
-    "PEI ($10)", "XBA", "REP #$30", "LDA $10,S", "JMP ($1234,X)", "INC $1234,X", "TSB $10", "STX $10,Y",
-    "JML [$0010]", "ADC $123456,X", "TRB $1234", "BIT #$80", "SBC ($10)", "LDX $1234,Y", "STY $10,X",
+    "STZ $0010",
+    "LDA $7E0010",
+    "LDA [$10],Y",
+    "LDA ($10,S),Y",
+    "MVN $7F,$7E",
+    "STA $7E0010,X",
+    "PEA $1234",
+    "PEI ($10)",
+    "XBA",
+    "REP #$30",
+    "LDA $10,S",
+    "JMP ($1234,X)",
+    "INC $1234,X",
+    "TSB $10",
+    "STX $10,Y",
+    "JML [$0010]",
+    "ADC $123456,X",
+    "TRB $1234",
+    "BIT #$80",
+    "SBC ($10)",
+    "LDX $1234,Y",
+    "STY $10,X",
 )
 _INVALID = (
-    "STZ $7E0010", "MUL $4202", "STX $1234,X", "INC $7E0010", "LDY $123456", "STZ $1234,Y",
-    "BIT $123456", "CPX $10,X", "ASL $123456", "STA #$10", "LDA $123456,Y", "STY $1234,Y", "TSB $10,X",
-    "DEC $7EF36D", "STZ $7EF36D", "JSR $123456", "SEP $30",
+    "STZ $7E0010",
+    "MUL $4202",
+    "STX $1234,X",
+    "INC $7E0010",
+    "LDY $123456",
+    "STZ $1234,Y",
+    "BIT $123456",
+    "CPX $10,X",
+    "ASL $123456",
+    "STA #$10",
+    "LDA $123456,Y",
+    "STY $1234,Y",
+    "TSB $10,X",
+    "DEC $7EF36D",
+    "STZ $7EF36D",
+    "JSR $123456",
+    "SEP $30",
 )
 
 
@@ -65,18 +98,26 @@ def _value_question(rng: random.Random) -> tuple[str, list[str], int, dict[str, 
     x = rng.randint(0, 1)
     spec = _fixed_spec(m, x, rng, ["A"])
     for _ in range(200):
-        snippets = [random_snippet(rng, entry=_ENTRY, length=rng.randint(3, 5), m=m, x=x).source for _ in range(4)]
+        snippets = [
+            random_snippet(rng, entry=_ENTRY, length=rng.randint(3, 5), m=m, x=x).source for _ in range(4)
+        ]
         values = [run_fixed(s, _ENTRY, "jsr", spec).outputs["A"] for s in snippets]
         gold = rng.randrange(4)
         if values.count(values[gold]) == 1 and len(set(snippets)) == 4:
             break
     else:  # pragma: no cover - 200 draws without four distinct values would be a generator bug
         raise RuntimeError("could not draw four distinct snippets")
-    question = (f"Each snippet is called with JSR in {mode_sentence(spec['mode'], 'jsr')}. Entry state: "
-                f"{_state_text(spec)}. Which snippet returns with the 16-bit accumulator A (B:A) = "
-                f"${values[gold]:04X}?")
-    return question, snippets, gold, {"kind": "value", "entry": _ENTRY, "spec": spec, "location": "A",
-                                       "target": values[gold]}
+    question = (
+        f"Each snippet is called with JSR in {mode_sentence(spec['mode'], 'jsr')}. Entry state: "
+        f"{_state_text(spec)}. Which snippet returns with the 16-bit accumulator A (B:A) = "
+        f"${values[gold]:04X}?"
+    )
+    return (
+        question,
+        snippets,
+        gold,
+        {"kind": "value", "entry": _ENTRY, "spec": spec, "location": "A", "target": values[gold]},
+    )
 
 
 def _state_question(rng: random.Random) -> tuple[str, list[str], int, dict[str, Any]]:
@@ -88,19 +129,31 @@ def _state_question(rng: random.Random) -> tuple[str, list[str], int, dict[str, 
     for _ in range(200):
         snippet = random_snippet(rng, entry=_ENTRY, length=rng.randint(4, 7), m=m, x=x)
         value = run_fixed(snippet.source, _ENTRY, "jsr", spec).outputs[location]
-        distractors = {value ^ 0xFF00, ((value & 0xFF) << 8) | (value >> 8), value & 0x00FF, (value + 1) & 0xFFFF,
-                       (value - 1) & 0xFFFF, value | 0xFF00}
+        distractors = {
+            value ^ 0xFF00,
+            ((value & 0xFF) << 8) | (value >> 8),
+            value & 0x00FF,
+            (value + 1) & 0xFFFF,
+            (value - 1) & 0xFFFF,
+            value | 0xFF00,
+        }
         distractors.discard(value)
         if len(distractors) >= 3:
             break
     options = [value, *rng.sample(sorted(distractors), 3)]
     rng.shuffle(options)
     gold = options.index(value)
-    question = (f"This routine is called with JSR in {mode_sentence(spec['mode'], 'jsr')}. Entry state: "
-                f"{_state_text(spec)}.\n```asm\n{snippet.source.rstrip()}\n```\nWhat is the 16-bit value of "
-                f"{location} when it returns?")
-    return question, [f"${v:04X}" for v in options], gold, {"kind": "state", "entry": _ENTRY, "spec": spec,
-                                                             "location": location, "code": snippet.source}
+    question = (
+        f"This routine is called with JSR in {mode_sentence(spec['mode'], 'jsr')}. Entry state: "
+        f"{_state_text(spec)}.\n```asm\n{snippet.source.rstrip()}\n```\nWhat is the 16-bit value of "
+        f"{location} when it returns?"
+    )
+    return (
+        question,
+        [f"${v:04X}" for v in options],
+        gold,
+        {"kind": "state", "entry": _ENTRY, "spec": spec, "location": location, "code": snippet.source},
+    )
 
 
 def _cycles_question(rng: random.Random) -> tuple[str, list[str], int, dict[str, Any]]:
@@ -112,11 +165,17 @@ def _cycles_question(rng: random.Random) -> tuple[str, list[str], int, dict[str,
     cycles = run_fixed(snippet.source, _ENTRY, "jsr", spec).cycles
     options = sorted({cycles, *rng.sample([cycles - 2, cycles - 1, cycles + 1, cycles + 2, cycles + 3], 3)})
     gold = options.index(cycles)
-    question = (f"This routine is entered by JSR in {mode_sentence(spec['mode'], 'jsr')}, with D=$0000 and "
-                f"entry state {_state_text(spec)}.\n```asm\n{snippet.source.rstrip()}\n```\nHow many CPU cycles "
-                "does it take from its first instruction up to and including the RTS (the JSR not counted)?")
-    return question, [f"{c} cycles" for c in options], gold, {"kind": "cycles", "entry": _ENTRY, "spec": spec,
-                                                               "code": snippet.source, "cycles": cycles}
+    question = (
+        f"This routine is entered by JSR in {mode_sentence(spec['mode'], 'jsr')}, with D=$0000 and "
+        f"entry state {_state_text(spec)}.\n```asm\n{snippet.source.rstrip()}\n```\nHow many CPU cycles "
+        "does it take from its first instruction up to and including the RTS (the JSR not counted)?"
+    )
+    return (
+        question,
+        [f"{c} cycles" for c in options],
+        gold,
+        {"kind": "cycles", "entry": _ENTRY, "spec": spec, "code": snippet.source, "cycles": cycles},
+    )
 
 
 def _assembles_question(rng: random.Random) -> tuple[str, list[str], int, dict[str, Any]]:
@@ -124,8 +183,10 @@ def _assembles_question(rng: random.Random) -> tuple[str, list[str], int, dict[s
     lines = [rng.choice(_VALID), *rng.sample(_INVALID, 3)]
     rng.shuffle(lines)
     gold = next(i for i, line in enumerate(lines) if line in _VALID)
-    question = ("Which one of these 65816 instructions does ASAR 1.91 assemble (the others are not valid "
-                "65816 instructions or addressing modes)?")
+    question = (
+        "Which one of these 65816 instructions does ASAR 1.91 assemble (the others are not valid "
+        "65816 instructions or addressing modes)?"
+    )
     return question, lines, gold, {"kind": "assembles"}
 
 
@@ -142,11 +203,17 @@ def mc_task(kind: str, task_id: str, seed: int) -> TaskDoc:
     rng = random.Random(seed)
     question, choices, gold, verify = MC_KINDS[kind](rng)
     return {
-        "id": task_id, "family": "mc", "prompt": prompts.mc_prompt(question, choices), "reference": None,
-        "baseline": None, "entry": verify.get("entry"), "call": "jsr",
+        "id": task_id,
+        "family": "mc",
+        "prompt": prompts.mc_prompt(question, choices),
+        "reference": None,
+        "baseline": None,
+        "entry": verify.get("entry"),
+        "call": "jsr",
         "spec": verify.get("spec"),
         "answer": {"choices": choices, "gold": gold, "verify": verify},
-        "tags": ["mc", kind], "source": source_tag(f"mc.{kind}", seed),
+        "tags": ["mc", kind],
+        "source": source_tag(f"mc.{kind}", seed),
     }
 
 
@@ -164,7 +231,9 @@ def verify_mc(task: TaskDoc) -> list[str]:
         ok = [_line_assembles(choice) for choice in choices]
         return [] if ok.count(True) == 1 and ok[gold] else [f"assembling the choices gives {ok}, gold {gold}"]
     if kind == "value":
-        values = [run_fixed(c, verify["entry"], "jsr", verify["spec"]).outputs[verify["location"]] for c in choices]
+        values = [
+            run_fixed(c, verify["entry"], "jsr", verify["spec"]).outputs[verify["location"]] for c in choices
+        ]
         hits = [i for i, v in enumerate(values) if v == verify["target"]]
         return [] if hits == [gold] else [f"choices give {[hex(v) for v in values]}, gold {gold}"]
     run = run_fixed(verify["code"], verify["entry"], "jsr", verify["spec"])

@@ -48,18 +48,52 @@ class Mutant:
 
 
 _OPCODE_SWAPS: dict[str, tuple[str, ...]] = {
-    "ADC": ("SBC",), "SBC": ("ADC",),
-    "AND": ("ORA", "EOR"), "ORA": ("AND", "EOR"), "EOR": ("AND", "ORA"),
-    "INC": ("DEC",), "DEC": ("INC",), "INX": ("DEX",), "DEX": ("INX",), "INY": ("DEY",), "DEY": ("INY",),
-    "ASL": ("LSR",), "LSR": ("ASL",), "ROL": ("ROR",), "ROR": ("ROL",),
-    "TAX": ("TAY",), "TAY": ("TAX",), "TXA": ("TYA",), "TYA": ("TXA",), "TXY": ("TYX",), "TYX": ("TXY",),
-    "LDX": ("LDY",), "LDY": ("LDX",), "STX": ("STY",), "STY": ("STX",), "CPX": ("CPY",), "CPY": ("CPX",),
-    "TSB": ("TRB",), "TRB": ("TSB",), "MVN": ("MVP",), "MVP": ("MVN",), "STA": ("STZ",),
-    "PHX": ("PHY",), "PHY": ("PHX",), "PLX": ("PLY",), "PLY": ("PLX",),
+    "ADC": ("SBC",),
+    "SBC": ("ADC",),
+    "AND": ("ORA", "EOR"),
+    "ORA": ("AND", "EOR"),
+    "EOR": ("AND", "ORA"),
+    "INC": ("DEC",),
+    "DEC": ("INC",),
+    "INX": ("DEX",),
+    "DEX": ("INX",),
+    "INY": ("DEY",),
+    "DEY": ("INY",),
+    "ASL": ("LSR",),
+    "LSR": ("ASL",),
+    "ROL": ("ROR",),
+    "ROR": ("ROL",),
+    "TAX": ("TAY",),
+    "TAY": ("TAX",),
+    "TXA": ("TYA",),
+    "TYA": ("TXA",),
+    "TXY": ("TYX",),
+    "TYX": ("TXY",),
+    "LDX": ("LDY",),
+    "LDY": ("LDX",),
+    "STX": ("STY",),
+    "STY": ("STX",),
+    "CPX": ("CPY",),
+    "CPY": ("CPX",),
+    "TSB": ("TRB",),
+    "TRB": ("TSB",),
+    "MVN": ("MVP",),
+    "MVP": ("MVN",),
+    "STA": ("STZ",),
+    "PHX": ("PHY",),
+    "PHY": ("PHX",),
+    "PLX": ("PLY",),
+    "PLY": ("PLX",),
 }
 _BRANCH_SWAPS: dict[str, tuple[str, ...]] = {
-    "BCC": ("BCS",), "BCS": ("BCC",), "BEQ": ("BNE",), "BNE": ("BEQ", "BPL"), "BPL": ("BMI", "BNE"),
-    "BMI": ("BPL",), "BVC": ("BVS",), "BVS": ("BVC",),
+    "BCC": ("BCS",),
+    "BCS": ("BCC",),
+    "BEQ": ("BNE",),
+    "BNE": ("BEQ", "BPL"),
+    "BPL": ("BMI", "BNE"),
+    "BMI": ("BPL",),
+    "BVC": ("BVS",),
+    "BVS": ("BVC",),
 }
 _DATA_DIRECTIVES = frozenset({"db", "dw", "dl", "dd"})
 # [label:] MNEMONIC[.w] [operand] [; comment]
@@ -98,8 +132,16 @@ def _parse(lines: list[str]) -> list[_Instruction]:
         mnemonic = match.group("mnemonic")
         if mnemonic.upper() not in _KNOWN:
             continue
-        found.append(_Instruction(index, match.group("prefix"), mnemonic.upper() if mnemonic.isupper() else mnemonic,
-                                  match.group("size") or "", match.group("rest") or "", match.group("comment") or ""))
+        found.append(
+            _Instruction(
+                index,
+                match.group("prefix"),
+                mnemonic.upper() if mnemonic.isupper() else mnemonic,
+                match.group("size") or "",
+                match.group("rest") or "",
+                match.group("comment") or "",
+            )
+        )
     return found
 
 
@@ -107,11 +149,11 @@ def _shift_number(body: str, delta: int) -> str | None:
     """`$1F` + delta keeping the digit count (wrapping within it); decimal and binary likewise."""
     if body.startswith("$"):
         digits = len(body) - 1
-        value = (int(body[1:], 16) + delta) % (16 ** digits)
+        value = (int(body[1:], 16) + delta) % (16**digits)
         return f"${value:0{digits}X}"
     if body.startswith("%"):
         digits = len(body) - 1
-        value = (int(body[1:], 2) + delta) % (2 ** digits)
+        value = (int(body[1:], 2) + delta) % (2**digits)
         return f"%{value:0{digits}b}"
     value = int(body) + delta
     return str(value) if value >= 0 else None
@@ -127,8 +169,10 @@ def _opcode(ins: _Instruction) -> list[tuple[Operator, str, str]]:
 
 
 def _branch(ins: _Instruction) -> list[tuple[Operator, str, str]]:
-    return [(Operator.BRANCH, ins.render(other), f"{ins.mnemonic.upper()} -> {other}")
-            for other in _BRANCH_SWAPS.get(ins.mnemonic.upper(), ())]
+    return [
+        (Operator.BRANCH, ins.render(other), f"{ins.mnemonic.upper()} -> {other}")
+        for other in _BRANCH_SWAPS.get(ins.mnemonic.upper(), ())
+    ]
 
 
 def _immediate(ins: _Instruction) -> list[tuple[Operator, str, str]]:
@@ -142,18 +186,18 @@ def _immediate(ins: _Instruction) -> list[tuple[Operator, str, str]]:
         shifted = _shift_number(match.group("body"), delta)
         if shifted is None:
             continue
-        rest = ins.rest[: match.start("body")] + shifted + ins.rest[match.end("body"):]
+        rest = ins.rest[: match.start("body")] + shifted + ins.rest[match.end("body") :]
         out.append((Operator.IMMEDIATE, ins.render(rest=rest), f"#{match.group('body')} -> #{shifted}"))
     return out
 
 
 def _index(ins: _Instruction) -> list[tuple[Operator, str, str]]:
     match = _INDEX_RE.search(ins.rest)
-    if not match or ")" in ins.rest[match.start():] or "s" == ins.rest.strip()[-1:].lower():
+    if not match or ")" in ins.rest or "]" in ins.rest:
         return []
     reg = match.group("reg")
     other = {"X": "Y", "Y": "X", "x": "y", "y": "x"}[reg]
-    rest = ins.rest[: match.start("reg")] + other + ins.rest[match.end("reg"):]
+    rest = ins.rest[: match.start("reg")] + other + ins.rest[match.end("reg") :]
     return [(Operator.INDEX, ins.render(rest=rest), f",{reg.upper()} -> ,{other.upper()}")]
 
 
@@ -161,13 +205,19 @@ def _mode(ins: _Instruction) -> list[tuple[Operator, str, str]]:
     name = ins.mnemonic.upper()
     if name not in ("REP", "SEP"):
         return []
-    out = [(Operator.MODE, ins.render("SEP" if name == "REP" else "REP"), f"{name} -> {'SEP' if name == 'REP' else 'REP'}")]
+    out = [
+        (
+            Operator.MODE,
+            ins.render("SEP" if name == "REP" else "REP"),
+            f"{name} -> {'SEP' if name == 'REP' else 'REP'}",
+        )
+    ]
     match = _IMMEDIATE_RE.search(ins.rest)
     if match and match.group("body").startswith("$"):
         value = int(match.group("body")[1:], 16)
         for flipped in (value ^ 0x10, value ^ 0x20):
             if flipped & 0x30 and flipped != value:
-                rest = ins.rest[: match.start("body")] + f"${flipped:02X}" + ins.rest[match.end("body"):]
+                rest = ins.rest[: match.start("body")] + f"${flipped:02X}" + ins.rest[match.end("body") :]
                 out.append((Operator.MODE, ins.render(rest=rest), f"{name} #${value:02X} -> #${flipped:02X}"))
     return out
 
@@ -191,11 +241,11 @@ def mutants(source: str) -> list[Mutant]:
             edits.append((Operator.DROP_CARRY, None, f"drop {ins.mnemonic.upper()}"))  # type: ignore[arg-type]
         for operator, new_line, description in edits:
             if new_line is None:
-                new_lines = lines[: ins.index] + lines[ins.index + 1:]
+                new_lines = lines[: ins.index] + lines[ins.index + 1 :]
                 if ins.prefix.strip():  # keep a label that shared the line
                     new_lines.insert(ins.index, ins.prefix.rstrip())
             else:
-                new_lines = [*lines[: ins.index], new_line, *lines[ins.index + 1:]]
+                new_lines = [*lines[: ins.index], new_line, *lines[ins.index + 1 :]]
             mutated = "\n".join(new_lines)
             if mutated in seen:
                 continue

@@ -9,9 +9,11 @@ gen/optimize/fix/explain/trace tasks that use it can never disagree about what i
 
 from __future__ import annotations
 
+import random
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = [
     "Draft",
@@ -21,8 +23,11 @@ __all__ = [
     "asm",
     "hex8",
     "hex16",
+    "hex_index",
+    "mixed",
     "mode_sentence",
     "spec_dict",
+    "with_header",
 ]
 
 # Direct-page scratch every routine may clobber ($7E0000-$7E000F); prompts say so.
@@ -39,6 +44,24 @@ def asm(text: str) -> str:
 def hex8(value: int) -> str:
     """`$1F`: an 8-bit ASAR immediate/operand (two digits make ASAR emit one byte)."""
     return f"${value & 0xFF:02X}"
+
+
+def mixed(
+    rng: random.Random, boundaries: Sequence[int], lo: int, hi: int, n: int = 24
+) -> dict[str, list[int]]:
+    """A value-list domain: the boundaries that matter plus `n` random values from [lo, hi].
+
+    Hypothesis rarely lands exactly on an off-by-one boundary of a wide range; listing the boundaries
+    makes every case either a boundary or a spread value, so comparisons against the wrong constant
+    are caught.
+    """
+    values = {v for v in boundaries if lo <= v <= hi} | {rng.randint(lo, hi) for _ in range(n)}
+    return {"values": sorted(values)}
+
+
+def hex_index(value: int, x: int) -> str:
+    """An index-register immediate sized for the x flag (two digits when x=1, four when x=0)."""
+    return hex8(value) if x else hex16(value)
 
 
 def hex16(value: int) -> str:
@@ -129,4 +152,48 @@ def mode_sentence(mode: Mapping[str, object], call: str) -> str:
     return (
         f"native mode (e=0), {acc}, {idx}, D={mode['D']}, DBR={mode['DBR']}, decimal flag clear; "
         f"called with {call.upper()}, so return with {ret}"
+    )
+
+
+# Names the harness headers define (harness/asar/headers), for routines written against them.
+HEADER_NAMES: Mapping[str, Mapping[str, str]] = {
+    "alttp_ram.asm": {
+        "$0E50": "!SPR_HP",
+        "$0DD0": "!SPR_STATE",
+        "$0DF0": "!SPR_TIMER_A",
+        "$0E20": "!SPR_TYPE",
+        "$7EF36D": "!SRAM_HEALTH",
+        "$7EF36C": "!SRAM_MAX_HEALTH",
+        "$7EF360": "!SRAM_RUPEES_GOAL",
+    },
+    "snes.asm": {
+        "$4202": "!WRMPYA",
+        "$4203": "!WRMPYB",
+        "$4216": "!RDMPYL",
+        "$4204": "!WRDIVL",
+        "$4205": "!WRDIVH",
+    },
+}
+
+
+def with_header(routine: Routine, header: str) -> Routine:
+    """The same routine written against a harness header: `incsrc` it and use its names.
+
+    Only operands are renamed (an address followed by a non-hex character), so prose and other
+    numbers are untouched; the bytes ASAR emits are the same as before.
+    """
+    names = HEADER_NAMES[header]
+    pattern = re.compile(
+        "|".join(re.escape(a) + r"(?![0-9A-Fa-f])" for a in sorted(names, key=len, reverse=True))
+    )
+
+    def rename(source: str) -> str:
+        return f'incsrc "{header}"\n' + pattern.sub(lambda m: names[m.group(0)], source)
+
+    return replace(
+        routine,
+        reference=rename(routine.reference),
+        slow=tuple(replace(d, source=rename(d.source)) for d in routine.slow),
+        bugs=tuple(replace(d, source=rename(d.source)) for d in routine.bugs),
+        tags=(*routine.tags, f"header:{header}"),
     )

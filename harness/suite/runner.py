@@ -33,7 +33,9 @@ def run_fixed(source: str, entry: str, call: str, spec_raw: Mapping[str, Any]) -
     spec = parse_spec(spec_raw)
     program = assemble_program(source, entry)
     if not program.result.ok or program.entry is None:
-        raise TaskDataError(f"code for {entry!r} does not assemble: {program.result.error_text() or 'no entry'}")
+        raise TaskDataError(
+            f"code for {entry!r} does not assemble: {program.result.error_text() or 'no entry'}"
+        )
     machine = Machine.from_assembly(program.result)
     case = edge_cases(spec)[0]
     outcome = run_case(machine, program, spec, build_input(spec, case), call=call, max_cycles=_MAX_CYCLES)

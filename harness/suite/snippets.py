@@ -34,8 +34,31 @@ def _imm(rng: random.Random, wide: bool) -> str:
 def _step(rng: random.Random, m: int, x: int, stores: list[str]) -> tuple[str, int, int]:
     """One instruction valid in the current (m, x); returns it with the mode after it."""
     kind = rng.choice(
-        ["lda", "adc", "sbc", "logic", "xba", "tax", "tay", "txa", "tya", "inx", "dex", "iny", "inc",
-         "asl", "lsr", "mode", "mode", "clc", "sec", "sta", "ldx", "cmp", "rol"]
+        [
+            "lda",
+            "adc",
+            "sbc",
+            "logic",
+            "xba",
+            "tax",
+            "tay",
+            "txa",
+            "tya",
+            "inx",
+            "dex",
+            "iny",
+            "inc",
+            "asl",
+            "lsr",
+            "mode",
+            "mode",
+            "clc",
+            "sec",
+            "sta",
+            "ldx",
+            "cmp",
+            "rol",
+        ]
     )
     if kind == "lda":
         return f"LDA {_imm(rng, m == 0)}", m, x
@@ -61,8 +84,9 @@ def _step(rng: random.Random, m: int, x: int, stores: list[str]) -> tuple[str, i
     return kind.upper(), m, x
 
 
-def random_snippet(rng: random.Random, *, entry: str, length: int, m: int | None = None,
-                   x: int | None = None) -> Snippet:
+def random_snippet(
+    rng: random.Random, *, entry: str, length: int, m: int | None = None, x: int | None = None
+) -> Snippet:
     """A snippet of `length` instructions plus RTS. Mode at entry random unless given."""
     m0 = rng.randint(0, 1) if m is None else m
     x0 = rng.randint(0, 1) if x is None else x

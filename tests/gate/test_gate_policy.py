@@ -13,6 +13,7 @@ from harness.gate.compare import check_same_dataset, compare
 from harness.gate.errors import DatasetMismatchError, PolicyError
 from harness.gate.policy import RuleStatus, evaluate_policy, parse_policy
 from harness.gate.record import record_from_results
+from harness.gate.stats import Pooling
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = ROOT / "fixtures" / "runs"
@@ -33,34 +34,51 @@ def _status(policy, candidate, baseline):
 BASE = "base-1.5b.json"
 
 
-def test_real_improvement_passes_must_beat():
-    report = evaluate_policy(_policy({"must_beat": "overall/passes"}), _record("cand-3b-improved.json"), _record(BASE))
+# overall/passes is pass/fail (bootstrap CI + exact McNemar); overall/score mixes fractions (CI only).
+METRICS = pytest.mark.parametrize("metric", ["overall/passes", "overall/score", "gen/passes", "trace/exact"])
+
+
+@pytest.mark.parametrize("metric", ["overall/passes", "overall/score", "trace/exact"])
+def test_real_improvement_passes_must_beat(metric):
+    report = evaluate_policy(_policy({"must_beat": metric}), _record("cand-3b-improved.json"), _record(BASE))
     assert report.passed, report.outcomes[0].why
-    assert "McNemar" in report.outcomes[0].why and "CI" in report.outcomes[0].why
+    assert "CI" in report.outcomes[0].why
+    assert ("McNemar" in report.outcomes[0].why) == (metric != "overall/score")
 
 
-def test_noise_does_not_pass_must_beat():
-    report = evaluate_policy(_policy({"must_beat": "overall/passes"}), _record("rerun-1.5b-noise.json"), _record(BASE))
+@METRICS
+def test_noise_does_not_pass_must_beat(metric):
+    report = evaluate_policy(_policy({"must_beat": metric}), _record("rerun-1.5b-noise.json"), _record(BASE))
     assert not report.passed
     assert report.outcomes[0].status is RuleStatus.FAIL
     assert "lower bound" in report.outcomes[0].why
 
 
-def test_regression_fails_no_regress_and_must_beat():
-    policy = _policy({"no_regress": "overall/passes", "max_drop": 0.02}, {"must_beat": "overall/passes"})
-    assert _status(policy, _record("cand-regressed.json"), _record(BASE)) == [RuleStatus.FAIL, RuleStatus.FAIL]
+@pytest.mark.parametrize("metric", ["overall/passes", "overall/score"])
+def test_regression_fails_no_regress_and_must_beat(metric):
+    policy = _policy({"no_regress": metric, "max_drop": 0.02}, {"must_beat": metric})
+    assert _status(policy, _record("cand-regressed.json"), _record(BASE)) == [
+        RuleStatus.FAIL,
+        RuleStatus.FAIL,
+    ]
 
 
 def test_no_regress_passes_for_the_same_model_and_point_basis_for_noise():
     base = _record(BASE)
-    assert _status(_policy({"no_regress": "overall/passes", "max_drop": 0.0}), base, base) == [RuleStatus.PASS]
+    assert _status(_policy({"no_regress": "overall/passes", "max_drop": 0.0}), base, base) == [
+        RuleStatus.PASS
+    ]
     noise = _record("rerun-1.5b-noise.json")  # point gain -0.042
-    assert _status(_policy({"no_regress": "overall/passes", "max_drop": 0.05, "basis": "point"}), noise, base) == [RuleStatus.PASS]
-    assert _status(_policy({"no_regress": "overall/passes", "max_drop": 0.05}), noise, base) == [RuleStatus.FAIL]
+    assert _status(
+        _policy({"no_regress": "overall/passes", "max_drop": 0.05, "basis": "point"}), noise, base
+    ) == [RuleStatus.PASS]
+    assert _status(_policy({"no_regress": "overall/passes", "max_drop": 0.05}), noise, base) == [
+        RuleStatus.FAIL
+    ]
 
 
 def test_floors_min_and_max():
-    cand = _record("cand-3b-improved.json")  # overall/passes 0.6375, explain/forbidden 0.025
+    cand = _record("cand-3b-improved.json")  # overall/passes (macro over gen/optimize/fix) 0.6342
     policy = _policy(
         {"floor": "overall/passes", "min": 0.6},
         {"floor": "overall/passes", "min": 0.7, "name": "too high"},
@@ -68,8 +86,26 @@ def test_floors_min_and_max():
         {"floor": "gen/passes", "min": 0.5, "basis": "ci"},
     )
     report = evaluate_policy(policy, cand, None)
-    assert [o.status for o in report.outcomes] == [RuleStatus.PASS, RuleStatus.FAIL, RuleStatus.PASS, RuleStatus.PASS]
-    assert "0.6375" in report.outcomes[1].why and ">= 0.7" in report.outcomes[1].why
+    assert [o.status for o in report.outcomes] == [
+        RuleStatus.PASS,
+        RuleStatus.FAIL,
+        RuleStatus.PASS,
+        RuleStatus.PASS,
+    ]
+    assert "0.6342" in report.outcomes[1].why and ">= 0.7" in report.outcomes[1].why
+
+
+def test_overall_pooling_matches_the_reported_overall_score():
+    """overall/score is the mean of family primary metrics (asm65816 score, lm-eval group): macro."""
+    cand, base = _record("cand-3b-improved.json"), _record(BASE)
+    cmp = compare(cand, base, "overall/score", resamples=500)
+    assert cmp.bootstrap.candidate == pytest.approx(cand.metrics["overall"]["score"], abs=1e-6)
+    assert cmp.bootstrap.baseline == pytest.approx(base.metrics["overall"]["score"], abs=1e-6)
+    micro = compare(cand, base, "overall/score", resamples=500, pooling=Pooling.MICRO)
+    scores = [s.metrics["score"] for s in cand.samples]
+    assert micro.bootstrap.candidate == pytest.approx(sum(scores) / len(scores))
+    policy = _policy({"floor": "overall/passes", "min": 0.636, "pooling": "micro"})
+    assert evaluate_policy(policy, cand, None).outcomes[0].status is RuleStatus.PASS  # micro 0.6375
 
 
 def test_quant_retention():
@@ -146,22 +182,45 @@ def test_policy_errors_name_the_problem(rules, message):
 
 def test_gate_cli_exit_codes_and_reasons(tmp_path, capsys):
     policy = tmp_path / "gate.yaml"
-    policy.write_text("resamples: 2000\nrules:\n  - must_beat: overall/passes\n  - floor: gen/passes\n    min: 0.5\n")
+    policy.write_text(
+        "resamples: 2000\nrules:\n  - must_beat: overall/passes\n  - floor: gen/passes\n    min: 0.5\n"
+    )
     improved, noise = str(RUNS / "cand-3b-improved.json"), str(RUNS / "rerun-1.5b-noise.json")
-    assert main(["gate", "--candidate", improved, "--baseline", str(RUNS / BASE), "--policy", str(policy)]) == 0
+    assert (
+        main(["gate", "--candidate", improved, "--baseline", str(RUNS / BASE), "--policy", str(policy)]) == 0
+    )
     out = capsys.readouterr().out
     assert "PASSED: 2/2" in out and "gain CI lower bound" in out
     assert main(["gate", "--candidate", noise, "--baseline", str(RUNS / BASE), "--policy", str(policy)]) == 1
     assert "FAIL" in capsys.readouterr().out
-    code = main(["gate", "--candidate", improved, "--baseline", str(RUNS / "base-1.5b-olddata.json"), "--policy", str(policy)])
+    code = main(
+        [
+            "gate",
+            "--candidate",
+            improved,
+            "--baseline",
+            str(RUNS / "base-1.5b-olddata.json"),
+            "--policy",
+            str(policy),
+        ]
+    )
     captured = capsys.readouterr()
-    assert code == 2 and "refusing to compare runs on different datasets" in captured.err and captured.out == ""
+    assert (
+        code == 2 and "refusing to compare runs on different datasets" in captured.err and captured.out == ""
+    )
 
 
 def test_gate_cli_json_is_reproducible(tmp_path, capsys):
     policy = tmp_path / "gate.yaml"
     policy.write_text("seed: 3\nresamples: 1000\nrules:\n  - no_regress: trace/exact\n    max_drop: 0.05\n")
-    args = ["gate", "--json", "--candidate", str(RUNS / "cand-3b-improved.json"), "--baseline", str(RUNS / BASE)]
+    args = [
+        "gate",
+        "--json",
+        "--candidate",
+        str(RUNS / "cand-3b-improved.json"),
+        "--baseline",
+        str(RUNS / BASE),
+    ]
     outputs = []
     for _ in range(2):
         assert main([*args, "--policy", str(policy)]) == 0
@@ -170,7 +229,10 @@ def test_gate_cli_json_is_reproducible(tmp_path, capsys):
     rule = outputs[0]["rules"][0]
     assert rule["comparison"]["seed"] == 3 and rule["comparison"]["n_paired"] == 100
     assert main([*args, "--policy", str(policy), "--seed", "4"]) == 0
-    assert json.loads(capsys.readouterr().out)["rules"][0]["comparison"]["gain_ci"] != rule["comparison"]["gain_ci"]
+    assert (
+        json.loads(capsys.readouterr().out)["rules"][0]["comparison"]["gain_ci"]
+        != rule["comparison"]["gain_ci"]
+    )
 
 
 def test_gate_cli_needs_baseline_for_comparisons(tmp_path, capsys):

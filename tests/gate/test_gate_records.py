@@ -41,11 +41,19 @@ def test_results_json_normalises_and_round_trips():
     assert record.source is RunSource.SCORE
     assert record.model.name == "tiny" and record.dataset.sha256 == SHA
     first, second = record.samples
-    assert first.metrics == {"passes": 1.0} and first.labels == {"category": "none"}
-    assert second.metrics == {"passes": 0.0} and second.error == "mismatch" and second.counterexample["got"] == {"A": 3}
+    assert first.metrics == {"passes": 1.0, "score": 1.0} and first.labels == {
+        "category": "none"
+    }  # score derived
+    assert (
+        second.metrics == {"passes": 0.0, "score": 0.0}
+        and second.error == "mismatch"
+        and second.counterexample["got"] == {"A": 3}
+    )
     again = record_from_results(json.loads(record.to_json()))
     assert again.to_dict() == record.to_dict()
     assert again.run_id == record.run_id
+    resized = record.with_model(params_b=3.0)
+    assert resized.model.params_b == 3.0 and resized.run_id != record.run_id  # ids follow content
 
 
 @pytest.mark.parametrize(
@@ -54,7 +62,15 @@ def test_results_json_normalises_and_round_trips():
         ({"dataset": None}, "'dataset' has type NoneType"),
         ({"dataset": {"name": "asm65816"}}, "needs 'name' and 'version'"),
         ({"samples": [{"id": "a", "family": "gen", "metrics": {"passes": [1]}}]}, "not a number"),
-        ({"samples": [{"id": "a", "family": "gen", "metrics": {}}, {"id": "a", "family": "gen", "metrics": {}}]}, "duplicate"),
+        (
+            {
+                "samples": [
+                    {"id": "a", "family": "gen", "metrics": {}},
+                    {"id": "a", "family": "gen", "metrics": {}},
+                ]
+            },
+            "duplicate",
+        ),
         ({"samples": [{"family": "gen", "metrics": {}}]}, "missing field 'id'"),
         ({"model": 7}, "'model' must be"),
     ],
@@ -99,12 +115,17 @@ def test_name_parsing():
     assert parse_params_b("deepseek-coder-v2-lite-16b") == 16.0
     assert parse_params_b("smollm2-135m") is None
     assert parse_quant("x-q5_k_m.gguf") == "Q5_K_M" and parse_quant("model.gguf") is None
-    assert quant_rank("F16") < quant_rank("Q8_0") < quant_rank("Q4_K_M") < quant_rank("weird") < quant_rank(None)
+    assert (
+        quant_rank("F16") < quant_rank("Q8_0") < quant_rank("Q4_K_M") < quant_rank("weird") < quant_rank(None)
+    )
 
 
 def test_store_add_list_get_latest(tmp_path):
     store = RunStore(tmp_path / "runs")
-    ids = [store.add(load_record_file(RUNS / name)).stem for name in ("base-1.5b.json", "rerun-1.5b-noise.json", "cand-3b-improved.json")]
+    ids = [
+        store.add(load_record_file(RUNS / name)).stem
+        for name in ("base-1.5b.json", "rerun-1.5b-noise.json", "cand-3b-improved.json")
+    ]
     assert store.ids() == sorted(ids)
     assert [r.model.name for r in store.records()] == ["coder-1.5B-v1", "coder-1.5B-v1", "coder-3B-v2"]
     assert store.latest("coder-1.5B-v1").run_id == ids[1]  # the re-run is newer
@@ -122,11 +143,30 @@ def test_runs_cli(tmp_path, capsys):
     store = str(tmp_path / "runs")
     model = tmp_path / "coder-1.5B-Q8_0.gguf"
     model.write_bytes(b"GGUF-bytes")
-    assert main(["runs", "add", str(RUNS / "base-1.5b.json"), "--store", store, "--model-path", str(model), "--train-data", "v9"]) == 0
+    assert (
+        main(
+            [
+                "runs",
+                "add",
+                str(RUNS / "base-1.5b.json"),
+                "--store",
+                store,
+                "--model-path",
+                str(model),
+                "--train-data",
+                "v9",
+            ]
+        )
+        == 0
+    )
     run_id = capsys.readouterr().out.split()[0]
     assert main(["runs", "show", run_id, "--store", store, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["model"]["sha256"] and shown["model"]["quant"] == "Q8_0" and shown["model"]["train_data"] == "v9"
+    assert (
+        shown["model"]["sha256"]
+        and shown["model"]["quant"] == "Q8_0"
+        and shown["model"]["train_data"] == "v9"
+    )
     assert main(["runs", "list", "--store", store]) == 0
     assert run_id in capsys.readouterr().out
     assert main(["runs", "latest", "coder-1.5B-v1", "--store", store]) == 0
@@ -164,7 +204,10 @@ metadata:
 def _write_tasks(folder: Path) -> None:
     folder.mkdir()
     gen = [{"id": f"gen-{i:03d}", "prompt": f"task {i}", "answer": "ok" if i % 3 else "no"} for i in range(6)]
-    mc = [{"id": f"mc-{i:03d}", "prompt": f"question {i}", "choices": ["a", "b"], "gold": i % 2} for i in range(4)]
+    mc = [
+        {"id": f"mc-{i:03d}", "prompt": f"question {i}", "choices": ["a", "b"], "gold": i % 2}
+        for i in range(4)
+    ]
     for name, rows in (("gen", gen), ("mc", mc)):
         (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (folder / "utils.py").write_text(
@@ -189,7 +232,14 @@ def _write_tasks(folder: Path) -> None:
     )  # fmt: skip
     mc_target = 'doc_to_choice: "{{choices}}"\ndoc_to_target: "{{gold}}"'
     (folder / "mc.yaml").write_text(
-        _TASK_YAML.format(family="mc", data=folder / "mc.jsonl", output_type="multiple_choice", target=mc_target, metric="acc", sha=SHA)
+        _TASK_YAML.format(
+            family="mc",
+            data=folder / "mc.jsonl",
+            output_type="multiple_choice",
+            target=mc_target,
+            metric="acc",
+            sha=SHA,
+        )
     )
 
 
@@ -219,7 +269,11 @@ def lmeval_output(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("lmeval")
     _write_tasks(root / "tasks")
-    manager = TaskManager(include_path=str(root / "tasks"), include_defaults=False)
+    # These stand-in tasks reuse the real names (asm65816_gen, ...): build the manager without the
+    # package's startup hook, which would add the real task folder and shadow them.
+    plain_init = getattr(TaskManager.__init__, "__wrapped__", TaskManager.__init__)
+    manager = TaskManager.__new__(TaskManager)
+    plain_init(manager, include_path=str(root / "tasks"), include_defaults=False)
     tracker = EvaluationTracker(output_path=str(root / "out"))
     results = lm_eval.simple_evaluate(
         model=_scripted_lm(), tasks=["asm65816_gen", "asm65816_mc"], task_manager=manager, log_samples=True,
@@ -245,7 +299,9 @@ def test_lmeval_output_folder_normalises(lmeval_output):
     assert by_id["mc-000"].metrics["acc"] == 1.0 and by_id["mc-001"].metrics["acc"] == 0.0
     assert record.metrics["gen"]["passes"] == pytest.approx(4 / 6)
     assert record.metrics["mc"]["acc"] == pytest.approx(0.5)
-    assert "random_seed" in record.seeds and record.task_config["tasks"]["asm65816_gen"]["version"] is not None
+    assert (
+        "random_seed" in record.seeds and record.task_config["tasks"]["asm65816_gen"]["version"] is not None
+    )
     assert record.higher_is_better["passes"] is True
 
 
@@ -275,3 +331,18 @@ def test_evaluate_model_returns_a_record(lmeval_output):
     record = evaluate_model(_scripted_lm(), tasks=["asm65816_gen"], task_manager=manager, limit=3)
     assert [s.id for s in record.samples] == ["gen-000", "gen-001", "gen-002"]
     assert record.dataset.sha256 == SHA
+
+
+def test_runs_add_hashes_the_model_path_a_results_file_names(tmp_path, capsys):
+    weights = tmp_path / "coder-7B-Q5_K_M.gguf"
+    weights.write_bytes(b"GGUF weights")
+    results = tmp_path / "r.json"
+    results.write_text(json.dumps(_results(model={"name": "coder-7B", "path": str(weights)})))
+    store = str(tmp_path / "runs")
+    assert main(["runs", "add", str(results), "--store", store]) == 0
+    run_id = capsys.readouterr().out.split()[0]
+    record = RunStore(Path(store)).get(run_id)
+    assert record.model.sha256 == model_identity(weights).sha256 and record.model.quant == "Q5_K_M"
+    assert main(["runs", "add", str(results), "--store", str(tmp_path / "other"), "--no-hash"]) == 0
+    capsys.readouterr()
+    assert RunStore(tmp_path / "other").records()[0].model.sha256 is None

@@ -117,7 +117,9 @@ def test_must_beat_false_positive_rate_on_noise_is_near_the_nominal_level():
     false_wins = 0
     trials = 40
     for seed in range(trials):
-        noise = record_from_results(make_runs.synthetic_run("m", skill=0.0, draw_seed=2000 + seed, families=families))
+        noise = record_from_results(
+            make_runs.synthetic_run("m", skill=0.0, draw_seed=2000 + seed, families=families)
+        )
         cmp = compare(noise, base, "overall/passes", resamples=1000, seed=seed)
         false_wins += cmp.gain_ci.low > 0
     assert false_wins <= 4  # nominal one-sided rate 2.5% -> ~1 of 40; 4 allows for bootstrap slack
@@ -129,6 +131,8 @@ def test_real_improvement_is_detected_most_of_the_time():
     base = record_from_results(make_runs.synthetic_run("m", skill=0.0, draw_seed=1000, families=families))
     detected = 0
     for seed in range(20):
-        better = record_from_results(make_runs.synthetic_run("m2", skill=1.0, draw_seed=3000 + seed, families=families))
+        better = record_from_results(
+            make_runs.synthetic_run("m2", skill=1.0, draw_seed=3000 + seed, families=families)
+        )
         detected += compare(better, base, "overall/passes", resamples=1000, seed=seed).gain_ci.low > 0
     assert detected >= 16

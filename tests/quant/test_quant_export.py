@@ -1,4 +1,8 @@
-"""HF -> F16 GGUF -> Q8_0 / K-quants on tiny Qwen2 and Llama checkpoints (CPU, seconds).
+"""HF -> F16 GGUF -> Q8_0 / K-quants on the fixture model and tiny Qwen2/Llama checkpoints (CPU).
+
+The fixture model is fixtures/tiny_model (trainers' recipe: Qwen2, locally trained tokenizer, default
+init); the random-init Qwen2 and Llama ones (tests/quant/gguf_helpers.py) cover the Llama q/k
+permutation and larger weights.
 
 Tolerance: F16 GGUF logits vs the float32 HF model, max |delta| <= 0.03 (logits span about +-6;
 observed 0.007-0.010, the error of llama.cpp's f16 matmuls; Q8_0 is already about 0.2 off, so the
@@ -19,7 +23,7 @@ from harness.errors import HarnessError, UnknownNameError
 
 pytestmark = pytest.mark.gguf
 llama_cpp = pytest.importorskip("llama_cpp")
-pytest.importorskip("gguf")
+gguf = pytest.importorskip("gguf")
 
 from harness.trainers.quant.export import UnsupportedModelError, export_gguf  # noqa: E402
 from harness.trainers.quant.inspect import read_gguf_summary  # noqa: E402
@@ -38,7 +42,7 @@ def _load(path: Path, **kwargs: object) -> llama_cpp.Llama:
     return llama_cpp.Llama(str(path), n_ctx=256, verbose=False, **kwargs)
 
 
-@pytest.fixture(scope="module", params=["qwen2", "llama"])
+@pytest.fixture(scope="module", params=["fixture", "qwen2", "llama"])
 def exported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     model_dir = request.getfixturevalue(f"tiny_{request.param}")
     out = tmp_path_factory.mktemp(f"export_{request.param}") / "model-f16.gguf"
@@ -56,6 +60,7 @@ def test_export_writes_tokenizer_and_chat_template_metadata(exported: tuple[Path
     assert summary.tokenizer_model == "gpt2" and summary.tokenizer_pre == "qwen2"
     assert summary.chat_template is not None and "<|im_start|>" in summary.chat_template
     assert summary.eos_token == "<|im_end|>"
+    assert summary.bos_token is None  # Qwen2-style vocab: no BOS, matching the HF tokenizer
     assert set(summary.tensor_types) == {"F16", "F32"}  # 2-D weights F16, norms and biases F32
 
 
@@ -148,3 +153,68 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
         export_gguf(tmp_path, tmp_path / "x.gguf")
     with pytest.raises(HarnessError, match="not found"):
         quantize_gguf(tmp_path / "missing.gguf", tmp_path / "out.gguf", "Q8_0")
+
+
+LLAMA3_ROPE = {
+    "rope_type": "llama3",
+    "rope_theta": 500000.0,
+    "factor": 8.0,
+    "low_freq_factor": 1.0,
+    "high_freq_factor": 4.0,
+    "original_max_position_embeddings": 64,
+}
+LINEAR_ROPE = {"rope_type": "linear", "rope_theta": 10000.0, "factor": 4.0}  # DeepSeek-Coder 1.x
+
+
+@pytest.mark.parametrize("rope", [LLAMA3_ROPE, LINEAR_ROPE], ids=["llama3", "linear"])
+def test_rope_scaling_is_exported(tiny_llama: Path, tmp_path: Path, rope: dict) -> None:
+    """Llama 3.1 rope scaling becomes the rope_freqs tensor; linear scaling the rope.scaling keys.
+
+    Control (measured): the same weights exported as plain rope are 4-6 logits off, so the
+    tolerance below holds only when the scaling is carried over.
+    """
+    from transformers import AutoTokenizer
+
+    model_dir = tmp_path / "llama3"
+    shutil.copytree(tiny_llama, model_dir)
+    config = json.loads((model_dir / "config.json").read_text())
+    config["rope_parameters"] = rope
+    config.pop("rope_scaling", None)
+    (model_dir / "config.json").write_text(json.dumps(config))
+    gguf_path = export_gguf(model_dir, tmp_path / "llama3.gguf").path
+    has_freqs = "rope_freqs.weight" in {t.name for t in gguf.GGUFReader(str(gguf_path)).tensors}
+    assert has_freqs == (rope["rope_type"] == "llama3")
+    ids = AutoTokenizer.from_pretrained(str(model_dir))(" ".join(PROMPTS))["input_ids"]
+    llm = _load(gguf_path, logits_all=True)
+    try:
+        llm.eval(ids)
+        ours = np.asarray(llm.scores[: len(ids)], dtype=np.float64)
+    finally:
+        llm.close()
+    reference = hf_logits(model_dir, ids)
+    assert np.abs(ours - reference).max() <= LOGIT_ATOL
+
+
+def test_pytorch_bin_checkpoints_export_the_same_file(tiny_qwen2: Path, tmp_path: Path) -> None:
+    """Older checkpoints ship pytorch_model.bin (tied lm_head included): same GGUF bytes as safetensors."""
+    import torch
+    from safetensors.torch import load_file
+
+    model_dir = tmp_path / "bin"
+    shutil.copytree(tiny_qwen2, model_dir)
+    state = load_file(str(model_dir / "model.safetensors"))
+    state["lm_head.weight"] = state["model.embed_tokens.weight"]  # what torch.save of a tied model holds
+    (model_dir / "model.safetensors").unlink()
+    torch.save(state, model_dir / "pytorch_model.bin")
+    from_bin = export_gguf(model_dir, tmp_path / "bin.gguf", name="tiny").path
+    from_safetensors = export_gguf(tiny_qwen2, tmp_path / "st.gguf", name="tiny").path
+    assert from_bin.read_bytes() == from_safetensors.read_bytes()
+
+
+def test_failed_export_leaves_no_file(tiny_qwen2: Path, tmp_path: Path) -> None:
+    model_dir = tmp_path / "broken"
+    shutil.copytree(tiny_qwen2, model_dir)
+    (model_dir / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(HarnessError, match="cannot read weights"):
+        export_gguf(model_dir, tmp_path / "out.gguf")
+    assert list(tmp_path.glob("out.gguf*")) == []

@@ -11,7 +11,9 @@ llama.cpp's rotary layout). Other architectures (e.g. DeepSeek-V2 MoE/MLA) go th
 own script with `converter=PATH`, never through a guess.
 
 Shapes: HF stores a Linear weight as (out, in); GGUF records dims reversed, so a numpy array of shape
-(out, in) is written as is.
+(out, in) is written as is. Tensors are streamed (shapes from the safetensors headers first, then one
+tensor converted and written at a time), so exporting a 7B model needs about one tensor of RAM, not
+the whole model.
 """
 
 from __future__ import annotations
@@ -121,22 +123,28 @@ def export_gguf(
         )
     gguf = _import_gguf()
     arch = getattr(gguf.MODEL_ARCH, SUPPORTED_ARCHITECTURES[hf_arch])
-    writer = gguf.GGUFWriter(str(out_path), gguf.MODEL_ARCH_NAMES[arch])
+    partial = out_path.with_name(out_path.name + ".partial")  # never leave a truncated .gguf behind
+    writer = gguf.GGUFWriter(str(partial), gguf.MODEL_ARCH_NAMES[arch])
     try:
         writer.add_name(name or model_dir.resolve().name)
         _add_hparams(writer, gguf, arch, config, outtype)
         tokenizer_pre = _add_vocab(writer, gguf, model_dir, config, pre)
-        n_tensors = _add_tensors(writer, gguf, arch, model_dir, config, outtype)
+        plan = _plan_tensors(gguf, arch, model_dir, config, outtype)
+        _declare_tensors(writer, plan)
         writer.write_header_to_file()
         writer.write_kv_data_to_file()
-        writer.write_tensors_to_file()
+        writer.write_ti_data_to_file()
+        _write_tensors(writer, plan, model_dir, config)
+        writer.close()
+        partial.replace(out_path)
     finally:
         writer.close()
+        partial.unlink(missing_ok=True)
     return ExportResult(
         path=out_path,
         architecture=gguf.MODEL_ARCH_NAMES[arch],
         outtype=outtype,
-        n_tensors=n_tensors,
+        n_tensors=len(plan),
         size_bytes=out_path.stat().st_size,
         tokenizer_pre=tokenizer_pre,
         has_chat_template=_has_chat_template(model_dir),
@@ -314,23 +322,50 @@ def _has_chat_template(model_dir: Path) -> bool:
     return bool(json.loads(config_path.read_text(encoding="utf-8")).get("chat_template"))
 
 
-def _iter_checkpoint(model_dir: Path) -> Iterator[tuple[str, Any]]:
-    """Yield (name, torch tensor) from safetensors shards (or a pytorch_model.bin), one at a time."""
-    import torch
-
+def _checkpoint_files(model_dir: Path) -> tuple[str, list[Path]]:
+    """("safetensors", shards) or ("bin", files) in a stable order."""
     shards = sorted(model_dir.glob("*.safetensors"))
     if shards:
+        return "safetensors", shards
+    bins = sorted(model_dir.glob("pytorch_model*.bin"))
+    if not bins:
+        raise HarnessError(f"no *.safetensors or pytorch_model*.bin weights in {model_dir}")
+    return "bin", bins
+
+
+def _iter_shapes(model_dir: Path) -> Iterator[tuple[str, tuple[int, ...]]]:
+    """(name, shape) of every checkpoint tensor, reading headers only where the format allows."""
+    kind, files = _checkpoint_files(model_dir)
+    if kind == "safetensors":
+        from safetensors import SafetensorError, safe_open
+
+        for shard in files:
+            try:
+                with safe_open(str(shard), framework="pt") as handle:
+                    shapes = [(key, tuple(handle.get_slice(key).get_shape())) for key in handle.keys()]
+            except (SafetensorError, OSError) as error:
+                raise HarnessError(f"cannot read weights {shard}: {error}") from error
+            yield from shapes
+        return
+    for name, tensor in _iter_checkpoint(model_dir):
+        yield name, tuple(tensor.shape)
+
+
+def _iter_checkpoint(model_dir: Path) -> Iterator[tuple[str, Any]]:
+    """Yield (name, torch tensor) in the same order as `_iter_shapes`, one tensor in memory at a time
+    for safetensors (a pytorch_model.bin is loaded whole by torch)."""
+    import torch
+
+    kind, files = _checkpoint_files(model_dir)
+    if kind == "safetensors":
         from safetensors import safe_open
 
-        for shard in shards:
+        for shard in files:
             with safe_open(str(shard), framework="pt") as handle:
                 for key in handle.keys():
                     yield key, handle.get_tensor(key)
         return
-    bins = sorted(model_dir.glob("pytorch_model*.bin"))
-    if not bins:
-        raise HarnessError(f"no *.safetensors or pytorch_model*.bin weights in {model_dir}")
-    for path in bins:
+    for path in files:
         yield from torch.load(str(path), map_location="cpu", weights_only=True).items()
 
 
@@ -367,42 +402,86 @@ def _llama3_rope_factors(config: Mapping[str, Any]) -> Any:
     return np.asarray(factors, dtype=np.float32)
 
 
-def _add_tensors(
-    writer: Any, gguf: Any, arch: Any, model_dir: Path, config: Mapping[str, Any], outtype: OutType
-) -> int:
-    import numpy as np
-    import torch
+@dataclass(frozen=True)
+class _TensorPlan:
+    """One GGUF tensor: where it comes from, its GGUF name, shape, stored dtype and rotary permute."""
 
-    n_blocks = int(config["num_hidden_layers"])
-    name_map = gguf.get_tensor_name_map(arch, n_blocks)
+    source: str  # HF tensor name; "" for tensors the writer generates (rope_freqs)
+    name: str
+    shape: tuple[int, ...]
+    f32: bool
+    permute_heads: int | None = None
+
+
+def _plan_tensors(
+    gguf: Any, arch: Any, model_dir: Path, config: Mapping[str, Any], outtype: OutType
+) -> list[_TensorPlan]:
+    """Map every checkpoint tensor to its GGUF name and type without loading any data."""
+    name_map = gguf.get_tensor_name_map(arch, int(config["num_hidden_layers"]))
     n_head = int(config["num_attention_heads"])
     n_head_kv = int(config.get("num_key_value_heads") or n_head)
     tied = bool(config.get("tie_word_embeddings", False))
     permute = gguf.MODEL_ARCH_NAMES[arch].upper() in _PERMUTE_QK
-    count = 0
+    plan: list[_TensorPlan] = []
     if _rope_params(config).get("rope_type") == "llama3":
-        writer.add_tensor(
-            gguf.TENSOR_NAMES[gguf.MODEL_TENSOR.ROPE_FREQS] + ".weight", _llama3_rope_factors(config)
-        )
-        count += 1
-    for name, tensor in _iter_checkpoint(model_dir):
-        if name.endswith(".rotary_emb.inv_freq") or (tied and name == "lm_head.weight"):
+        rope_name = gguf.TENSOR_NAMES[gguf.MODEL_TENSOR.ROPE_FREQS] + ".weight"
+        plan.append(_TensorPlan("", rope_name, (_head_dim(config) // 2,), True))
+    for name, shape in _iter_shapes(model_dir):
+        if _skipped(name, tied):
             continue
         new_name = name_map.get_name(name, try_suffixes=(".weight", ".bias"))
         if new_name is None:
             raise UnsupportedModelError(f"tensor {name!r} has no GGUF name for {gguf.MODEL_ARCH_NAMES[arch]}")
-        data = tensor.to(torch.float32)
+        heads = None
         if permute and name.endswith(("q_proj.weight", "q_proj.bias")):
-            data = _permute_rotary(data, n_head)
+            heads = n_head
         elif permute and name.endswith(("k_proj.weight", "k_proj.bias")):
-            data = _permute_rotary(data, n_head_kv)
-        array = data.numpy()
-        keep_f32 = array.ndim <= 1 or new_name.endswith("_norm.weight") or outtype == "f32"
-        writer.add_tensor(new_name, array.astype(np.float32 if keep_f32 else np.float16))
-        count += 1
-    if count == 0:
-        raise HarnessError(f"no tensors written from {model_dir}")
-    return count
+            heads = n_head_kv
+        f32 = len(shape) <= 1 or new_name.endswith("_norm.weight") or outtype == "f32"
+        plan.append(_TensorPlan(name, new_name, shape, f32, heads))
+    if not plan:
+        raise HarnessError(f"no tensors found in {model_dir}")
+    return plan
+
+
+def _skipped(name: str, tied: bool) -> bool:
+    """Tensors llama.cpp does not store: rotary caches, and lm_head when it is the embedding."""
+    return name.endswith(".rotary_emb.inv_freq") or (tied and name == "lm_head.weight")
+
+
+def _declare_tensors(writer: Any, plan: list[_TensorPlan]) -> None:
+    import numpy as np
+
+    for item in plan:
+        dtype = np.dtype(np.float32 if item.f32 else np.float16)
+        nbytes = int(np.prod(item.shape, dtype=np.int64)) * dtype.itemsize
+        writer.add_tensor_info(item.name, item.shape, dtype, nbytes)
+
+
+def _write_tensors(writer: Any, plan: list[_TensorPlan], model_dir: Path, config: Mapping[str, Any]) -> None:
+    """Stream tensor data in plan order: one checkpoint tensor converted and written at a time."""
+    import numpy as np
+    import torch
+
+    pending = iter(plan)
+    item = next(pending)
+    if item.source == "":
+        writer.write_tensor_data(_llama3_rope_factors(config))
+        item = next(pending, None)
+    for name, tensor in _iter_checkpoint(model_dir):
+        if item is None or name != item.source:
+            if _skipped(name, bool(config.get("tie_word_embeddings", False))):
+                continue
+            raise HarnessError(f"checkpoint changed while exporting: expected {item}, read {name!r}")
+        data = tensor.to(torch.float32)
+        if item.permute_heads is not None:
+            data = _permute_rotary(data, item.permute_heads)
+        writer.write_tensor_data(
+            np.ascontiguousarray(data.numpy().astype(np.float32 if item.f32 else np.float16))
+        )
+        item = next(pending, None)
+    if item is not None:
+        raise HarnessError(f"checkpoint ended before tensor {item.source!r} was written")
 
 
 def _run_llama_cpp_converter(script: Path, model_dir: Path, out_path: Path, outtype: OutType) -> ExportResult:

@@ -26,7 +26,7 @@ __all__ = [
     "write_modelfile",
 ]
 
-_PROBE = (
+_PROBE: tuple[dict[str, str], ...] = (
     {"role": "system", "content": "SYSTEM-TEXT"},
     {"role": "user", "content": "USER-TEXT"},
     {"role": "assistant", "content": "ASSISTANT-TEXT"},
@@ -36,21 +36,44 @@ _PROBE = (
 
 @dataclass(frozen=True)
 class ChatFamily:
-    """A chat format: how it renders the probe (Jinja side) and the equivalent Ollama Go template."""
+    """A chat format, stated twice: as Python format strings (to compare with the Jinja rendering)
+    and as the equivalent Ollama Go template. `prefix` is text the Jinja side writes before the
+    first turn that llama.cpp/Ollama add themselves (BOS), so the Go template omits it."""
 
     name: str
-    probe_rendering: str
+    prefix: str
+    turn: str  # format string with {role} and {content}
+    generation_prompt: str
     go_template: str
     stops: tuple[str, ...]
+
+    def render(self, messages: Sequence[dict[str, str]]) -> str:
+        turns = "".join(self.turn.format(role=m["role"], content=m["content"]) for m in messages)
+        return self.prefix + turns + self.generation_prompt
+
+    def default_system(self, rendered: str, messages: Sequence[dict[str, str]]) -> str | None:
+        """The system text a template inserts when the conversation has none (None if it adds none).
+
+        Raises HarnessError when `rendered` is not this family's rendering of `messages` with or
+        without one inserted system turn.
+        """
+        if rendered == self.render(messages):
+            return None
+        head, _, tail = self.turn.partition("{content}")
+        opening = self.prefix + head.format(role="system")
+        closing = tail.format(role="system")
+        if rendered.startswith(opening) and closing in rendered[len(opening) :]:
+            system = rendered[len(opening) :].split(closing, 1)[0]
+            if rendered == self.render([{"role": "system", "content": system}, *messages]):
+                return system
+        raise HarnessError(f"chat template renders a conversation without a system turn unlike {self.name}")
 
 
 CHATML = ChatFamily(
     name="chatml",
-    probe_rendering=(
-        "<|im_start|>system\nSYSTEM-TEXT<|im_end|>\n<|im_start|>user\nUSER-TEXT<|im_end|>\n"
-        "<|im_start|>assistant\nASSISTANT-TEXT<|im_end|>\n<|im_start|>user\nUSER-TWO<|im_end|>\n"
-        "<|im_start|>assistant\n"
-    ),
+    prefix="",
+    turn="<|im_start|>{role}\n{content}<|im_end|>\n",
+    generation_prompt="<|im_start|>assistant\n",
     go_template=(
         "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}<|im_start|>assistant\n"
     ),
@@ -58,13 +81,9 @@ CHATML = ChatFamily(
 )
 LLAMA3 = ChatFamily(
     name="llama3",
-    probe_rendering=(
-        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nSYSTEM-TEXT<|eot_id|>"
-        "<|start_header_id|>user<|end_header_id|>\n\nUSER-TEXT<|eot_id|>"
-        "<|start_header_id|>assistant<|end_header_id|>\n\nASSISTANT-TEXT<|eot_id|>"
-        "<|start_header_id|>user<|end_header_id|>\n\nUSER-TWO<|eot_id|>"
-        "<|start_header_id|>assistant<|end_header_id|>\n\n"
-    ),
+    prefix="<|begin_of_text|>",
+    turn="<|start_header_id|>{role}<|end_header_id|>\n\n{content}<|eot_id|>",
+    generation_prompt="<|start_header_id|>assistant<|end_header_id|>\n\n",
     go_template=(
         "{{- range .Messages }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>"
         "{{ end }}<|start_header_id|>assistant<|end_header_id|>\n\n"
@@ -87,8 +106,10 @@ class ModelfileSpec:
     system: str | None
 
 
-def render_jinja(template: str, bos_token: str = "", eos_token: str = "") -> str:
-    """Render `template` on the probe conversation the way transformers/llama-cpp-python do."""
+def render_jinja(
+    template: str, messages: Sequence[dict[str, str]] = _PROBE, bos_token: str = "", eos_token: str = ""
+) -> str:
+    """Render `template` on `messages` (with a generation prompt) as transformers/llama-cpp-python do."""
     from jinja2 import TemplateError
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -98,7 +119,7 @@ def render_jinja(template: str, bos_token: str = "", eos_token: str = "") -> str
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
     try:
         return env.from_string(template).render(
-            messages=list(_PROBE),
+            messages=list(messages),
             add_generation_prompt=True,
             bos_token=bos_token,
             eos_token=eos_token,
@@ -108,12 +129,17 @@ def render_jinja(template: str, bos_token: str = "", eos_token: str = "") -> str
         raise HarnessError(f"chat template does not render: {error}") from error
 
 
-def detect_chat_family(template: str, bos_token: str = "", eos_token: str = "") -> ChatFamily | None:
-    """The known family whose rendering of the probe equals this template's, else None."""
-    rendered = render_jinja(template, bos_token, eos_token)
+def detect_chat_family(
+    template: str, bos_token: str = "", eos_token: str = ""
+) -> tuple[ChatFamily, str | None] | None:
+    """The known family whose rendering equals this template's, with the system text the template
+    inserts when a conversation has none (Ollama's SYSTEM); None when no family matches."""
+    rendered = render_jinja(template, _PROBE, bos_token, eos_token)
+    without_system = _PROBE[1:]
     for family in FAMILIES:
-        if rendered == family.probe_rendering:
-            return family
+        if rendered == family.render(_PROBE):
+            plain = render_jinja(template, without_system, bos_token, eos_token)
+            return family, family.default_system(plain, without_system)
     return None
 
 
@@ -140,12 +166,13 @@ def build_spec(
         raise HarnessError(
             f"{gguf_path} has no tokenizer.chat_template; pass --template FILE (a Go template)"
         )
-    family = detect_chat_family(summary.chat_template, summary.bos_token or "", summary.eos_token or "")
-    if family is None:
+    found = detect_chat_family(summary.chat_template, summary.bos_token or "", summary.eos_token or "")
+    if found is None:
         raise HarnessError(
             "the GGUF's chat template matches no known family (chatml, llama3), so no Go template can be "
             "written that is known to render the same prompts; pass --template FILE"
         )
+    family, default_system = found
     return ModelfileSpec(
         Path(gguf_path),
         family.go_template,
@@ -153,16 +180,16 @@ def build_spec(
         family.name,
         num_ctx,
         temperature,
-        system,
+        system if system is not None else default_system,
     )
 
 
 def render_modelfile(spec: ModelfileSpec, *, relative_to: Path | None = None) -> str:
     """Modelfile text; FROM is relative to `relative_to` (the Modelfile's folder) when possible."""
-    source = str(spec.gguf.resolve())
+    source = str(spec.gguf.absolute())
     if relative_to is not None:
         try:
-            source = "./" + spec.gguf.resolve().relative_to(relative_to.resolve()).as_posix()
+            source = "./" + spec.gguf.absolute().relative_to(relative_to.absolute()).as_posix()
         except ValueError:
             pass  # not below the Modelfile's folder: keep the absolute path
     lines = [f"FROM {source}"]
@@ -184,6 +211,10 @@ def write_modelfile(spec: ModelfileSpec, out_path: str | Path) -> Path:
 
 
 def _quote(text: str) -> str:
+    if "\n" in text or "\r" in text:
+        raise HarnessError(
+            f"stop string {text!r} holds a line break, which a Modelfile PARAMETER cannot carry"
+        )
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 

@@ -93,9 +93,9 @@ def quantize_gguf(
     llama_cpp = import_llama_cpp()
     source = Path(source)
     out_path = Path(out_path)
+    ftype = resolve_quant_type(quant)
     if not source.is_file():
         raise HarnessError(f"GGUF source not found: {source}")
-    ftype = resolve_quant_type(quant)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype
@@ -104,6 +104,7 @@ def quantize_gguf(
     status = llama_cpp.llama_model_quantize(str(source).encode(), str(out_path).encode(), params)
     seconds = time.perf_counter() - start
     if status != 0 or not out_path.is_file():
+        out_path.unlink(missing_ok=True)  # a failed run may leave a truncated file
         raise HarnessError(f"llama.cpp could not quantize {source} to {quant} (status {status})")
     from harness.trainers.quant.inspect import read_gguf_summary
 

@@ -8,7 +8,6 @@ __all__ = [
     "COMMON_FORBID",
     "SLOT_VALUES",
     "fact",
-    "returns_fact",
 ]
 
 SLOT_VALUES = {"values": list(range(16))}
@@ -25,10 +24,3 @@ COMMON_FORBID: tuple[str, ...] = (
 def fact(ident: str, *patterns: str) -> Fact:
     """A fact with several accepted phrasings (regexes, matched case-insensitively)."""
     return Fact(ident, tuple(patterns))
-
-
-def returns_fact(call: str) -> Fact:
-    """The return convention, stated any reasonable way."""
-    if call == "jsl":
-        return fact("returns", r"\bRTL\b", r"\blong return\b", r"\bJSL\b")
-    return fact("returns", r"\bRTS\b", r"\bsubroutine\b", r"\bJSR\b", r"\breturns?\b")

@@ -1,0 +1,168 @@
+"""CLI verbs of the task suite: `tasks validate [F...]` and `tasks build`.
+
+`tasks validate` exits 0 only when every task check passes and every code family's mutation kill rate
+reaches `--min-kill`; it prints per-family tallies and every surviving mutant (to strengthen specs).
+`tasks build` regenerates the data from the generators; `--check` compares with the files on disk
+instead of writing (CI uses it to prove the committed data is what the generators make).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from harness.errors import HarnessError
+
+__all__ = ["register"]
+
+
+def _data_files(paths: list[str]) -> list[Path]:
+    from harness.suite.build import default_data_dir
+
+    if paths:
+        return [Path(p) for p in paths]
+    data = default_data_dir()
+    files = sorted(data.glob("*.jsonl"))
+    if not files:
+        raise HarnessError(f"no task files in {data}; run `asm65816 tasks build` first")
+    return files
+
+
+def _manifest_problems(files: list[Path]) -> list[str]:
+    """sha256/count of each file against MANIFEST.json in the same folder (when there is one)."""
+    import hashlib
+
+    problems = []
+    for folder in sorted({f.parent for f in files}):
+        manifest_path = folder / "MANIFEST.json"
+        if not manifest_path.is_file():
+            continue
+        entries = json.loads(manifest_path.read_text())["files"]
+        for file in files:
+            if file.parent != folder:
+                continue
+            entry = entries.get(file.name)
+            if entry is None:
+                problems.append(f"{file.name}: not listed in {manifest_path}")
+            elif hashlib.sha256(file.read_bytes()).hexdigest() != entry["sha256"]:
+                problems.append(
+                    f"{file.name}: sha256 differs from {manifest_path} (rebuild or update the manifest)"
+                )
+    return problems
+
+
+def _print_report(report, elapsed: float, manifest: list[str]) -> None:
+    from tabulate import tabulate
+
+    print("tasks: " + ", ".join(f"{family} {n}" for family, n in report.tasks.items()))
+    for line in manifest:
+        print(f"MANIFEST: {line}")
+    for problem in report.problems:
+        print(f"FAIL {problem.task_id} [{problem.check}] {problem.detail}")
+    if report.mutants_checked:
+        rows = [
+            [k.family, k.killed, k.weak, k.equivalent, k.stillborn, k.identical, f"{100 * k.rate:.1f}%"]
+            for k in report.kills
+        ]
+        headers = ["family", "killed", "weak", "equivalent?", "stillborn", "identical", "kill rate"]
+        print(tabulate(rows, headers=headers))
+        for s in report.survivors:
+            print(
+                f"SURVIVOR {s.task_id} line {s.line} [{s.operator}] {s.description}: {s.status.value} ({s.detail})"
+            )
+    verdict = "OK" if report.ok and not manifest else "FAILED"
+    low = [k.family for k in report.kills if k.rate < report.min_kill]
+    below = f" (below it: {', '.join(low)})" if low else ""
+    print(
+        f"{verdict}: {len(report.problems)} problem(s), min kill rate {report.min_kill:.0%}{below}, "
+        f"{len(manifest)} manifest problem(s), {elapsed:.0f}s"
+    )
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from harness.suite.validate import load_tasks, validate
+
+    files = _data_files(args.files)
+    docs = load_tasks(files)
+    progress = None
+    if not args.json and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        progress = tqdm
+    started = time.monotonic()
+    report = validate(
+        docs,
+        mutation=args.mutants,
+        sample=args.sample,
+        workers=args.workers,
+        min_kill=args.min_kill,
+        progress=progress,
+    )
+    manifest = _manifest_problems(files)
+    elapsed = time.monotonic() - started
+    if args.json:
+        print(json.dumps({**report.to_json(), "manifest": manifest, "seconds": round(elapsed, 1)}, indent=2))
+    else:
+        _print_report(report, elapsed, manifest)
+    return 0 if report.ok and not manifest else 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from harness.suite.build import build_all, default_data_dir, write_dataset
+
+    out = Path(args.out) if args.out else default_data_dir()
+    result = build_all()
+    if not args.check:
+        for path in write_dataset(result, out):
+            print(path)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = write_dataset(result, Path(tmp))
+        differ = [
+            p.name
+            for p in fresh
+            if not (out / p.name).is_file() or (out / p.name).read_bytes() != p.read_bytes()
+        ]
+    for name in differ:
+        print(f"DIFFERS {out / name}")
+    print("OK: data matches the generators" if not differ else f"FAILED: {len(differ)} file(s) differ")
+    return 0 if not differ else 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    tasks = subparsers.add_parser("tasks", help="build and validate the asm65816 task data")
+    verbs = tasks.add_subparsers(dest="tasks_command", metavar="VERB", required=True)
+
+    validate = verbs.add_parser("validate", help="check every task and the mutation adequacy of the specs")
+    validate.add_argument(
+        "files", nargs="*", metavar="F", help="task JSONL files (default: the bundled data)"
+    )
+    validate.add_argument(
+        "--mutants",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="mutation adequacy of gen/optimize/fix references (default: on)",
+    )
+    validate.add_argument(
+        "--sample", type=int, default=None, metavar="N", help="at most N random mutants per task"
+    )
+    validate.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    validate.add_argument(
+        "--min-kill", type=float, default=0.9, help="required kill rate per family (default 0.9)"
+    )
+    validate.add_argument("--json", action="store_true", help="print the report as JSON")
+    validate.set_defaults(handler=_validate)
+
+    build = verbs.add_parser(
+        "build", help="regenerate tasks/asm65816/data from the generators (deterministic)"
+    )
+    build.add_argument("--out", default=None, help="output folder (default: the bundled data folder)")
+    build.add_argument(
+        "--check", action="store_true", help="compare with the files on disk instead of writing"
+    )
+    build.set_defaults(handler=_build)

@@ -1,0 +1,418 @@
+"""`asm65816 tasks validate`: is every task sound, and are the specs strong enough to catch bugs?
+
+Per task (`check_task`): schema and unique ids; the prompt states entry label, call convention and
+mode; the spec parses; every reference/baseline assembles; the reference passes its own spec
+(`check_equivalence` of the reference against itself); an optimize baseline passes and is strictly
+slower (mean cycles over the spec's cases); a fix baseline fails; trace answers equal what the
+emulator computes (twice, on different backgrounds); explain regexes compile, the example explanation
+states every fact and no forbidden claim, and every listed false claim trips a forbid pattern; MC
+golds are re-derived by the emulator or ASAR.
+
+Mutation adequacy (`mutate_task`): every single-point mutant of a gen/optimize/fix reference
+(`harness.suite.mutate`) is checked against the task's spec. Outcomes: KILLED; STILLBORN (does not
+assemble: not counted); IDENTICAL (same bytes as the reference: equivalent, not counted); WEAK (passes
+the spec's cases but a run with `EXTRA_CASES` cases kills it: the spec needs more or sharper inputs);
+EQUIVALENT? (survives `EXTRA_CASES` too: very likely an equivalent mutant, listed for review).
+Kill rate = KILLED / (KILLED + WEAK + EQUIVALENT?).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from harness.errors import HarnessError, TaskDataError
+
+__all__ = [
+    "CODE_FAMILIES",
+    "EXTRA_CASES",
+    "FamilyKill",
+    "MutantOutcome",
+    "MutantStatus",
+    "Problem",
+    "ValidationReport",
+    "check_ids",
+    "check_task",
+    "load_tasks",
+    "mutate_task",
+    "validate",
+]
+
+CODE_FAMILIES = ("gen", "optimize", "fix")
+ALL_FAMILIES = ("gen", "optimize", "trace", "explain", "fix", "mc")
+EXTRA_CASES = 1024
+_REQUIRED = ("id", "family", "prompt", "entry", "call", "spec", "answer", "tags", "source")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failed check of one task."""
+
+    task_id: str
+    check: str
+    detail: str
+
+
+class MutantStatus(str, Enum):
+    """What happened to one mutant (closed set)."""
+
+    KILLED = "killed"
+    STILLBORN = "stillborn"
+    IDENTICAL = "identical"
+    WEAK = "weak"
+    EQUIVALENT = "equivalent?"
+
+
+@dataclass(frozen=True)
+class MutantOutcome:
+    """One mutant of one task's reference and its fate."""
+
+    task_id: str
+    family: str
+    operator: str
+    line: int
+    description: str
+    status: MutantStatus
+    detail: str = ""
+
+    @property
+    def survived(self) -> bool:
+        return self.status in (MutantStatus.WEAK, MutantStatus.EQUIVALENT)
+
+
+@dataclass(frozen=True)
+class FamilyKill:
+    """Mutation tally of one family."""
+
+    family: str
+    killed: int
+    weak: int
+    equivalent: int
+    stillborn: int
+    identical: int
+
+    @property
+    def counted(self) -> int:
+        return self.killed + self.weak + self.equivalent
+
+    @property
+    def rate(self) -> float:
+        return self.killed / self.counted if self.counted else 1.0
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Everything `tasks validate` found. `ok` needs no problems and every kill rate >= the target."""
+
+    tasks: Mapping[str, int]
+    problems: tuple[Problem, ...]
+    kills: tuple[FamilyKill, ...] = ()
+    survivors: tuple[MutantOutcome, ...] = ()
+    min_kill: float = 0.9
+    mutants_checked: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(k.rate >= self.min_kill for k in self.kills)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "tasks": dict(self.tasks),
+            "problems": [vars(p) for p in self.problems],
+            "mutation": {
+                k.family: {
+                    "killed": k.killed,
+                    "weak": k.weak,
+                    "equivalent?": k.equivalent,
+                    "stillborn": k.stillborn,
+                    "identical": k.identical,
+                    "rate": round(k.rate, 4),
+                }
+                for k in self.kills
+            },
+            "survivors": [{**vars(s), "status": s.status.value} for s in self.survivors],
+            "min_kill": self.min_kill,
+            "notes": list(self.notes),
+        }
+
+
+# ----------------------------------------------------------------------------------------- loading
+
+
+def load_tasks(paths: Iterable[str | Any]) -> list[dict[str, Any]]:
+    """Read JSONL task files; a malformed line is a TaskDataError naming file and line."""
+    from pathlib import Path
+
+    docs = []
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise TaskDataError(f"{path}: no such task file")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise TaskDataError(f"{path}:{number}: not JSON ({error.msg})") from None
+            if not isinstance(doc, dict):
+                raise TaskDataError(f"{path}:{number}: a task is a JSON object")
+            docs.append(doc)
+    return docs
+
+
+def check_ids(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """Ids present and unique across every file validated together."""
+    counts = Counter(str(doc.get("id")) for doc in docs)
+    return [Problem(task_id, "unique-id", f"id used {n} times") for task_id, n in counts.items() if n > 1]
+
+
+# ------------------------------------------------------------------------------------- task checks
+
+
+def _schema(doc: Mapping[str, Any]) -> list[str]:
+    missing = [key for key in _REQUIRED if key not in doc]
+    if missing:
+        return [f"missing field(s) {missing}"]
+    problems = []
+    if doc["family"] not in ALL_FAMILIES:
+        problems.append(f"family {doc['family']!r} is not one of {ALL_FAMILIES}")
+    if doc["call"] not in ("jsr", "jsl"):
+        problems.append(f"call {doc['call']!r} must be jsr or jsl")
+    prompt = str(doc["prompt"])
+    if doc["family"] != "mc" or doc.get("entry"):
+        if doc["family"] != "mc" and f"`{doc['entry']}`" not in prompt:
+            problems.append(f"prompt does not name the entry label `{doc['entry']}`")
+        if (
+            not re.search(r"\bm=[01]\b", prompt)
+            or not re.search(r"\bx=[01]\b", prompt)
+            or "e=0" not in prompt
+        ):
+            problems.append("prompt does not state the CPU mode (e, m, x)")
+        if doc["call"].upper() not in prompt:
+            problems.append(f"prompt does not state the call convention ({doc['call'].upper()})")
+    return problems
+
+
+def _equivalence(doc: Mapping[str, Any], source: str, cases: int | None = None) -> Any:
+    from harness.verify import check_equivalence
+
+    return check_equivalence(doc, source, cases=cases)
+
+
+def _code_checks(doc: Mapping[str, Any]) -> list[str]:
+    problems = []
+    own = _equivalence(doc, doc["reference"])
+    if not own.passes:
+        problems.append(f"reference fails its own spec: {own.reason.value} {own.detail}")
+        return problems
+    family = doc["family"]
+    baseline = doc.get("baseline")
+    if family in ("optimize", "fix") and not isinstance(baseline, str):
+        return [*problems, "baseline missing"]
+    if family == "optimize":
+        verdict = _equivalence(doc, baseline)
+        if not verdict.passes:
+            problems.append(f"optimize baseline fails the spec: {verdict.reason.value} {verdict.detail}")
+        elif not verdict.cand_cycles_mean > verdict.ref_cycles_mean:
+            problems.append(
+                f"optimize baseline is not slower: {verdict.cand_cycles_mean} vs "
+                f"{verdict.ref_cycles_mean} cycles (mean)"
+            )
+    if family == "fix":
+        verdict = _equivalence(doc, baseline)
+        if verdict.passes:
+            problems.append("fix baseline passes the spec: the bug is not observable")
+        elif not verdict.assembles:
+            problems.append(f"fix baseline does not assemble: {verdict.detail}")
+    return problems
+
+
+def _trace_checks(doc: Mapping[str, Any]) -> list[str]:
+    from harness.verify import expected_state
+
+    got = expected_state(doc)
+    if got != doc["answer"]:
+        return [f"answer {doc['answer']} differs from the emulator's {got}"]
+    return []
+
+
+def _explain_checks(doc: Mapping[str, Any]) -> list[str]:
+    from harness.verify import assemble_program
+
+    problems = []
+    answer = doc["answer"]
+    try:
+        facts = [(f["id"], [re.compile(p, re.IGNORECASE) for p in f["any"]]) for f in answer["facts"]]
+        forbid = [re.compile(p, re.IGNORECASE) for p in answer["forbid"]]
+    except (KeyError, TypeError, re.error) as error:
+        return [f"answer.facts/forbid malformed: {error}"]
+    if not facts:
+        problems.append("no facts")
+    example = str(answer.get("example", ""))
+    for fact_id, patterns in facts:
+        if not any(p.search(example) for p in patterns):
+            problems.append(f"example explanation misses fact {fact_id!r}")
+    for pattern in forbid:
+        if pattern.search(example):
+            problems.append(f"example explanation trips forbid {pattern.pattern!r}")
+    for claim in answer.get("false_claims", []):
+        if not any(p.search(claim) for p in forbid):
+            problems.append(f"false claim not caught by forbid: {claim!r}")
+    if not assemble_program(doc["reference"], doc["entry"]).result.ok:
+        problems.append("reference does not assemble")
+    return problems
+
+
+def _mc_checks(doc: Mapping[str, Any]) -> list[str]:
+    from harness.suite.mc import verify_mc
+
+    answer = doc["answer"]
+    choices, gold = answer.get("choices"), answer.get("gold")
+    if not isinstance(choices, list) or len(choices) < 2 or len(set(choices)) != len(choices):
+        return ["answer.choices must be a list of at least 2 distinct strings"]
+    if not isinstance(gold, int) or not 0 <= gold < len(choices):
+        return [f"answer.gold {gold!r} is not an index into choices"]
+    return verify_mc(doc)
+
+
+def check_task(doc: Mapping[str, Any]) -> list[Problem]:
+    """Every per-task check; problems name the check. Tool problems (no ASAR) raise."""
+    task_id = str(doc.get("id"))
+    problems = [Problem(task_id, "schema", p) for p in _schema(doc)]
+    if problems:
+        return problems
+    family = doc["family"]
+    try:
+        if doc.get("spec") is not None:
+            from harness.verify import parse_spec
+
+            parse_spec(doc["spec"])
+        checker = {"trace": _trace_checks, "explain": _explain_checks, "mc": _mc_checks}.get(
+            family, _code_checks
+        )
+        found = checker(doc)
+    except (TaskDataError, HarnessError) as error:
+        if type(error).__name__ in ("ToolMissingError", "ToolMismatchError"):
+            raise
+        found = [str(error)]
+    return [Problem(task_id, family, p) for p in found]
+
+
+# ---------------------------------------------------------------------------------------- mutation
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    from harness.verify import assemble_program
+
+    ra, rb = assemble_program(a, None).result, assemble_program(b, None).result
+    return ra.ok and rb.ok and ra.segments == rb.segments
+
+
+def mutate_task(doc: Mapping[str, Any], sample: int | None = None, seed: int = 0) -> list[MutantOutcome]:
+    """Check every (or `sample` random) mutant(s) of the task's reference against its spec."""
+    from harness.suite.mutate import mutants
+    from harness.verify import FailReason
+
+    pool = mutants(doc["reference"])
+    if sample is not None and len(pool) > sample:
+        pool = random.Random(f"{seed}:{doc['id']}").sample(pool, sample)
+    outcomes = []
+    for mutant in pool:
+        verdict = _equivalence(doc, mutant.source)
+        status, detail = MutantStatus.KILLED, f"{verdict.reason.value}: {verdict.detail}"[:200]
+        if verdict.reason in (FailReason.ASSEMBLY, FailReason.NO_ENTRY, FailReason.EMPTY):
+            status = MutantStatus.STILLBORN
+        elif verdict.passes:
+            if _same_bytes(doc["reference"], mutant.source):
+                status, detail = MutantStatus.IDENTICAL, "assembles to the reference's bytes"
+            else:
+                extra = _equivalence(doc, mutant.source, cases=EXTRA_CASES)
+                if extra.passes:
+                    status, detail = MutantStatus.EQUIVALENT, f"survives {EXTRA_CASES} cases"
+                else:
+                    status, detail = (
+                        MutantStatus.WEAK,
+                        f"killed only with {EXTRA_CASES} cases: {extra.detail}"[:200],
+                    )
+        outcomes.append(
+            MutantOutcome(
+                str(doc["id"]),
+                str(doc["family"]),
+                mutant.operator.value,
+                mutant.line,
+                mutant.description,
+                status,
+                detail,
+            )
+        )
+    return outcomes
+
+
+def _mutate_job(job: tuple[Mapping[str, Any], int | None, int]) -> list[MutantOutcome]:
+    return mutate_task(*job)
+
+
+def _tally(outcomes: Iterable[MutantOutcome], families: Iterable[str]) -> tuple[FamilyKill, ...]:
+    counts: dict[str, Counter] = {family: Counter() for family in families}
+    for outcome in outcomes:
+        counts.setdefault(outcome.family, Counter())[outcome.status] += 1
+    return tuple(
+        FamilyKill(
+            family,
+            c[MutantStatus.KILLED],
+            c[MutantStatus.WEAK],
+            c[MutantStatus.EQUIVALENT],
+            c[MutantStatus.STILLBORN],
+            c[MutantStatus.IDENTICAL],
+        )
+        for family, c in counts.items()
+    )
+
+
+def validate(
+    docs: Sequence[Mapping[str, Any]],
+    *,
+    mutation: bool = True,
+    sample: int | None = None,
+    workers: int | None = None,
+    min_kill: float = 0.9,
+    seed: int = 0,
+    progress: Any = None,
+) -> ValidationReport:
+    """Run every check over `docs` (in worker processes) and, optionally, mutation adequacy."""
+    problems = list(check_ids(docs))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for found in _progress(pool.map(check_task, docs, chunksize=4), len(docs), "tasks", progress):
+            problems.extend(found)
+        outcomes: list[MutantOutcome] = []
+        code_docs = [doc for doc in docs if doc.get("family") in CODE_FAMILIES]
+        if mutation and code_docs:
+            jobs = [(doc, sample, seed) for doc in code_docs]
+            for found in _progress(pool.map(_mutate_job, jobs), len(jobs), "mutants", progress):
+                outcomes.extend(found)
+    families = sorted({str(doc.get("family")) for doc in code_docs}) if mutation else []
+    tasks = Counter(str(doc.get("family")) for doc in docs)
+    return ValidationReport(
+        tasks=dict(sorted(tasks.items())),
+        problems=tuple(problems),
+        kills=_tally(outcomes, families) if mutation else (),
+        survivors=tuple(o for o in outcomes if o.survived),
+        min_kill=min_kill,
+        mutants_checked=mutation,
+    )
+
+
+def _progress(iterator: Iterable[Any], total: int, what: str, progress: Any) -> Iterable[Any]:
+    if progress is None:
+        return iterator
+    return progress(iterator, total=total, desc=what)

@@ -1,0 +1,124 @@
+"""The validator must catch broken tasks: it is only worth something if it can fail."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from harness.suite.build import build_all
+from harness.suite.families import explain_task, fix_task, gen_task, optimize_task
+from harness.suite.kernels import KERNELS, build_routine
+from harness.suite.routines import Draft
+from harness.suite.validate import MutantStatus, check_ids, check_task, mutate_task
+
+
+@pytest.fixture(scope="module")
+def asar() -> None:
+    from harness.asar import find_asar
+    from harness.errors import ToolMissingError
+
+    try:
+        find_asar()
+    except ToolMissingError as error:
+        pytest.skip(f"ASAR is not available: {error}")
+
+
+def _checks(doc: dict) -> list[str]:
+    return [p.detail for p in check_task(doc)]
+
+
+def test_duplicate_ids_are_reported() -> None:
+    problems = check_ids([{"id": "gen-0001"}, {"id": "gen-0001"}, {"id": "gen-0002"}])
+    assert [(p.task_id, p.check) for p in problems] == [("gen-0001", "unique-id")]
+
+
+def test_prompt_without_mode_is_reported(asar: None) -> None:
+    doc = gen_task(build_routine("sprite_damage", 1), "gen-x", 1)
+    doc["prompt"] = doc["prompt"].replace("m=1", "m one")
+    assert any("CPU mode" in p for p in _checks(doc))
+
+
+def test_fix_baseline_that_passes_is_reported(asar: None) -> None:
+    routine = build_routine("tick_timers", 3)
+    doc = fix_task(routine, Draft("fake", routine.reference, "not a bug"), "fix-x", 3)
+    assert any("fix baseline passes" in p for p in _checks(doc))
+
+
+def test_optimize_baseline_not_slower_is_reported(asar: None) -> None:
+    routine = build_routine("tick_timers", 3)
+    doc = optimize_task(routine, Draft("same", routine.reference, "identical"), "opt-x", 3)
+    assert any("not slower" in p for p in _checks(doc))
+
+
+def test_optimize_baseline_that_is_wrong_is_reported(asar: None) -> None:
+    routine = build_routine("tick_timers", 3)
+    doc = optimize_task(routine, routine.bugs[0], "opt-x", 3)
+    assert any("baseline fails" in p for p in _checks(doc))
+
+
+def test_broken_reference_is_reported(asar: None) -> None:
+    doc = gen_task(build_routine("sprite_damage", 1), "gen-x", 1)
+    doc["reference"] = doc["reference"].replace("RTS", "RTZ", 1)
+    assert any("reference fails its own spec" in p for p in _checks(doc))
+
+
+def test_explain_with_missing_fact_or_uncaught_false_claim_is_reported(asar: None) -> None:
+    doc = explain_task(build_routine("sprite_damage", 2), "explain-x", 2)
+    assert _checks(doc) == []
+    bad = copy.deepcopy(doc)
+    bad["answer"]["example"] = "It does something with a table."
+    assert any("misses fact" in p for p in _checks(bad))
+    bad = copy.deepcopy(doc)
+    bad["answer"]["false_claims"].append("It is a perfectly fine routine.")
+    assert any("false claim not caught" in p for p in _checks(bad))
+
+
+@pytest.fixture(scope="module")
+def small_build() -> dict:
+    return build_all({"gen": 1, "optimize": 1, "trace": 2, "explain": 1, "fix": 1, "mc": 4}).files
+
+
+def test_wrong_trace_answer_is_reported(asar: None, small_build: dict) -> None:
+    doc = copy.deepcopy(small_build["trace.jsonl"][0])
+    assert _checks(doc) == []
+    first = next(iter(doc["answer"]))
+    doc["answer"][first] ^= 1
+    assert any("differs from the emulator" in p for p in _checks(doc))
+
+
+def test_wrong_mc_gold_is_reported(asar: None, small_build: dict) -> None:
+    for doc in small_build["mc.jsonl"]:
+        assert _checks(doc) == [], doc["id"]
+        wrong = copy.deepcopy(doc)
+        wrong["answer"]["gold"] = (doc["answer"]["gold"] + 1) % len(doc["answer"]["choices"])
+        assert _checks(wrong), doc["answer"]["verify"]["kind"]
+
+
+def test_build_is_deterministic(asar: None, small_build: dict) -> None:
+    again = build_all({"gen": 1, "optimize": 1, "trace": 2, "explain": 1, "fix": 1, "mc": 4}).files
+    assert again == small_build
+
+
+def test_every_kernel_builds_and_its_drafts_differ_from_the_reference() -> None:
+    for name in KERNELS:
+        for seed in range(3):
+            routine = build_routine(name, seed)
+            assert routine.bugs and routine.facts and routine.explanation
+            assert all(d.source != routine.reference for d in (*routine.slow, *routine.bugs))
+
+
+def test_mutation_kills_with_a_strong_spec_and_flags_a_weak_one(asar: None) -> None:
+    doc = gen_task(build_routine("sprite_damage", 1), "gen-x", 1)
+    outcomes = mutate_task(doc)
+    counted = [o for o in outcomes if o.status not in (MutantStatus.STILLBORN, MutantStatus.IDENTICAL)]
+    assert counted and all(o.status is MutantStatus.KILLED for o in counted)
+    weak = copy.deepcopy(doc)
+    # forget the HP table (and allow writes around it): `STA $0E50,X` -> `,Y` survives
+    weak["spec"]["outputs"] = ["$7E0DD0..$7E0DDF"]
+    weak["spec"]["writable"].append("$7E0E50..$7E0F4F")
+    store_line = 1 + next(
+        i for i, line in enumerate(doc["reference"].split("\n")) if line.strip().startswith("STA")
+    )
+    survivors = [(o.line, o.description) for o in mutate_task(weak) if o.survived]
+    assert (store_line, ",X -> ,Y") in survivors

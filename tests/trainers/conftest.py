@@ -1,0 +1,54 @@
+"""Session fixtures for the trainer tests: the tiny Qwen2 model (built once) and a fixture mix."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCES = REPO / "fixtures" / "train_sources"
+TINY_BUILDER = REPO / "fixtures" / "tiny_model" / "build_tiny_model.py"
+LMEVAL_FIXTURE_TASKS = REPO / "fixtures" / "lmeval_tasks"
+
+
+def load_tiny_builder():
+    """The fixture script as a module (fixtures/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("build_tiny_model", TINY_BUILDER)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("transformers")
+    return load_tiny_builder().build(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture(scope="session")
+def asar() -> None:
+    """The real ASAR; tests that need it skip with the reason when it is not provisioned."""
+    from harness.errors import HarnessError
+
+    try:
+        from harness.asar import find_asar
+
+        find_asar()
+    except (ImportError, HarnessError) as error:
+        pytest.skip(f"ASAR not available: {error}")
+
+
+@pytest.fixture(scope="session")
+def fixture_mix(tmp_path_factory: pytest.TempPathFactory):
+    """A mix of the three fixture sources (contamination checked against the fixture eval tasks)."""
+    from harness.trainers.mix import MixSource, MixSpec, build_mix
+
+    spec = MixSpec(
+        "fixture",
+        tuple(MixSource(name, SOURCES / f"{name}.jsonl") for name in ("clean_gold", "noisy_scraped", "chat_samples")),
+        eval_task_files=(SOURCES / "eval_tasks.jsonl",),
+    )
+    return build_mix(spec, tmp_path_factory.mktemp("mix") / "fixture")
