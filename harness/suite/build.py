@@ -52,8 +52,11 @@ _MAX_ATTEMPTS = 50
 
 
 def default_data_dir() -> Path:
-    """tasks/asm65816/data next to the installed `tasks` package data (the repo checkout in dev)."""
-    return Path(__file__).resolve().parents[2] / "tasks" / "asm65816" / "data"
+    """The bundled data (`harness.tasks/asm65816/data`): the repo's tasks/ in an editable install, the
+    package data in a wheel install. Computing it from this file's path breaks in a wheel."""
+    from harness.dataset import bundled_data_dir
+
+    return bundled_data_dir()
 
 
 @dataclass(frozen=True)
