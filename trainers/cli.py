@@ -67,7 +67,8 @@ def _qa(args: argparse.Namespace) -> int:
     from harness.trainers.qa import QAOptions, SourceSpec, format_report, run_qa
 
     options = QAOptions(
-        check_asar=not args.no_asar, near_threshold=args.near_threshold, ngram=args.ngram,
+        check_asar=not args.no_asar, check_claims=not args.no_claims, near_threshold=args.near_threshold,
+        ngram=args.ngram,
         contamination_threshold=args.contamination_threshold, exclude_contaminated=not args.keep_contaminated,
         eval_task_files=tuple(Path(p) for p in args.eval_tasks) if args.eval_tasks else None,
     )
@@ -96,6 +97,7 @@ def _parse_mix_source(text: str):
 
 def _mix(args: argparse.Namespace) -> int:
     import yaml
+
     from harness.trainers.mix import MixSpec, build_mix, verify_mix
 
     if args.verify:
@@ -167,6 +169,8 @@ def _add_data(subparsers) -> None:
     qa.add_argument("sources", nargs="+", help="JSONL sources as PATH or NAME=PATH")
     qa.add_argument("--eval-tasks", nargs="+", help="eval task JSONL files (default: the suite's tasks/asm65816/data)")
     qa.add_argument("--no-asar", action="store_true", help="skip the ASAR check (reported as 'not checked')")
+    qa.add_argument("--no-claims", action="store_true",
+                    help="skip re-checking recorded claims of synth samples (reported as 'not checked')")
     qa.add_argument("--near-threshold", type=float, default=0.6, help="MinHash Jaccard for near duplicates")
     qa.add_argument("--ngram", type=int, default=8, help="token n-gram size for contamination")
     qa.add_argument("--contamination-threshold", type=float, default=0.5, help="covered share of an eval field")

@@ -19,10 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import TaskDataError
 from harness.trainers.dedupe import tokens
 from harness.trainers.schema import Sample
-
-from harness.errors import TaskDataError
 
 __all__ = [
     "CHECKED_FIELDS",

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.trainers.render import chat_prompt
-
 from harness.errors import HarnessError
+from harness.trainers.render import chat_prompt
 
 __all__ = ["DEFAULT_CHECK_PROMPTS", "MergeCheckError", "MergeResult", "merge_adapter"]
 

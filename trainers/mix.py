@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.trainers.qa import QAOptions, QAReport, file_sha256, run_qa_on_loaded
-from harness.trainers.schema import Sample, load_source
-
 from harness import __version__
 from harness.errors import HarnessError
+from harness.trainers.qa import QAOptions, QAReport, file_sha256, run_qa_on_loaded
+from harness.trainers.schema import Sample, load_source
 
 __all__ = [
     "MIX_METADATA",

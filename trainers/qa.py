@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError, ToolMissingError
 from harness.trainers.contamination import (
     ContaminationHit,
     ContaminationIndex,
@@ -29,10 +30,9 @@ from harness.trainers.contamination import (
 from harness.trainers.dedupe import DuplicateGroup, code_blocks, find_duplicates
 from harness.trainers.schema import LoadedSource, ParseIssue, Sample, load_source
 
-from harness.errors import HarnessError, ToolMissingError
-
 __all__ = [
     "AsarStats",
+    "ClaimStats",
     "LengthStats",
     "QAOptions",
     "QAReport",
@@ -68,6 +68,7 @@ class QAOptions:
     contamination_threshold: float = 0.5
     exclude_contaminated: bool = True
     eval_task_files: tuple[Path, ...] | None = None  # None: the suite's tasks/asm65816/data/*.jsonl
+    check_claims: bool = True  # re-check samples that carry a `verification` record (asm65816 synth)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,24 @@ class AsarStats:
 
 
 @dataclass(frozen=True)
+class ClaimStats:
+    """Machine-checked claims: samples whose metadata carries a `verification` record (written by
+    `asm65816 synth`) are re-checked from the file alone (re-assemble, re-run, re-count)."""
+
+    checked: bool
+    samples_with_claims: int
+    verified: int  # samples all of whose claims hold
+    claims: int
+    failures: tuple[tuple[str, str, str], ...] = ()  # (sample id, claim id, why)
+
+    @property
+    def verified_rate(self) -> float | None:
+        if not self.checked or not self.samples_with_claims:
+            return None
+        return self.verified / self.samples_with_claims
+
+
+@dataclass(frozen=True)
 class SourceReport:
     name: str
     path: str
@@ -115,6 +134,7 @@ class SourceReport:
     samples_with_code: int
     code_blocks: int
     asar: AsarStats
+    claims: ClaimStats
     duplicate_groups: tuple[DuplicateGroup, ...]  # groups with at least one member from this source
     contaminated: tuple[ContaminationHit, ...]
     excluded: tuple[str, ...]  # source/id of samples the mix must leave out
@@ -135,6 +155,7 @@ class QAReport:
         data["options"]["eval_task_files"] = list(self.eval_task_files)
         for source, report in zip(data["sources"], self.sources, strict=True):
             source["asar"]["pass_rate"] = report.asar.pass_rate
+            source["claims"]["verified_rate"] = report.claims.verified_rate
         return _jsonable(data)
 
 
@@ -193,6 +214,18 @@ def _asar_stats(samples: Sequence[Sample], options: QAOptions) -> dict[str, Asar
     }
 
 
+def _claim_stats(samples: Sequence[Sample], options: QAOptions) -> ClaimStats:
+    with_claims = [s for s in samples if isinstance(s.metadata.get("verification"), Mapping)]
+    if not options.check_claims or not with_claims:
+        return ClaimStats(options.check_claims, len(with_claims), 0, 0)
+    from harness.trainers.synth.verify import verify_records
+
+    _, claims, failures = verify_records([(s.line, dict(s.raw)) for s in with_claims])
+    failed = {failure.example for failure in failures}
+    return ClaimStats(True, len(with_claims), len(with_claims) - len(failed), claims,
+                      tuple((f.example, f.claim, f.message) for f in failures))
+
+
 def run_qa_on_loaded(loaded: Sequence[LoadedSource], options: QAOptions = QAOptions()) -> QAReport:
     """QA over already-parsed sources (the mix builder reuses this)."""
     names = [source.name for source in loaded]
@@ -223,6 +256,7 @@ def run_qa_on_loaded(loaded: Sequence[LoadedSource], options: QAOptions = QAOpti
                 samples_with_code=sum(1 for s in source.samples if code_blocks(s.completion)),
                 code_blocks=sum(len(code_blocks(s.completion)) for s in source.samples),
                 asar=asar.get(source.name, AsarStats(options.check_asar, 0, 0)),
+                claims=_claim_stats(source.samples, options),
                 duplicate_groups=tuple(g for g in groups if any(m.startswith(prefix) for m in g.members)),
                 contaminated=hits,
                 excluded=source_excluded,
@@ -236,6 +270,14 @@ def run_qa(sources: Sequence[SourceSpec], options: QAOptions = QAOptions()) -> Q
     return run_qa_on_loaded([load_source(spec.path, spec.name) for spec in sources], options)
 
 
+def _claims_cell(stats: ClaimStats) -> str:
+    if not stats.samples_with_claims:
+        return "-"
+    if not stats.checked:
+        return "not checked"
+    return f"{stats.verified}/{stats.samples_with_claims} ({stats.verified_rate:.0%})"
+
+
 def format_report(report: QAReport) -> str:
     """Human-readable summary: one table row per source, then the findings that need action."""
     from tabulate import tabulate
@@ -246,13 +288,16 @@ def format_report(report: QAReport) -> str:
         asar = "not checked" if not s.asar.checked else ("-" if rate is None else f"{s.asar.passed}/{s.asar.samples_with_code} ({rate:.0%})")
         dups = sum(len([m for m in g.dropped if m.startswith(f"{s.name}/")]) for g in s.duplicate_groups)
         rows.append([s.name, s.lines, s.samples, len(s.parse_issues), f"{s.prompt_chars.mean:.0f}", f"{s.completion_chars.mean:.0f}",
-                     f"{s.samples_with_code}/{s.code_blocks}", asar, dups, len({h.sample for h in s.contaminated})])
-    headers = ["source", "lines", "samples", "parse err", "prompt chars", "compl chars", "code smp/blk", "ASAR pass", "dup dropped", "contaminated"]
+                     f"{s.samples_with_code}/{s.code_blocks}", asar, _claims_cell(s.claims), dups,
+                     len({h.sample for h in s.contaminated})])
+    headers = ["source", "lines", "samples", "parse err", "prompt chars", "compl chars", "code smp/blk", "ASAR pass",
+               "claims verified", "dup dropped", "contaminated"]
     out = [tabulate(rows, headers=headers), ""]
     out.append(f"eval tasks checked: {report.eval_texts} texts from {len(report.eval_task_files)} file(s)")
     for s in report.sources:
         out.extend(f"parse error  {s.name}:{i.line} [{i.kind.value}] {i.message}" for i in s.parse_issues)
         out.extend(f"ASAR fail    {s.name}/{sid}: {err}" for sid, err in s.asar.failures)
+        out.extend(f"claim fail   {s.name}/{sid}: claim {claim}: {why}" for sid, claim, why in s.claims.failures)
         out.extend(f"contaminated {h.sample} ~ {h.task_id}.{h.field} ({h.coverage:.0%} of its {report.options.ngram}-grams)" for h in s.contaminated)
     for g in report.duplicate_groups:
         out.append(f"duplicate    {g.kind.value} keep {g.kept}, drop {', '.join(g.dropped)} (similarity {g.similarity})")

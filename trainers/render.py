@@ -25,9 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from harness.trainers.schema import Sample, user_content
-
 from harness.errors import HarnessError
+from harness.trainers.schema import Sample, user_content
 
 __all__ = [
     "IGNORE_INDEX",

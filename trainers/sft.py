@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.trainers.config import TrainConfig, save_config
 from harness.trainers.render import render_example, tokenize_example
 from harness.trainers.schema import load_source
-
-from harness.errors import HarnessError
 
 __all__ = [
     "TrainError",

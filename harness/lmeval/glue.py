@@ -161,12 +161,11 @@ def doc_to_text(row: Mapping[str, Any]) -> str:
     """The prompt as a base model sees it; chat templates wrap the same text as the user turn."""
     doc = _doc(row)
     text = f"### Task\n{doc['prompt'].strip()}\n"
-    if doc.get("family") == "mc":
-        choices = doc["answer"]["choices"]
-        text += "\n" + "\n".join(
-            f"{letter}. {choice}" for letter, choice in zip(_letters(len(choices)), choices, strict=True)
-        )
-        text += "\n\nAnswer with the letter of the correct choice.\n"
+    choices = doc["answer"]["choices"] if doc.get("family") == "mc" else []
+    if choices and not all(str(choice).strip() in doc["prompt"] for choice in choices):
+        # the bundled prompts show their lettered choices; a suite whose prompts do not gets them here
+        lines = (f"{letter}. {choice}" for letter, choice in zip(_letters(len(choices)), choices, strict=True))
+        text += "\n" + "\n".join(lines) + "\n\nAnswer with the letter of the correct choice.\n"
     return text + "\n### Answer\n"
 
 

@@ -52,11 +52,13 @@ _MAX_ATTEMPTS = 50
 
 
 def default_data_dir() -> Path:
-    """The bundled data (`harness.tasks/asm65816/data`): the repo's tasks/ in an editable install, the
-    package data in a wheel install. Computing it from this file's path breaks in a wheel."""
-    from harness.dataset import bundled_data_dir
+    """tasks/asm65816/data of the installed `harness.tasks` package data (the repo checkout in dev)."""
+    from importlib import resources
 
-    return bundled_data_dir()
+    try:
+        return Path(str(resources.files("harness.tasks") / "asm65816" / "data"))
+    except ModuleNotFoundError:  # a source tree without the package-dir mapping installed
+        return Path(__file__).resolve().parents[2] / "tasks" / "asm65816" / "data"
 
 
 @dataclass(frozen=True)

@@ -64,10 +64,28 @@ def _print_report(report, elapsed: float, manifest: list[str]) -> None:
         print(f"FAIL {problem.task_id} [{problem.check}] {problem.detail}")
     if report.mutants_checked:
         rows = [
-            [k.family, k.killed, k.weak, k.equivalent, k.stillborn, k.identical, f"{100 * k.rate:.1f}%"]
+            [
+                k.family,
+                k.killed,
+                k.weak,
+                k.equivalent,
+                k.proved,
+                k.stillborn,
+                k.identical,
+                f"{100 * k.rate:.1f}%",
+            ]
             for k in report.kills
         ]
-        headers = ["family", "killed", "weak", "equivalent?", "stillborn", "identical", "kill rate"]
+        headers = [
+            "family",
+            "killed",
+            "weak",
+            "equivalent?",
+            "proved equiv.",
+            "stillborn",
+            "identical",
+            "kill rate",
+        ]
         print(tabulate(rows, headers=headers))
         for s in report.survivors:
             print(

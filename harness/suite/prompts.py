@@ -110,6 +110,12 @@ def trace_prompt(
     """Trace a routine from a fully given entry state and report the asked final locations."""
     example = ", ".join(f"`{_example(name)}`" for name in asked[:2])
     note = f"{header_note(code).strip()}\n" if header_note(code) else ""
+    alo = "; A.lo is the low byte of A alone" if "A.lo" in asked else ""
+    words = (
+        " (`:w` means the little-endian 16-bit word at that address)"
+        if any(n.endswith(":w") for n in asked)
+        else ""
+    )
     return (
         "Trace this 65816 (SNES) routine by hand and give the final machine state.\n\n"
         f"Entry label: `{entry}`. At entry the CPU is in {mode_sentence(mode, call)}. Memory below $2000 in "
@@ -118,7 +124,7 @@ def trace_prompt(
         f"{_state_lines(entry_state)}\n{note}\n```asm\n{code.rstrip()}\n```\n\n"
         f"After it returns, what are: {', '.join(asked)}?\n"
         f"Answer with one line per location in the form {example}: hex with `$` for registers (A, X, Y as "
-        "16-bit values) and memory bytes, 0 or 1 for flags (flag:C is the carry)."
+        f"16-bit values{alo}) and memory bytes{words}, 0 or 1 for flags (flag:C is the carry)."
     )
 
 
@@ -126,7 +132,9 @@ def _example(name: str) -> str:
     if name.startswith("flag:"):
         return f"{name}=1"
     if name.startswith("$"):
-        return f"{name}=$00"
+        return f"{name}=$0000" if name.endswith(":w") else f"{name}=$00"
+    if name == "A.lo":
+        return "A.lo=$00"
     return f"{name}=$0000"
 
 

@@ -10,7 +10,8 @@ golds are re-derived by the emulator or ASAR.
 
 Mutation adequacy (`mutate_task`): every single-point mutant of a gen/optimize/fix reference
 (`harness.suite.mutate`) is checked against the task's spec. Outcomes: KILLED; STILLBORN (does not
-assemble: not counted); IDENTICAL (same bytes as the reference: equivalent, not counted); WEAK (passes
+assemble: not counted); IDENTICAL (same bytes as the reference: equivalent, not counted); PROVED (a
+REP/SEP bit flip that `harness.suite.modeflow` proves changes nothing: equivalent, not counted); WEAK (passes
 the spec's cases but a run with `EXTRA_CASES` cases kills it: the spec needs more or sharper inputs);
 EQUIVALENT? (survives `EXTRA_CASES` too: very likely an equivalent mutant, listed for review).
 Kill rate = KILLED / (KILLED + WEAK + EQUIVALENT?).
@@ -48,6 +49,12 @@ __all__ = [
 CODE_FAMILIES = ("gen", "optimize", "fix")
 ALL_FAMILIES = ("gen", "optimize", "trace", "explain", "fix", "mc")
 EXTRA_CASES = 1024
+# A text that says nothing about any routine: no fact pattern may match it (case-insensitive regexes
+# like `\bAND\b` or `\bA\b` would, and would hand out the fact for free).
+_BLAND = (
+    "This is a routine and it does something or other with a value in a register, as it is written in "
+    "the code. It is one of the ones that run at some point and then it is done, or not."
+)
 _REQUIRED = ("id", "family", "prompt", "entry", "call", "spec", "answer", "tags", "source")
 
 
@@ -66,6 +73,7 @@ class MutantStatus(str, Enum):
     KILLED = "killed"
     STILLBORN = "stillborn"
     IDENTICAL = "identical"
+    PROVED = "equivalent (proved)"
     WEAK = "weak"
     EQUIVALENT = "equivalent?"
 
@@ -97,6 +105,7 @@ class FamilyKill:
     equivalent: int
     stillborn: int
     identical: int
+    proved: int = 0
 
     @property
     def counted(self) -> int:
@@ -135,6 +144,7 @@ class ValidationReport:
                     "equivalent?": k.equivalent,
                     "stillborn": k.stillborn,
                     "identical": k.identical,
+                    "proved_equivalent": k.proved,
                     "rate": round(k.rate, 4),
                 }
                 for k in self.kills
@@ -200,7 +210,24 @@ def _schema(doc: Mapping[str, Any]) -> list[str]:
             problems.append("prompt does not state the CPU mode (e, m, x)")
         if doc["call"].upper() not in prompt:
             problems.append(f"prompt does not state the call convention ({doc['call'].upper()})")
+    problems.extend(_contract_problems(doc, prompt))
     return problems
+
+
+def _contract_problems(doc: Mapping[str, Any], prompt: str) -> list[str]:
+    """The prompt says what is observable and how to answer (each family has its own contract)."""
+    family = doc["family"]
+    if family in CODE_FAMILIES and ("Observable" not in prompt or "```asm" not in prompt):
+        return ["prompt does not state the observables and the ```asm answer contract"]
+    if family == "trace":
+        outputs = (doc.get("spec") or {}).get("outputs") or []
+        if not outputs or any(str(o) not in prompt for o in outputs) or "Answer with" not in prompt:
+            return ["prompt does not name every asked location and the answer form"]
+    if family == "mc" and "Answer with the letter" not in prompt:
+        return ["prompt does not state the answer form (a letter)"]
+    if family == "explain" and "```asm" not in prompt:
+        return ["prompt does not show the code"]
+    return []
 
 
 def _equivalence(doc: Mapping[str, Any], source: str, cases: int | None = None) -> Any:
@@ -262,6 +289,9 @@ def _explain_checks(doc: Mapping[str, Any]) -> list[str]:
     for fact_id, patterns in facts:
         if not any(p.search(example) for p in patterns):
             problems.append(f"example explanation misses fact {fact_id!r}")
+        trivial = [p.pattern for p in patterns if p.search(_BLAND)]
+        if trivial:
+            problems.append(f"fact {fact_id!r} is satisfied by a contentless text: {trivial}")
     for pattern in forbid:
         if pattern.search(example):
             problems.append(f"example explanation trips forbid {pattern.pattern!r}")
@@ -335,6 +365,11 @@ def mutate_task(doc: Mapping[str, Any], sample: int | None = None, seed: int = 0
         elif verdict.passes:
             if _same_bytes(doc["reference"], mutant.source):
                 status, detail = MutantStatus.IDENTICAL, "assembles to the reference's bytes"
+            elif _proved_noop(doc, mutant):
+                status, detail = (
+                    MutantStatus.PROVED,
+                    "REP/SEP bit already in that state on every path (modeflow)",
+                )
             else:
                 extra = _equivalence(doc, mutant.source, cases=EXTRA_CASES)
                 if extra.passes:
@@ -358,6 +393,17 @@ def mutate_task(doc: Mapping[str, Any], sample: int | None = None, seed: int = 0
     return outcomes
 
 
+def _proved_noop(doc: Mapping[str, Any], mutant: Any) -> bool:
+    from harness.suite.modeflow import mode_flip_is_noop
+    from harness.suite.mutate import Operator
+
+    if mutant.operator is not Operator.MODE:
+        return False
+    mode = doc["spec"].get("mode") or {}
+    m, x = int(mode.get("m", 1)), int(mode.get("x", 1))
+    return mode_flip_is_noop(doc["reference"], mutant.source, mutant.line, m, x)
+
+
 def _mutate_job(job: tuple[Mapping[str, Any], int | None, int]) -> list[MutantOutcome]:
     return mutate_task(*job)
 
@@ -374,6 +420,7 @@ def _tally(outcomes: Iterable[MutantOutcome], families: Iterable[str]) -> tuple[
             c[MutantStatus.EQUIVALENT],
             c[MutantStatus.STILLBORN],
             c[MutantStatus.IDENTICAL],
+            c[MutantStatus.PROVED],
         )
         for family, c in counts.items()
     )

@@ -151,3 +151,31 @@ def test_lm_eval_cli_runs_the_group_from_another_directory(fixture_tasks, tmp_pa
     assert result_files
     results = json.loads(result_files[0].read_text())
     assert results["results"]["asm65816"]["score,verified"] == 1.0
+
+
+def test_bundled_mc_prompts_show_their_choices_once():
+    doc = json.loads((glue._dataset.bundled_data_dir() / "mc.jsonl").read_text().splitlines()[0])
+    text = glue.doc_to_text({"doc_json": json.dumps(doc)})
+    first_choice = doc["answer"]["choices"][0].strip()
+    assert text.count(first_choice) == 1
+
+
+def test_task_configs_are_stamped_with_the_bundled_data(monkeypatch):
+    # lm-eval copies each task's metadata into its results: the stamp must name the data shipped.
+    from harness.dataset import dataset_identity
+    from harness.lmeval.stamp import stamped_identity
+
+    monkeypatch.delenv("ASM65816_TASK_DATA", raising=False)
+    identity = dataset_identity()
+    stamps = stamped_identity()
+    assert stamps and all(
+        values == {"dataset_version": identity["version"], "dataset_sha256": identity["sha256"]}
+        for values in stamps.values())
+
+
+def test_modified_data_is_refused_against_the_stamp(monkeypatch):
+    from harness.errors import TaskDataError
+
+    monkeypatch.delenv("ASM65816_TASK_DATA", raising=False)
+    with pytest.raises(TaskDataError, match="differs from the task config"):
+        glue.load_family("mc", dataset_sha256="0" * 64)

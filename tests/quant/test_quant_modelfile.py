@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from harness.errors import HarnessError
 from harness.trainers.quant.modelfile import (
     CHATML,
     LLAMA3,
@@ -14,8 +16,6 @@ from harness.trainers.quant.modelfile import (
     render_modelfile,
     write_modelfile,
 )
-
-from harness.errors import HarnessError
 
 pytestmark = pytest.mark.gguf
 

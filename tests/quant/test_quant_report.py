@@ -12,6 +12,8 @@ import math
 from pathlib import Path
 
 import pytest
+
+from harness.errors import HarnessError
 from harness.trainers.quant.report import (
     FamilyScore,
     QuantPolicy,
@@ -19,8 +21,6 @@ from harness.trainers.quant.report import (
     decide,
     main_scores,
 )
-
-from harness.errors import HarnessError
 
 pytestmark = pytest.mark.gguf
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from harness.trainers.synth import GENERATORS
 from harness.trainers.synth.claims import verdict_for
 from harness.trainers.synth.facts import code_addresses, header_facts
@@ -42,3 +43,26 @@ def test_code_addresses_skip_immediates_branches_and_bank_bytes() -> None:
     source = ("E:\n    LDA $F0\n    STA $4202\n    LDA $7EF360\n    LDA #$12\n    BNE E\n"
               "    STZ $0DD0,X\n    MVN $7E,$7E\n")
     assert code_addresses(source) == (0x7E00F0, 0x004202, 0x7EF360, 0x7E0DD0)
+
+
+def test_corpus_code_is_far_from_every_eval_reference() -> None:
+    """Stricter than the QA gate (50% of a field's 8-grams): no corpus routine may cover even 30% of an
+    eval prompt or reference, over many draws of every generator."""
+    import json
+
+    from harness.trainers.contamination import ContaminationIndex, default_task_files, load_eval_texts
+    from harness.trainers.schema import parse_line
+    from harness.trainers.synth import draw_routine
+
+    files = default_task_files()
+    if not files:
+        pytest.skip("no eval task data (tasks/asm65816/data/*.jsonl) installed to check against")
+    index = ContaminationIndex(load_eval_texts(files), threshold=0.3)
+    hits = []
+    for family in sorted(GENERATORS):
+        for draw in range(40):
+            routine = draw_routine(random.Random(f"disjoint:{family}:{draw}"), family)
+            text = routine.source + "\n" + (routine.slow.source if routine.slow else "")
+            sample = parse_line(json.dumps({"instruction": "x", "input": text, "output": "y"}), source="c", line=1)
+            hits += [(family, hit.task_id, hit.field, hit.coverage) for hit in index.check(sample)]
+    assert hits == []

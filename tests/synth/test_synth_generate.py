@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+
+from harness.cli import main
 from harness.trainers.contamination import ContaminationIndex, default_task_files, load_eval_texts
 from harness.trainers.qa import QAOptions, run_qa
 from harness.trainers.qa import SourceSpec as QASource
 from harness.trainers.schema import load_source
 from harness.trainers.synth import Kind, generate, verify_file, verify_records, write_jsonl
-
-from harness.cli import main
 
 N_SUBSET = 8  # two of each kind; the full set is `asm65816 synth --kind all --n 500` (see README of synth)
 

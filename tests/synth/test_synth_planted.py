@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from harness.trainers.synth import Kind, dumps_sample, iter_samples, verify_records
-from harness.trainers.synth.plant import PLANTS, plant_false_fix, plant_trace_register, plant_wrong_saving
 
 from harness.cli import main
+from harness.trainers.synth import Kind, dumps_sample, iter_samples, verify_records
+from harness.trainers.synth.plant import PLANTS, plant_false_fix, plant_trace_register, plant_wrong_saving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "synth"
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest import SOURCES
+
+from harness.cli import main as cli_main
 from harness.trainers.mix import MixError, MixSource, MixSpec, build_mix, verify_mix
 from harness.trainers.qa import QAOptions, SourceSpec, format_report, run_qa
 from harness.trainers.schema import (
@@ -23,8 +25,6 @@ from harness.trainers.schema import (
     parse_line,
     samples_to_dataset,
 )
-
-from harness.cli import main as cli_main
 
 NAMES = ("clean_gold", "noisy_scraped", "chat_samples")
 EVAL_TASKS = (SOURCES / "eval_tasks.jsonl",)

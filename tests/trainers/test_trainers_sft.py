@@ -21,6 +21,7 @@ pytest.importorskip("peft")
 pytest.importorskip("trl")
 pytestmark = pytest.mark.train
 
+from harness.cli import main as cli_main  # noqa: E402
 from harness.trainers.config import config_from_dict  # noqa: E402
 from harness.trainers.merge import MergeCheckError, merge_adapter  # noqa: E402
 from harness.trainers.render import (  # noqa: E402
@@ -32,8 +33,6 @@ from harness.trainers.render import (  # noqa: E402
 )
 from harness.trainers.schema import load_source  # noqa: E402
 from harness.trainers.sft import load_model, train  # noqa: E402
-
-from harness.cli import main as cli_main  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -213,6 +212,7 @@ def test_qlora_nf4_double_quant_trains_on_cpu(tiny_model: Path, fixture_mix, tmp
 @pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU (none in this session)")
 def test_qlora_cuda_bf16_paged_optimizer_and_vram_estimate(tiny_model: Path, fixture_mix, tmp_path: Path) -> None:
     import torch
+
     from harness.trainers.vram import estimate, load_arch
 
     torch.cuda.reset_peak_memory_stats()

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness.trainers.config import ConfigError, config_from_dict, load_config, save_config
-from harness.trainers.vram import GIB, GPUS, estimate, load_arch
 
 from harness.cli import main as cli_main
 from harness.errors import UnknownNameError
+from harness.trainers.config import ConfigError, config_from_dict, load_config, save_config
+from harness.trainers.vram import GIB, GPUS, estimate, load_arch
 
 CONFIGS = Path(__file__).resolve().parents[2] / "trainers" / "configs"
 

@@ -121,8 +121,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _quantize(args: argparse.Namespace) -> int:
-    from harness.trainers.quant.quantize import quant_types, quantize_gguf
     from tabulate import tabulate
+
+    from harness.trainers.quant.quantize import quant_types, quantize_gguf
 
     if args.list_types:
         for name, number in sorted(quant_types().items(), key=lambda item: item[1]):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from harness.errors import SpecError, TaskDataError
 from harness.trainers.synth import render
 from harness.trainers.synth.facts import code_addresses, header_facts
 from harness.trainers.synth.runs import (
@@ -28,8 +29,6 @@ from harness.trainers.synth.runs import (
     replay_case,
     traced_run,
 )
-
-from harness.errors import SpecError, TaskDataError
 
 __all__ = ["CHECKERS", "ClaimContext", "ClaimType", "check_claim", "verdict_for"]
 
@@ -115,6 +114,16 @@ def _style(claim: Mapping[str, Any]) -> int:
     return style
 
 
+_AGAINST = ("the original", "the intended routine")
+
+
+def _against(claim: Mapping[str, Any]) -> str:
+    against = claim.get("against", _AGAINST[0])
+    if against not in _AGAINST:
+        raise _Mismatch(f"against {against!r} is not one of {_AGAINST}")
+    return str(against)
+
+
 def _text(ctx: ClaimContext, claim: Mapping[str, Any], rendered: str) -> None:
     _same("text", claim.get("text"), rendered)
     if rendered not in ctx.output:
@@ -134,7 +143,8 @@ def _check_equivalent(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
         raise _Mismatch(f"not equivalent: {verdict.reason.value}: {verdict.detail}")
     _same("cases", claim.get("cases"), verdict.cases_run)
     _text(ctx, claim, render.equivalence_text(verdict.cases_run, list(ctx.spec.get("outputs", [])),
-                                              list(ctx.spec.get("preserve", [])), _style(claim)))
+                                              list(ctx.spec.get("preserve", [])), _style(claim),
+                                              _against(claim)))
 
 
 def _check_savings(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
@@ -207,6 +217,7 @@ def _check_counterexample(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
 
 
 def _check_bug_line(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
+    _in_code(ctx, str(claim["candidate"]), "sample")
     buggy = str(claim["candidate"]).split("\n")
     fixed = ctx.reference.split("\n")
     line = int(claim["line"])

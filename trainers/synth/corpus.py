@@ -216,56 +216,56 @@ def gen_count_active(rng: random.Random) -> Routine:
 
 
 def gen_add_velocity(rng: random.Random) -> Routine:
-    """Sprite table update for slot X: 16-bit position (split lo/hi tables) += signed 8-bit speed."""
+    """Sprite table update for slot Y: 16-bit position (split lo/hi tables) += signed 8-bit speed."""
     lo, hi = rng.choice(((0x0D00, 0x0D20), (0x0D10, 0x0D30)))
-    speed = rng.choice((0x0D40, 0x0D50, 0x0B80))
+    speed = rng.choice((0x0B80, 0x0BC0, 0x0C60))
     entry = _label(rng, ("Actor_Move", "Obj_ApplySpeed", "Slot_Advance", "Pos_Integrate", "Motion_Step", "Drift_Apply"))
     fast = asm(f"""
         {entry}:
-            LDA ${speed:04X},X
+            LDA ${speed:04X},Y
             BMI .back
             CLC
-            ADC ${lo:04X},X
-            STA ${lo:04X},X
-            LDA ${hi:04X},X
+            ADC ${lo:04X},Y
+            STA ${lo:04X},Y
+            LDA ${hi:04X},Y
             ADC #$00
-            STA ${hi:04X},X
+            STA ${hi:04X},Y
             RTS
         .back:
             CLC
-            ADC ${lo:04X},X
-            STA ${lo:04X},X
-            LDA ${hi:04X},X
+            ADC ${lo:04X},Y
+            STA ${lo:04X},Y
+            LDA ${hi:04X},Y
             ADC #$FF
-            STA ${hi:04X},X
+            STA ${hi:04X},Y
             RTS
         """)
     slow = asm(f"""
         {entry}:
-            LDY #$00
-            LDA ${speed:04X},X
+            LDX #$00
+            LDA ${speed:04X},Y
             BPL .add
-            DEY
+            DEX
         .add:
             CLC
-            ADC ${lo:04X},X
-            STA ${lo:04X},X
-            TYA
-            ADC ${hi:04X},X
-            STA ${hi:04X},X
+            ADC ${lo:04X},Y
+            STA ${lo:04X},Y
+            TXA
+            ADC ${hi:04X},Y
+            STA ${hi:04X},Y
             RTS
         """)
     notes = ("Branching on the sign of the speed and adding #$00 or #$FF to the high byte avoids building "
-             "the sign byte in Y (LDY / DEY / TYA), and Y is no longer changed.",)
-    spec = _spec(rng, inputs={"X": [0, 15], _range(speed, 16): [0, 255], _range(lo, 16): [0, 255],
+             "the sign byte in X (LDX / DEX / TXA), and X is no longer changed.",)
+    spec = _spec(rng, inputs={"Y": [0, 15], _range(speed, 16): [0, 255], _range(lo, 16): [0, 255],
                               _range(hi, 16): [0, 255]},
-                 outputs=[_range(lo, 16), _range(hi, 16)], preserve=["X", *_KEEP])
+                 outputs=[_range(lo, 16), _range(hi, 16)], preserve=["Y", *_KEEP])
     slot = rng.randrange(16)
-    trace = {"X": slot, f"$7E{speed + slot:04X}": rng.choice([0x03, 0xFD, 0x7F, 0x90]),
+    trace = {"Y": slot, f"$7E{speed + slot:04X}": rng.choice([0x03, 0xFD, 0x7F, 0x90]),
              f"$7E{lo + slot:04X}": rng.randrange(256), f"$7E{hi + slot:04X}": rng.randrange(4)}
     return Routine("add_velocity", entry, fast, spec,
-                   f"adds the signed speed ${speed:04X},X to the 16-bit position whose low byte is ${lo:04X},X "
-                   f"and high byte ${hi:04X},X (one sprite slot, index X)", trace, Variant(slow, notes))
+                   f"adds the signed speed ${speed:04X},Y to the 16-bit position whose low byte is ${lo:04X},Y "
+                   f"and high byte ${hi:04X},Y (one slot, index Y)", trace, Variant(slow, notes))
 
 
 def gen_hw_multiply(rng: random.Random) -> Routine:
@@ -310,10 +310,8 @@ def gen_hw_multiply(rng: random.Random) -> Routine:
              f"{factor}-iteration addition loop.",)
     spec = _spec(rng, inputs={"A.lo": [0, 255]}, outputs=[f"$7E{out:04X}:w"], preserve=["X", *_KEEP],
                  writable=[f"$7E{tmp:04X}"])
-    slow_spec_note = Variant(slow, notes)
     return Routine("hw_multiply", entry, fast, spec,
-                   f"multiplies the 8-bit value in A by {factor} with the hardware multiplier and stores the "
-                   f"16-bit product at ${out:04X}", {"A": rng.randrange(256)}, slow_spec_note)
+                   f"multiplies the 8-bit value in A by {factor} and stores the 16-bit product at ${out:04X}", {"A": rng.randrange(256)}, Variant(slow, notes))
 
 
 def gen_mul_pow2(rng: random.Random) -> Routine:
@@ -399,8 +397,8 @@ def gen_hw_divide(rng: random.Random) -> Routine:
                  outputs=[f"$7E{quot:04X}:w", f"$7E{rem:04X}"], preserve=["X", "Y", *_KEEP])
     value = rng.randrange(divisor, 0x0200)
     return Routine("hw_divide", entry, fast, spec,
-                   f"divides the 16-bit word at ${src:04X} by {divisor} with the hardware divider, storing "
-                   f"the quotient word at ${quot:04X} and the remainder at ${rem:04X}",
+                   f"divides the 16-bit word at ${src:04X} by {divisor}, storing the quotient word at ${quot:04X} "
+                   f"and the remainder at ${rem:04X}",
                    {f"$7E{src:04X}:w": value}, Variant(slow, notes))
 
 
@@ -426,7 +424,7 @@ def gen_table_lookup(rng: random.Random) -> Routine:
              "longer grows with the index.",)
     spec = _spec(rng, inputs={"A.lo": [0, count - 1]}, outputs=["A.lo"], preserve=["Y", *_KEEP])
     return Routine("table_lookup", entry, fast, spec,
-                   f"returns in A the byte at index A (0-{count - 1}) of the table {data}",
+                   f"maps A = 0-{count - 1} to {data} respectively, returning the result in A",
                    {"A": rng.randrange(count)}, Variant(slow, notes))
 
 

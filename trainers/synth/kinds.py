@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
+from harness import __version__
 from harness.trainers.synth import render
 from harness.trainers.synth.claims import ClaimType, verdict_for
 from harness.trainers.synth.corpus import Routine
@@ -27,8 +28,6 @@ from harness.trainers.synth.runs import (
     run_facts,
     traced_run,
 )
-
-from harness import __version__
 
 __all__ = ["BUILDERS", "Kind", "MAX_TRACE_STEPS", "VERIFICATION_VERSION"]
 
@@ -126,7 +125,7 @@ def build_explain_optimize(rng: random.Random, routine: Routine, sample_id: str,
                                   verdict.cand_cycles_mean, verdict.cand_cycles_max, verdict.ref_bytes,
                                   verdict.cand_bytes, style)
     fact_lines, claims = _address_claims(routine.slow.source, routine.spec, style)
-    analysis = "\n".join(fact_lines) if fact_lines else "- It reads and writes no memory operand."
+    analysis = "\n".join(fact_lines) if fact_lines else "- No instruction names a memory address as its operand."
     notes = "\n".join(f"- {note}" for note in routine.slow.notes)
     first, second, third = rng.choice(_OPT_HEADINGS)
     opener = rng.choice(("This routine", "The routine", "It", "Purpose: the code"))
@@ -134,7 +133,7 @@ def build_explain_optimize(rng: random.Random, routine: Routine, sample_id: str,
               f"{render.fenced(routine.source)}\n{notes}\n\n{third} {equivalence}\n{savings}")
     claims += [
         {"id": "equivalent", "type": ClaimType.EQUIVALENT.value, "candidate": routine.source,
-         "cases": verdict.cases_run, "style": style, "text": equivalence},
+         "cases": verdict.cases_run, "style": style, "against": "the original", "text": equivalence},
         {"id": "savings", "type": ClaimType.SAVINGS.value, "candidate": routine.source, "cases": verdict.cases_run,
          "ref_cycles_mean": verdict.ref_cycles_mean, "ref_cycles_max": verdict.ref_cycles_max,
          "cand_cycles_mean": verdict.cand_cycles_mean, "cand_cycles_max": verdict.cand_cycles_max,
@@ -279,7 +278,7 @@ def build_review(rng: random.Random, routine: Routine, sample_id: str, seed_text
     symptom = render.counterexample_text(shown, expected, got, background, style)
     fix_cases = _fix_cases(task, routine.source)
     fixed_check = render.equivalence_text(fix_cases, list(routine.spec["outputs"]),
-                                          list(routine.spec.get("preserve", [])), style)
+                                          list(routine.spec.get("preserve", [])), style, "the intended routine")
     claims = [
         {"id": "bug-line", "type": ClaimType.BUG_LINE.value, "candidate": mutant.source, "line": mutant.line,
          "buggy_line": buggy_line, "fixed_line": fixed_lines[mutant.line - 1], "operator": mutant.operator.value,
@@ -290,7 +289,7 @@ def build_review(rng: random.Random, routine: Routine, sample_id: str, seed_text
          "inputs": values, "background": background, "expected": expected, "got": got, "shown": shown,
          "style": style, "text": symptom},
         {"id": "fix", "type": ClaimType.EQUIVALENT.value, "candidate": routine.source,
-         "cases": fix_cases, "style": style, "text": fixed_check},
+         "cases": fix_cases, "style": style, "against": "the intended routine", "text": fixed_check},
     ]
     intent = f"Intended behaviour: it {routine.summary}. {_contract(routine)}"
     if rng.random() < 0.5:
@@ -374,7 +373,7 @@ def build_explain(rng: random.Random, routine: Routine, sample_id: str, seed_tex
     mode = routine.spec["mode"]
     width = (f"It expects {'8' if mode['m'] else '16'}-bit A and {'8' if mode['x'] else '16'}-bit X/Y at entry "
              f"(m={mode['m']}, x={mode['x']}).")
-    addresses = "\n".join(fact_lines) if fact_lines else "- It uses no memory operand; all data is immediate or in ROM."
+    addresses = "\n".join(fact_lines) if fact_lines else "- No instruction names a memory address as its operand."
     heading = rng.choice(("**Addresses:**", "**Memory:**", "**Locations touched:**"))
     opener = rng.choice(("This routine", "The routine", "In short, it", "Summary: the code"))
     output = f"{opener} {routine.summary}. {width}\n\n{heading}\n{addresses}\n\n{run_line}\n{size_line}"

@@ -91,15 +91,17 @@ def values_text(values: Mapping[str, str | int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in values.items())
 
 
-def equivalence_text(cases: int, outputs: Sequence[str], preserve: Sequence[str], style: int = 0) -> str:
+def equivalence_text(cases: int, outputs: Sequence[str], preserve: Sequence[str], style: int = 0,
+                     against: str = "the original") -> str:
+    """The result of an equivalence check; `against` names the routine compared with."""
     kept = ", ".join(preserve) if preserve else "nothing else"
     return _pick(style, (
         f"Checked in the emulator on {cases} input states generated from the spec: it produces the same "
-        f"{', '.join(outputs)} and keeps {kept} unchanged.",
-        f"Run side by side with the original on {cases} generated input states, it gives identical "
+        f"{', '.join(outputs)} as {against} and keeps {kept} unchanged.",
+        f"Run side by side with {against} on {cases} generated input states, it gives identical "
         f"{', '.join(outputs)} and leaves {kept} as they were.",
-        f"Equivalence check ({cases} spec-generated input states, emulator): same {', '.join(outputs)}; "
-        f"{kept} preserved.",
+        f"Equivalence check against {against} ({cases} spec-generated input states, emulator): same "
+        f"{', '.join(outputs)}; {kept} preserved.",
     ))
 
 

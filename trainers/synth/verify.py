@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.trainers.synth.claims import ClaimContext, check_claim
-
 from harness.errors import HarnessError
+from harness.trainers.synth.claims import ClaimContext, check_claim
 
 __all__ = ["ClaimFailure", "VerifyReport", "verify_file", "verify_record", "verify_records"]
 
@@ -78,6 +77,10 @@ def _prompt_failures(sample_id: str, verification: Mapping[str, Any], input_text
     from harness.trainers.synth import render
 
     task, failures = verification["task"], []
+    kinds = ("explain_optimize", "trace", "review", "explain")
+    if verification.get("kind") not in kinds:
+        failures.append(ClaimFailure(sample_id, "prompt", f"verification.kind {verification.get('kind')!r} "
+                                                          f"is not one of {', '.join(kinds)}"))
     if verification.get("kind") in ("explain_optimize", "trace", "explain") \
             and task.get("reference") not in _blocks(input_text):
         failures.append(ClaimFailure(sample_id, "prompt", "the routine of the task is not a code block of the input"))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from harness.errors import UnknownNameError
-from harness.suite.kernels import arith, control, sprites
+from harness.suite.kernels import arith, control, motion, sprites
 from harness.suite.routines import Routine, with_header
 
 __all__ = ["HEADER_KERNELS", "HEADER_SHARE", "KERNELS", "KernelBuilder", "build_routine"]
@@ -38,6 +38,10 @@ KERNELS: Mapping[str, KernelBuilder] = MappingProxyType(
         "bit_flag_set": control.bit_flag_set,
         "heal_link": control.heal_link,
         "rupee_add": control.rupee_add,
+        "move_sprite_x": motion.move_sprite_x,
+        "frames_to_seconds": motion.frames_to_seconds,
+        "fill_block": motion.fill_block,
+        "joypad_new_presses": motion.joypad_new_presses,
     }
 )
 

@@ -468,7 +468,7 @@ def sign_extend(rng: random.Random) -> Routine:
         facts=(
             fact("sign", r"sign[- ]?exten", r"\bsign\b", r"negative", r"bit 7", r"\$80"),
             fact("high", r"\$FF00", r"high byte", r"upper byte", r"\$FF\b"),
-            fact("mask", r"\$00FF", r"mask", r"clear(s|ing)? the high", r"\bAND\b"),
+            fact("mask", r"\$00FF", r"mask", r"clear(s|ing)? the high", r"\bAND #"),
         ),
         forbid=COMMON_FORBID,
         explanation=(

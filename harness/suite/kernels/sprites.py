@@ -404,7 +404,14 @@ def count_active(rng: random.Random) -> Routine:
         facts=(
             fact("count", r"\bcount", r"number of", r"how many", r"tally"),
             fact("state", r"\$0DD0", r"state", r"active", r"alive", r"non-?zero", r"live"),
-            fact("result", rf"\${out:04X}", r"\bA\b", r"accumulator", r"\bTYA\b"),
+            fact(
+                "result",
+                rf"\${out:04X}",
+                r"accumulator",
+                r"\bTYA\b",
+                r"\bin A\b(?! [a-z])",
+                r"returns? (it |the count )?in A",
+            ),
         ),
         forbid=COMMON_FORBID,
         explanation=(
