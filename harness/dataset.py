@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from harness.errors import TaskDataError
 
-__all__ = ["DATASET_NAME", "bundled_data_dir", "dataset_identity", "is_dataset_dir"]
+__all__ = ["DATASET_NAME", "bundled_data_dir", "dataset_identity", "is_dataset_dir", "read_jsonl", "task_data_dir"]
 
 DATASET_NAME = "asm65816"
 
@@ -24,6 +26,31 @@ def bundled_data_dir() -> Path:
     from importlib import resources
 
     return Path(str(resources.files("harness.tasks") / "asm65816" / "data"))
+
+
+def task_data_dir() -> Path:
+    """The data the tasks read: `ASM65816_TASK_DATA` if set (e.g. a private suite), else the bundled one."""
+    override = os.environ.get("ASM65816_TASK_DATA")
+    return Path(override) if override else bundled_data_dir()
+
+
+def read_jsonl(path: str | Path, what: str = "task") -> list[dict[str, Any]]:
+    """One JSON object per non-blank line; anything else is a TaskDataError naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise TaskDataError(f"{what} file {str(path)!r} does not exist")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise TaskDataError(f"{path}:{number}: not valid JSON ({error.msg})") from error
+        if not isinstance(row, dict):
+            raise TaskDataError(f"{path}:{number}: each line must be a JSON object")
+        rows.append(row)
+    return rows
 
 
 def is_dataset_dir(folder: Path) -> bool:

@@ -13,12 +13,11 @@ and the covered fraction.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.dataset import read_jsonl
 from harness.errors import TaskDataError
 from harness.trainers.dedupe import tokens
 from harness.trainers.schema import Sample
@@ -55,13 +54,9 @@ def default_task_files() -> list[Path]:
     """The eval data the harness scores with: `ASM65816_TASK_DATA` if set (as lm-eval glue reads it), else
     the installed tasks/asm65816/data. No files is an error: a contamination check against nothing
     would be a silent pass."""
-    override = os.environ.get("ASM65816_TASK_DATA")
-    if override:
-        folder = Path(override)
-    else:
-        from importlib import resources
+    from harness.dataset import task_data_dir
 
-        folder = Path(str(resources.files("harness.tasks") / "asm65816" / "data"))
+    folder = task_data_dir()
     files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
     if not files:
         raise TaskDataError(
@@ -76,15 +71,7 @@ def load_eval_texts(paths: Iterable[str | Path]) -> list[EvalText]:
     texts: list[EvalText] = []
     for path in paths:
         path = Path(path)
-        if not path.is_file():
-            raise TaskDataError(f"eval task file not found: {path}")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise TaskDataError(f"{path}:{number}: invalid JSON ({error.msg})") from error
+        for number, doc in enumerate(read_jsonl(path, "eval task"), start=1):
             task_id = str(doc.get("id", f"{path.stem}:{number}"))
             for field in CHECKED_FIELDS:
                 if isinstance(doc.get(field), str) and doc[field].strip():

@@ -19,6 +19,7 @@ from typing import Any
 
 from harness import dataset as _dataset
 from harness.errors import TaskDataError
+from harness.score.families import PRIMARY_METRIC
 
 __all__ = [
     "FAMILY_METRICS",
@@ -55,48 +56,24 @@ FAMILY_METRICS: Mapping[str, tuple[str, ...]] = {
     "explain": ("fact_recall", "forbidden", "hallucinated_addresses", "score"),
     "mc": ("acc", "score"),
 }
-PRIMARY = {
-    "gen": "passes",
-    "fix": "passes",
-    "optimize": "improved",
-    "trace": "exact",
-    "explain": "fact_recall",
-    "mc": "acc",
-}
+# each family's primary metric is the scorers' own (`score` averages them across the group)
+PRIMARY = PRIMARY_METRIC
 OPTIONAL_METRICS = frozenset({"speedup", "speedup_clocks", "size_ratio"})  # only defined when the code passes
 
 
-def _data_dir():
-    """The bundled data, or `ASM65816_TASK_DATA` (a folder of {family}.jsonl, e.g. a private suite)."""
-    from pathlib import Path
-
-    override = os.environ.get("ASM65816_TASK_DATA")
-    return Path(override) if override else _dataset.bundled_data_dir()
 
 
 def dataset_identity() -> dict[str, str]:
     """Identity of the data the tasks read (see `harness.dataset`)."""
-    return _dataset.dataset_identity(_data_dir())
+    return _dataset.dataset_identity(_dataset.task_data_dir())
 
 
 def load_docs(family: str, split: str = "test") -> list[dict[str, Any]]:
     """Task docs of one family; `split="fewshot"` reads fewshot.jsonl filtered by family."""
-    path = _data_dir() / ("fewshot.jsonl" if split == "fewshot" else f"{family}.jsonl")
-    if not path.exists():
-        if split == "fewshot":
-            return []
-        raise TaskDataError(f"missing task file {path}")
-    docs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise TaskDataError(f"{path}:{number}: invalid JSON ({error.msg})") from error
-        if doc.get("family") == family:
-            docs.append(doc)
-    return docs
+    path = _dataset.task_data_dir() / ("fewshot.jsonl" if split == "fewshot" else f"{family}.jsonl")
+    if split == "fewshot" and not path.exists():
+        return []
+    return [doc for doc in _dataset.read_jsonl(path) if doc.get("family") == family]
 
 
 def _rows(docs: Sequence[Mapping[str, Any]]) -> dict[str, list]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.dataset import dataset_identity, is_dataset_dir
+from harness.dataset import dataset_identity, is_dataset_dir, read_jsonl
 from harness.errors import HarnessError, TaskDataError, ToolMismatchError, ToolMissingError
 from harness.score.aggregate import aggregate_metrics, mean
 from harness.score.families import PRIMARY_METRIC, SampleScore, score_sample_detailed
@@ -33,26 +33,9 @@ __all__ = [
 ]
 
 
-def _read_jsonl(path: Path, what: str) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise TaskDataError(f"{what} file {str(path)!r} does not exist")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise TaskDataError(f"{path}:{number}: not valid JSON ({error.msg})") from error
-        if not isinstance(row, dict):
-            raise TaskDataError(f"{path}:{number}: each line must be a JSON object")
-        rows.append(row)
-    return rows
-
-
 def load_tasks(path: str | Path) -> list[dict[str, Any]]:
     """Task docs from a JSONL file; ids must be present and unique."""
-    tasks = _read_jsonl(Path(path), "tasks")
+    tasks = read_jsonl(path, "tasks")
     seen: set[str] = set()
     for task in tasks:
         task_id = task.get("id")
@@ -67,7 +50,7 @@ def load_tasks(path: str | Path) -> list[dict[str, Any]]:
 def load_predictions(path: str | Path) -> dict[str, list[str]]:
     """{id: [completion, ...]} in file order (several lines per id give pass@k)."""
     predictions: dict[str, list[str]] = {}
-    for number, row in enumerate(_read_jsonl(Path(path), "predictions"), start=1):
+    for number, row in enumerate(read_jsonl(path, "predictions"), start=1):
         task_id, completion = row.get("id"), row.get("completion")
         if not isinstance(task_id, str) or not isinstance(completion, str):
             raise TaskDataError(f"{path}: row {number} needs string `id` and `completion`")

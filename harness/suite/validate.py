@@ -19,7 +19,6 @@ Kill rate = KILLED / (KILLED + WEAK + EQUIVALENT?).
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections import Counter
@@ -160,24 +159,9 @@ class ValidationReport:
 
 def load_tasks(paths: Iterable[str | Any]) -> list[dict[str, Any]]:
     """Read JSONL task files; a malformed line is a TaskDataError naming file and line."""
-    from pathlib import Path
+    from harness.dataset import read_jsonl
 
-    docs = []
-    for path in paths:
-        path = Path(path)
-        if not path.is_file():
-            raise TaskDataError(f"{path}: no such task file")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise TaskDataError(f"{path}:{number}: not JSON ({error.msg})") from None
-            if not isinstance(doc, dict):
-                raise TaskDataError(f"{path}:{number}: a task is a JSON object")
-            docs.append(doc)
-    return docs
+    return [doc for path in paths for doc in read_jsonl(path)]
 
 
 def check_ids(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from harness_fixtures import LMEVAL_FIXTURE_TASKS as FIXTURE_TASKS
+from harness_fixtures import load_tiny_builder
 
 pytestmark = pytest.mark.train
 pytest.importorskip("transformers", reason="needs the [train]/[hf] extra (transformers, torch)")
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE_TASKS = ROOT / "fixtures" / "lmeval_tasks"
-
-
-def _build_tiny(out: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("build_tiny_model", ROOT / "fixtures" / "tiny_model" / "build_tiny_model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.build(out)
-    return out
 
 
 def test_hf_backend_on_tiny_model_reports_all_metrics(tmp_path):
-    model = _build_tiny(tmp_path / "tiny")
+    model = load_tiny_builder().build(tmp_path / "tiny")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "harness.cli", "eval", "--model", "hf", "--model_args", f"pretrained={model}",
                "--limit", "2", "--gen_kwargs", "max_gen_toks=32", "--output_path", str(out)]

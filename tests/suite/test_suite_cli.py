@@ -51,7 +51,8 @@ def test_validate_reports_a_broken_task_and_exits_1(asar: None, tmp_path: Path, 
 
 def test_validate_missing_file_is_a_user_error(tmp_path: Path, capsys) -> None:
     assert main(["tasks", "validate", str(tmp_path / "nope.jsonl")]) == 2
-    assert "no such task file" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "nope.jsonl" in err and "does not exist" in err
 
 
 @pytest.mark.slow

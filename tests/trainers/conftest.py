@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-SOURCES = REPO / "fixtures" / "train_sources"
-TINY_BUILDER = REPO / "fixtures" / "tiny_model" / "build_tiny_model.py"
-LMEVAL_FIXTURE_TASKS = REPO / "fixtures" / "lmeval_tasks"
-
-
-def load_tiny_builder():
-    """The fixture script as a module (fixtures/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("build_tiny_model", TINY_BUILDER)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+from harness_fixtures import SOURCES, load_tiny_builder
 
 
 @pytest.fixture(scope="session")

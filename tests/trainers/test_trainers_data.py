@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SOURCES
+from harness_fixtures import SOURCES
 
 from harness.cli import main as cli_main
 from harness.trainers.mix import MixError, MixSource, MixSpec, build_mix, verify_mix

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import LMEVAL_FIXTURE_TASKS, load_tiny_builder
+from harness_fixtures import LMEVAL_FIXTURE_TASKS, load_tiny_builder
 
 pytest.importorskip("peft")
 pytest.importorskip("trl")
