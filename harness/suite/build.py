@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 DATASET_NAME = "asm65816"
-DATASET_VERSION = "1.0.0"
+DATASET_VERSION = "1.1.0"  # 1.1.0: trace tasks solvable by zeros or echoing inputs re-drawn
 FAMILIES = ("gen", "optimize", "trace", "explain", "fix", "mc")
 TARGET_COUNTS = {"gen": 110, "optimize": 84, "trace": 104, "explain": 44, "fix": 66, "mc": 64}
 FAMILY_SEEDS = {
@@ -75,18 +75,36 @@ def _rotation(names: Sequence[str], seed: int) -> list[str]:
     return order
 
 
-def _fresh(make: Callable[[int], tuple[str, Any]], base: int, used: set[str]) -> Any:
-    """The first attempt whose dedupe key is new; raises if the generator keeps repeating itself."""
+class NoAcceptableDraw(RuntimeError):
+    """A generator (or kernel) that cannot produce an acceptable task from this seed."""
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+def _fresh(
+    make: Callable[[int], tuple[str, Any]], base: int, used: set[str], accept: Callable[[Any], bool] = _always
+) -> Any:
+    """The first attempt whose dedupe key is new and that `accept`s; raises if none does."""
     for attempt in range(_MAX_ATTEMPTS):
         key, value = make(base + attempt)
-        if key not in used:
+        if key not in used and accept(value):
             used.add(key)
             return value
-    raise RuntimeError(f"generator repeated itself {_MAX_ATTEMPTS} times from seed {base}")
+    raise NoAcceptableDraw(f"generator found no new, acceptable draw in {_MAX_ATTEMPTS} tries from seed {base}")
+
+
+def _traceable(doc: dict[str, Any]) -> bool:
+    """A trace task a model must actually trace (see `validate.guessable_trace`)."""
+    from harness.suite.validate import guessable_trace
+
+    return guessable_trace(doc) is None
 
 
 def _routine_docs(
-    family: str, count: int, base: int, prefix: str, used: set[str], kernels: Sequence[str] | None = None
+    family: str, count: int, base: int, prefix: str, used: set[str], kernels: Sequence[str] | None = None,
+    accept: Callable[[Any], bool] = _always,
 ) -> list[dict[str, Any]]:
     """gen/optimize/fix/explain docs: kernel i mod K, parameters from the seed; one draft per task."""
     eligible = [k for k in (kernels or KERNELS)]
@@ -97,16 +115,28 @@ def _routine_docs(
     order = _rotation(eligible, base)
     docs = []
     for i in range(count):
-        kernel = order[i % len(order)]
-        lap = i // len(order)
-        task_id = f"{prefix}-{i + 1:04d}"
-
-        def make(seed: int, kernel: str = kernel, lap: int = lap, task_id: str = task_id) -> tuple[str, Any]:
-            routine = build_routine(kernel, seed)
-            return _family_doc(family, routine, lap, task_id, seed)
-
-        docs.append(_fresh(make, base + i * 1000, used))
+        docs.append(_kernel_doc(family, order, i, base, prefix, used, accept))
     return docs
+
+
+def _kernel_doc(
+    family: str, order: Sequence[str], i: int, base: int, prefix: str, used: set[str], accept: Callable[[Any], bool]
+) -> dict[str, Any]:
+    """Task i from kernel i mod K; a kernel that cannot give an acceptable task (e.g. a table clear as a
+    trace: its answer is always 0) gives way to the next kernel in the rotation."""
+    lap = i // len(order)
+    task_id = f"{prefix}-{i + 1:04d}"
+    for shift in range(len(order)):
+        kernel = order[(i + shift) % len(order)]
+
+        def make(seed: int, kernel: str = kernel) -> tuple[str, Any]:
+            return _family_doc(family, build_routine(kernel, seed), lap, task_id, seed)
+
+        try:
+            return _fresh(make, base + i * 1000, used, accept)
+        except NoAcceptableDraw:
+            continue
+    raise NoAcceptableDraw(f"no kernel gives an acceptable {family} task {task_id}")
 
 
 def _family_doc(
@@ -177,11 +207,11 @@ def _snippet_trace(task_id: str, seed: int) -> tuple[str, dict[str, Any]]:
 def _trace_docs(
     count: int, base: int, prefix: str, used: set[str], routine_share: int
 ) -> list[dict[str, Any]]:
-    docs = _routine_docs("trace", routine_share, base, prefix, used)
+    docs = _routine_docs("trace", routine_share, base, prefix, used, accept=_traceable)
     for i in range(routine_share, count):
         task_id = f"{prefix}-{i + 1:04d}"
         docs.append(
-            _fresh(lambda seed, task_id=task_id: _snippet_trace(task_id, seed), base + i * 1000, used)
+            _fresh(lambda seed, task_id=task_id: _snippet_trace(task_id, seed), base + i * 1000, used, _traceable)
         )
     return docs
 

@@ -248,13 +248,31 @@ def _code_checks(doc: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def guessable_trace(doc: Mapping[str, Any], expected: Mapping[str, int] | None = None) -> str | None:
+    """Why a trace task can be solved without tracing, or None: every asked value is 0 (a model that
+    prints zeros scores), or every asked value is its own given input (a model that echoes the prompt's
+    entry state scores). Such tasks inflate weak models' scores; the generator re-draws them."""
+    from harness.verify import expected_state
+
+    expected = dict(expected if expected is not None else expected_state(doc))
+    if expected and all(value == 0 for value in expected.values()):
+        return "every asked value is 0"
+    inputs = (doc.get("spec") or {}).get("inputs") or {}
+    given = {loc: domain["values"][0] for loc, domain in inputs.items()
+             if isinstance(domain, Mapping) and len(domain.get("values", ())) == 1}
+    if expected and all(loc in given and given[loc] == value for loc, value in expected.items()):
+        return "every asked value equals its given input"
+    return None
+
+
 def _trace_checks(doc: Mapping[str, Any]) -> list[str]:
     from harness.verify import expected_state
 
     got = expected_state(doc)
     if got != doc["answer"]:
         return [f"answer {doc['answer']} differs from the emulator's {got}"]
-    return []
+    guessable = guessable_trace(doc, got)
+    return [f"answer is guessable without tracing: {guessable}"] if guessable else []
 
 
 def _explain_checks(doc: Mapping[str, Any]) -> list[str]:

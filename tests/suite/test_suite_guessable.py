@@ -1,0 +1,34 @@
+"""Trace tasks must need tracing: an all-zero or an echo-the-inputs answer must not score."""
+
+from __future__ import annotations
+
+import json
+
+from harness.dataset import bundled_data_dir
+from harness.suite.validate import guessable_trace
+
+SPEC = {"mode": {"e": 0, "m": 1, "x": 1}, "inputs": {"$7E0010": {"values": [7]}, "A": {"values": [0]}},
+        "outputs": ["$7E0010"], "cases": 1, "seed": 0}
+
+
+def _doc(reference: str) -> dict:
+    return {"id": "t", "family": "trace", "reference": reference, "entry": "Main", "call": "jsr", "spec": SPEC}
+
+
+def test_all_zero_answers_are_guessable():
+    assert guessable_trace(_doc("Main:\n  STZ $10\n  RTS\n")) == "every asked value is 0"
+
+
+def test_unchanged_inputs_are_guessable():
+    assert guessable_trace(_doc("Main:\n  LDA $10\n  RTS\n")) == "every asked value equals its given input"
+
+
+def test_a_real_computation_is_not():
+    assert guessable_trace(_doc("Main:\n  INC $10\n  RTS\n")) is None
+
+
+def test_no_bundled_trace_task_is_guessable():
+    docs = [json.loads(line) for name in ("trace.jsonl", "fewshot.jsonl")
+            for line in (bundled_data_dir() / name).read_text().splitlines()]
+    guessable = {d["id"]: why for d in docs if d["family"] == "trace" and (why := guessable_trace(d, d["answer"]))}
+    assert guessable == {}
