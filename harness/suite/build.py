@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 DATASET_NAME = "asm65816"
-DATASET_VERSION = "1.1.0"  # 1.1.0: trace tasks solvable by zeros or echoing inputs re-drawn
+DATASET_VERSION = "1.1.0"  # 1.1.0: guessable trace tasks re-drawn; mc gold letters spread evenly
 FAMILIES = ("gen", "optimize", "trace", "explain", "fix", "mc")
 TARGET_COUNTS = {"gen": 110, "optimize": 84, "trace": 104, "explain": 44, "fix": 66, "mc": 64}
 FAMILY_SEEDS = {
@@ -231,8 +231,11 @@ def _mc_docs(count: int, base: int, prefix: str, used: set[str]) -> list[dict[st
         task_id = f"{prefix}-{i + 1:04d}"
         kind = kinds[i % len(kinds)]
 
-        def make(seed: int, kind: str = kind, task_id: str = task_id) -> tuple[str, Any]:
-            doc = mc.mc_task(kind, task_id, seed)
+        # within each kind the gold letter cycles A, B, C, D, ... (i % 4 would tie each kind to one letter)
+        gold_at = i // len(kinds)
+
+        def make(seed: int, kind: str = kind, task_id: str = task_id, gold_at: int = gold_at) -> tuple[str, Any]:
+            doc = mc.mc_task(kind, task_id, seed, gold_at)
             return doc["prompt"], doc
 
         docs.append(_fresh(make, base + i * 1000, used))

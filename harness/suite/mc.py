@@ -198,10 +198,19 @@ MC_KINDS: dict[str, Callable[[random.Random], tuple[str, list[str], int, dict[st
 }
 
 
-def mc_task(kind: str, task_id: str, seed: int) -> TaskDoc:
-    """One MC task of `kind`, fully determined by `seed`."""
+def _rotate_gold(choices: list[str], gold: int, gold_at: int) -> tuple[list[str], int]:
+    """Rotate the choices so the gold one stands at `gold_at` (mod the count); their order is kept."""
+    shift = (gold_at - gold) % len(choices)
+    return choices[-shift:] + choices[:-shift] if shift else list(choices), gold_at % len(choices)
+
+
+def mc_task(kind: str, task_id: str, seed: int, gold_at: int | None = None) -> TaskDoc:
+    """One MC task of `kind`, fully determined by `seed` (and `gold_at`, where the gold choice goes:
+    the suite spreads it evenly over the letters, so answering "A" every time scores chance)."""
     rng = random.Random(seed)
     question, choices, gold, verify = MC_KINDS[kind](rng)
+    if gold_at is not None:
+        choices, gold = _rotate_gold(choices, gold, gold_at)
     return {
         "id": task_id,
         "family": "mc",

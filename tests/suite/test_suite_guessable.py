@@ -32,3 +32,12 @@ def test_no_bundled_trace_task_is_guessable():
             for line in (bundled_data_dir() / name).read_text().splitlines()]
     guessable = {d["id"]: why for d in docs if d["family"] == "trace" and (why := guessable_trace(d, d["answer"]))}
     assert guessable == {}
+
+
+def test_mc_gold_letters_are_spread_evenly():
+    # a model that always answers "A" must score chance, not more
+    from collections import Counter
+
+    golds = Counter(json.loads(line)["answer"]["gold"]
+                    for line in (bundled_data_dir() / "mc.jsonl").read_text().splitlines())
+    assert max(golds.values()) - min(golds.values()) <= 1 and len(golds) == 4
