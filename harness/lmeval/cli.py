@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -97,9 +98,20 @@ def _smollm2_gguf() -> Path:
     return path
 
 
+class _DropCustomDatasetHint(logging.Filter):
+    """lm-eval logs a hint about `--metadata` for every task with a callable `custom_dataset` (all of
+    ours), twice per task: noise in the demo's output, and the only record this filter drops."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Custom kwargs can be passed to `--metadata`" not in record.getMessage()
+
+
 def _evaluate(model: str, model_args: dict, limit: int | None, chat: bool) -> dict:
     import lm_eval
 
+    task_logger = logging.getLogger("lm_eval.api.task")
+    if not any(isinstance(f, _DropCustomDatasetHint) for f in task_logger.filters):
+        task_logger.addFilter(_DropCustomDatasetHint())
     from harness.lmeval import GROUP, task_manager
     from harness.lmeval.hook import install
 
