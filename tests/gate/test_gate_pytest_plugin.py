@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.score.families import PRIMARY_METRIC
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_REPO = ROOT / "fixtures" / "sample_model_repo"
 
@@ -39,21 +41,13 @@ def repo(tmp_path: Path) -> Path:
     return target
 
 
-PRIMARY = {
-    "gen": "passes",
-    "fix": "passes",
-    "optimize": "improved",
-    "trace": "exact",
-    "explain": "fact_recall",
-}
-
 
 def _worsen(path: Path, family: str, metric: str, share: float) -> None:
     """Flip `share` of a family's passing samples to failing and recompute its aggregates (and `score`,
     when the metric is the family's primary one)."""
     data = json.loads(path.read_text())
     passing = [s for s in data["samples"] if s["family"] == family and s["metrics"].get(metric) == 1.0]
-    names = [metric, "score"] if PRIMARY.get(family) == metric else [metric]
+    names = [metric, "score"] if PRIMARY_METRIC.get(family) == metric else [metric]
     for sample in passing[: int(len(passing) * share)]:
         for name in names:
             sample["metrics"][name] = 0.0
