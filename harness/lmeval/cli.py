@@ -69,11 +69,11 @@ def family_table(results: dict) -> dict[str, dict[str, float]]:
 def _print_table(title: str, table: dict[str, dict[str, float]]) -> None:
     from tabulate import tabulate
 
-    from harness.lmeval.glue import PRIMARY
+    from harness.score.families import PRIMARY_METRIC
 
     rows = []
     for family, metrics in table.items():
-        primary = PRIMARY[family]
+        primary = PRIMARY_METRIC[family]
         extra = ", ".join(
             f"{k}={v:.3f}"
             for k, v in sorted(metrics.items())

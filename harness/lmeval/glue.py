@@ -27,9 +27,9 @@ __all__ = [
     "doc_to_choice",
     "doc_to_target",
     "doc_to_text",
+    "first_response",
     "geomean",
     "gold_completion",
-    "first_response",
     "load_docs",
     "load_family",
     "process_mc_results",
@@ -37,7 +37,8 @@ __all__ = [
     "verify_responses",
 ]
 
-# Metrics each family reports to lm-eval; `score` is the family's primary metric (group average).
+# Metrics each family reports to lm-eval; `score` is the family's primary metric (the scorers'
+# `PRIMARY_METRIC`), which the group averages.
 FAMILY_METRICS: Mapping[str, tuple[str, ...]] = {
     "gen": ("assembles", "passes", "pass@1", "score"),
     "fix": ("assembles", "passes", "pass@1", "score"),
@@ -56,11 +57,7 @@ FAMILY_METRICS: Mapping[str, tuple[str, ...]] = {
     "explain": ("fact_recall", "forbidden", "hallucinated_addresses", "score"),
     "mc": ("acc", "score"),
 }
-# each family's primary metric is the scorers' own (`score` averages them across the group)
-PRIMARY = PRIMARY_METRIC
 OPTIONAL_METRICS = frozenset({"speedup", "speedup_clocks", "size_ratio"})  # only defined when the code passes
-
-
 
 
 def dataset_identity() -> dict[str, str]:
@@ -206,7 +203,7 @@ def process_results(row: Mapping[str, Any], results: Sequence[Mapping[str, Any]]
     out: dict[str, float | None] = {}
     for name in FAMILY_METRICS[family]:
         if name == "score":
-            out[name] = float(metrics.get(PRIMARY[family], 0.0))
+            out[name] = float(metrics.get(PRIMARY_METRIC[family], 0.0))
         elif name in OPTIONAL_METRICS:
             out[name] = metrics.get(name)
         else:

@@ -3,7 +3,7 @@
 `run_quant_report` writes `quant-report.json` (the record), `quant-report.md` (a tabulate table) and
 `quant-report.png` (a matplotlib chart) into the output folder. Each variant gets its file size,
 generation speed (tokens/s, greedy, EOS ignored so every variant decodes the same number of tokens),
-each task family's main metric (the suite's declared primary metric, `harness.lmeval.glue.PRIMARY`) and its retention against F16 (value / F16 value; inverted for lower-is-better).
+each task family's main metric (the suite's declared primary metric, `harness.score.PRIMARY_METRIC`) and its retention against F16 (value / F16 value; inverted for lower-is-better).
 
 Policy (`QuantPolicy`): for the families it names (code metrics by default: gen, optimize, fix), a
 quant passes when retention >= its threshold. When F16 itself scores 0 on a family there is no signal
@@ -151,12 +151,12 @@ def main_scores(
     """Each `prefix*` task's main metric from an lm-eval results dict (simple_evaluate's return).
 
     The main metric is the family's primary metric as the suite declares it
-    (`harness.lmeval.glue.PRIMARY`: gen/fix passes, optimize improved, trace exact, explain
+    (`harness.score.PRIMARY_METRIC`: gen/fix passes, optimize improved, trace exact, explain
     fact_recall, mc acc); for other tasks `score` if reported, else the first of `metric_list`. A task
     without a value for it is an error, never a zero.
     """
     if primary is None:
-        primary = _suite_primary_metrics()
+        from harness.score.families import PRIMARY_METRIC as primary
     configs = results.get("configs") or {}
     per_task = results.get("results") or {}
     higher = results.get("higher_is_better") or {}
@@ -175,14 +175,6 @@ def main_scores(
     if not scores:
         raise HarnessError(f"lm-eval returned no {prefix}* tasks; is the asm65816 task suite installed?")
     return scores
-
-
-def _suite_primary_metrics() -> Mapping[str, str]:
-    try:
-        from harness.lmeval.glue import PRIMARY
-    except ImportError:  # pragma: no cover - the suite ships with the package
-        return {}
-    return PRIMARY
 
 
 def _pick_metric(
