@@ -198,7 +198,8 @@ def _run_asar(workdir: Path, rom_name: str, limits: SandboxLimits, symbols: bool
 
 def _validate(
     source: str, mapper: str, allowed: frozenset[str], limits: SandboxLimits
-) -> AssembleResult | None:
+) -> AssembleResult | preflight.Preflight:
+    """A rejection, or the preflight of a source that may go to ASAR."""
     if not isinstance(source, str):
         return _reject(f"source must be text, got {type(source).__name__}")
     if len(source.encode("utf-8", errors="replace")) > limits.max_source_bytes:
@@ -209,14 +210,13 @@ def _validate(
         return _reject("source is empty: nothing to assemble")
     if mapper not in SUPPORTED_MAPPERS:
         return _reject(f"mapper {mapper!r} is not supported; use one of {', '.join(SUPPORTED_MAPPERS)}")
-    declared = preflight.declared_mapper(source)
-    if declared is not None and declared not in SUPPORTED_MAPPERS:
-        return _reject(f"the source declares mapper {declared!r}; supported: {', '.join(SUPPORTED_MAPPERS)}")
-    findings = preflight.scan(source, allowed)
-    if findings:
-        errors = tuple(AsarMessage("error", "Esandbox", f.message, f.line, f.source_line) for f in findings)
+    found = preflight.scan(source, allowed)
+    if found.mapper is not None and found.mapper not in SUPPORTED_MAPPERS:
+        return _reject(f"the source declares mapper {found.mapper!r}; supported: {', '.join(SUPPORTED_MAPPERS)}")
+    if found.findings:
+        errors = tuple(AsarMessage("error", "Esandbox", f.message, f.line, f.source_line) for f in found.findings)
         return AssembleResult(status=AssembleStatus.REJECTED, errors=errors)
-    return None
+    return found
 
 
 def assemble(
@@ -230,10 +230,10 @@ def assemble(
     """Assemble `source` in the sandbox. `headers`: which bundled headers it may `incsrc`."""
     limits = limits or SandboxLimits()
     allowed = frozenset(headers) & HEADER_NAMES
-    rejected = _validate(source, mapper, allowed, limits)
-    if rejected is not None:
-        return rejected
-    declared = preflight.declared_mapper(source)
+    checked = _validate(source, mapper, allowed, limits)
+    if isinstance(checked, AssembleResult):
+        return checked
+    declared = checked.mapper
     mapper = declared or mapper
     origin = DEFAULT_ORIGINS[mapper] if origin is None else origin
     started = time.monotonic()
@@ -241,7 +241,7 @@ def assemble(
         workdir = Path(scratch)
         (workdir / INPUT_NAME).write_text(source, encoding="utf-8", errors="replace")
         (workdir / WRAPPER_NAME).write_text(_wrapper(mapper, declared, origin), encoding="utf-8")
-        for name in preflight.included_headers(source, allowed):
+        for name in checked.headers:
             shutil.copyfile(header_path(name), workdir / name)
         outcome = _run_asar(workdir, "out.sfc", limits, symbols=True)
         status = _failure_status(outcome)

@@ -15,8 +15,7 @@ __all__ = [
     "FILE_FUNCTIONS",
     "MAPPERS",
     "Finding",
-    "declared_mapper",
-    "included_headers",
+    "Preflight",
     "scan",
 ]
 
@@ -73,12 +72,14 @@ def _file_argument(rest: str) -> str | None:
     return match.group(1) if match.group(1) is not None else match.group(2)
 
 
-def _check_line(number: int, text: str, raw: str, allowed: frozenset[str]) -> list[Finding]:
+def _check_line(number: int, text: str, raw: str, allowed: frozenset[str], used: set[str]) -> list[Finding]:
+    """Findings of one comment-stripped line; allowed headers it includes are added to `used`."""
     findings: list[Finding] = []
     for match in _DIRECTIVE.finditer(text):
         directive = match.group(1).lower()
         name = _file_argument(match.group(2))
         if directive == "incsrc" and name in allowed:
+            used.add(name)
             continue
         if directive == "incsrc":
             shown = name if name is not None else match.group(2).strip()
@@ -101,29 +102,25 @@ def _check_line(number: int, text: str, raw: str, allowed: frozenset[str]) -> li
     return findings
 
 
-def scan(source: str, allowed_headers: frozenset[str]) -> list[Finding]:
-    """All file-access findings in `source`, in line order."""
+@dataclass(frozen=True)
+class Preflight:
+    """What one pass over the source found: file-access problems, the allowed headers it includes
+    (copied into the temp dir), and the mapper it declares itself (`lorom`, `hirom`, ...), if any."""
+
+    findings: tuple[Finding, ...]
+    headers: frozenset[str]
+    mapper: str | None
+
+
+def scan(source: str, allowed_headers: frozenset[str]) -> Preflight:
+    """Read the source once, line by line, comments stripped."""
     findings: list[Finding] = []
-    for number, raw in enumerate(source.splitlines(), start=1):
-        findings.extend(_check_line(number, strip_comment(raw), raw, allowed_headers))
-    return findings
-
-
-def included_headers(source: str, allowed_headers: frozenset[str]) -> set[str]:
-    """Which allowed headers the source includes (they are copied into the temp dir)."""
     used: set[str] = set()
-    for raw in source.splitlines():
-        for match in _DIRECTIVE.finditer(strip_comment(raw)):
-            name = _file_argument(match.group(2))
-            if match.group(1).lower() == "incsrc" and name in allowed_headers:
-                used.add(name)
-    return used
-
-
-def declared_mapper(source: str) -> str | None:
-    """The mapper the source itself declares (`lorom`, `hirom`, ...), if any."""
-    for raw in source.splitlines():
-        match = _MAPPER.match(strip_comment(raw))
-        if match:
-            return match.group(1).lower()
-    return None
+    mapper: str | None = None
+    for number, raw in enumerate(source.splitlines(), start=1):
+        text = strip_comment(raw)
+        findings.extend(_check_line(number, text, raw, allowed_headers, used))
+        declared = _MAPPER.match(text)
+        if mapper is None and declared:
+            mapper = declared.group(1).lower()
+    return Preflight(tuple(findings), frozenset(used), mapper)
