@@ -6,9 +6,10 @@ here imports lm-eval until a function is called.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-__all__ = ["FAMILY_TASKS", "GROUP", "MODEL_TARGETS", "task_dir", "task_manager"]
+__all__ = ["FAMILY_TASKS", "GROUP", "MODEL_TARGETS", "task_dir", "task_manager", "with_our_tasks"]
 
 GROUP = "asm65816"
 FAMILY_TASKS = {
@@ -33,6 +34,13 @@ def task_manager(include_defaults: bool = False, **kwargs):
     """An lm-eval `TaskManager` that knows our tasks. `include_defaults=False` is ~50x faster."""
     from lm_eval.tasks import TaskManager
 
-    include = kwargs.pop("include_path", None) or []
-    include = [include] if isinstance(include, (str, Path)) else list(include)
-    return TaskManager(include_path=[*include, str(task_dir())], include_defaults=include_defaults, **kwargs)
+    include = with_our_tasks(kwargs.pop("include_path", None))
+    return TaskManager(include_path=include, include_defaults=include_defaults, **kwargs)
+
+
+def with_our_tasks(include_path) -> list[str]:
+    """lm-eval's `include_path` (None, one path or several) as a list that ends with our task dir."""
+    include = include_path or []
+    include = [str(include)] if isinstance(include, (str, os.PathLike)) else [str(path) for path in include]
+    ours = str(task_dir())
+    return include if ours in include else [*include, ours]

@@ -31,18 +31,15 @@ def patch_task_manager(module) -> None:
     original = getattr(manager, "__init__", None)
     if manager is None or getattr(original, _MARK, False):
         return
-    if "include_path" not in inspect.signature(original).parameters:
+    signature = inspect.signature(original)
+    if "include_path" not in signature.parameters:
         return
 
     def __init__(self, *args, **kwargs):
-        from harness.lmeval import task_dir
+        from harness.lmeval import with_our_tasks
 
-        bound = inspect.signature(original).bind_partial(self, *args, **kwargs)
-        include = bound.arguments.get("include_path") or []
-        include = [include] if isinstance(include, (str, os.PathLike)) else list(include)
-        ours = str(task_dir())
-        if ours not in [str(path) for path in include]:
-            bound.arguments["include_path"] = [*include, ours]
+        bound = signature.bind_partial(self, *args, **kwargs)
+        bound.arguments["include_path"] = with_our_tasks(bound.arguments.get("include_path"))
         original(*bound.args, **bound.kwargs)
 
     setattr(__init__, _MARK, True)
