@@ -220,7 +220,7 @@ def main() -> None:
         results = score_predictions(task_path, prediction_path, workers=args.workers)
         elapsed = time.perf_counter() - started
         worker_cpu = _children_cpu() - children_before
-        optimize = results["metrics"]["optimize"]
+        optimize = results.metrics["optimize"]
         print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         print(
             f"scored {args.samples} optimize samples x {args.cases} cases on {args.workers} workers "

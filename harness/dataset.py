@@ -12,19 +12,28 @@ import hashlib
 import json
 import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from harness.core.jsonl import read_jsonl
+from harness.core.results import DatasetIdentity
 from harness.errors import TaskDataError
 
-__all__ = ["DATASET_NAME", "bundled_data_dir", "dataset_identity", "is_dataset_dir", "read_jsonl", "task_data_dir"]
+__all__ = [
+    "DATASET_NAME",
+    "bundled_data_dir",
+    "dataset_identity",
+    "is_dataset_dir",
+    "load_tasks",
+    "read_jsonl",
+    "task_data_dir",
+]
 
 DATASET_NAME = "asm65816"
 
 
 def bundled_data_dir() -> Path:
-    from importlib import resources
-
     return Path(str(resources.files("harness.tasks") / "asm65816" / "data"))
 
 
@@ -34,31 +43,12 @@ def task_data_dir() -> Path:
     return Path(override) if override else bundled_data_dir()
 
 
-def read_jsonl(path: str | Path, what: str = "task") -> list[dict[str, Any]]:
-    """One JSON object per non-blank line; anything else is a TaskDataError naming the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise TaskDataError(f"{what} file {str(path)!r} does not exist")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise TaskDataError(f"{path}:{number}: not valid JSON ({error.msg})") from error
-        if not isinstance(row, dict):
-            raise TaskDataError(f"{path}:{number}: each line must be a JSON object")
-        rows.append(row)
-    return rows
-
-
 def is_dataset_dir(folder: Path) -> bool:
     """A folder that is a whole dataset (it has a MANIFEST.json), not a loose task file's folder."""
     return (folder / "MANIFEST.json").is_file()
 
 
-def dataset_identity(folder: Path | None = None) -> dict[str, str]:
+def dataset_identity(folder: Path | None = None) -> DatasetIdentity:
     """{name, version, sha256} of a dataset folder (default: the bundled suite).
 
     Hashing ~1 MB per call would be waste (lm-eval loads six tasks); the cache key includes every
@@ -69,17 +59,30 @@ def dataset_identity(folder: Path | None = None) -> dict[str, str]:
         raise TaskDataError(f"no task data in {folder}: the installed package is incomplete or the path is wrong")
     manifest = folder / "MANIFEST.json"
     stamps = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in [*files, manifest] if p.exists())
-    return dict(_identity(str(folder), stamps))
+    return _identity(str(folder), stamps)
 
 
 @lru_cache(maxsize=8)
-def _identity(folder_text: str, _stamps: tuple) -> tuple[tuple[str, str], ...]:
+def _identity(folder_text: str, _stamps: tuple) -> DatasetIdentity:
     folder = Path(folder_text)
-    files = sorted(folder.glob("*.jsonl"))
     digest = hashlib.sha256()
-    for path in files:
+    for path in sorted(folder.glob("*.jsonl")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     version = "unversioned"
     if is_dataset_dir(folder):
         version = str(json.loads((folder / "MANIFEST.json").read_text()).get("version", version))
-    return (("name", DATASET_NAME), ("version", version), ("sha256", digest.hexdigest()))
+    return DatasetIdentity(DATASET_NAME, version, digest.hexdigest())
+
+
+def load_tasks(path: str | Path) -> list[dict[str, Any]]:
+    """Task docs from a JSONL file; ids must be present and unique."""
+    tasks = read_jsonl(path, "tasks")
+    seen: set[str] = set()
+    for task in tasks:
+        task_id = task.get("id")
+        if not isinstance(task_id, str) or not task_id:
+            raise TaskDataError(f"{path}: a task has no string `id`: {str(task)[:80]}")
+        if task_id in seen:
+            raise TaskDataError(f"{path}: duplicate task id {task_id!r}")
+        seen.add(task_id)
+    return tasks

@@ -1,4 +1,4 @@
-"""Gate verbs: `gate`, `ladder`, `runs list|show|latest|add`, `report`.
+"""Gate verbs: `gate`, `ladder`, `runs list|show|latest|add` (`report` lives in `harness.report.cli`).
 
 `gate` exits 0 when every policy rule passes and 1 otherwise (a rule that cannot be evaluated is not
 a pass); refusing to compare (different datasets, unreadable runs) is a user error (exit 2).
@@ -12,19 +12,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.gate.store import add_store_argument, store_from_args
+
 __all__ = ["register"]
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from harness.gate.store import RunStore, default_store_dir
-
-    return RunStore(Path(args.store) if args.store else default_store_dir())
+    return store_from_args(args)
 
 
 def _add_store(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--store", help="run store directory (default $ASM65816_RUNS or ~/.local/share/asm65816/runs)"
-    )
+    add_store_argument(parser)
 
 
 def _add_stats(parser: argparse.ArgumentParser, *, policy: bool) -> None:
@@ -163,20 +161,6 @@ def _runs_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
-    from harness.gate.store import load_run
-    from harness.report import write_report
-
-    store = _store(args)
-    records = [load_run(ref, store) for ref in args.runs]
-    written = write_report(records, Path(args.out), metric=args.metric, seed=args.seed or 0)
-    if not args.quiet:
-        print(written[0].read_text(encoding="utf-8"))
-    for path in written:
-        print(path)
-    return 0
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the gate verbs to the `asm65816` parser."""
     gate = subparsers.add_parser(
@@ -251,17 +235,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     _add_store(add)
     add.set_defaults(handler=_runs_add)
 
-    report = subparsers.add_parser(
-        "report", help="write markdown tables and per-family PNG charts (ladder and quant views) for runs"
-    )
-    report.add_argument(
-        "runs", nargs="+", help="runs (files, run ids or latest:MODEL); the first is the reference"
-    )
-    report.add_argument("--out", required=True, help="output directory")
-    report.add_argument(
-        "--metric", default="overall/score", help="ladder decision metric (default overall/score)"
-    )
-    report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    report.add_argument("--quiet", action="store_true", help="print only the paths written, not the tables")
-    _add_store(report)
-    report.set_defaults(handler=_report)

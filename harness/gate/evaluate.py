@@ -83,5 +83,5 @@ def score_predictions_record(
     results = score_predictions(
         tasks, predictions, workers=workers, model=model or (identity.name if identity else None)
     )
-    record = record_from_results(results, origin=str(predictions), created=utc_now())
+    record = record_from_results(results.to_json(), origin=str(predictions), created=utc_now())
     return record.with_model(**identity.to_dict()) if identity is not None else record

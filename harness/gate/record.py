@@ -24,6 +24,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from harness.core.families import primary_metrics
+from harness.core.results import DatasetIdentity
 from harness.gate.errors import RunFormatError
 
 __all__ = [
@@ -50,22 +52,6 @@ class RunSource(str, Enum):
 
     SCORE = "asm65816-score"  # our Results JSON (asm65816 score, or any writer of that format)
     LM_EVAL = "lm-eval"  # lm-eval 0.4.x results_*.json + samples_*.jsonl (or simple_evaluate's dict)
-
-
-@dataclass(frozen=True)
-class DatasetIdentity:
-    """Which task data a run was scored on. Runs compare only when all three fields agree."""
-
-    name: str
-    version: str
-    sha256: str | None
-
-    def describe(self) -> str:
-        sha = self.sha256[:12] if self.sha256 else "no sha256"
-        return f"{self.name} v{self.version} ({sha})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "sha256": self.sha256}
 
 
 @dataclass(frozen=True)
@@ -281,12 +267,8 @@ def _model(raw: Any, where: str) -> ModelIdentity:
 
 
 def _primary_metrics() -> Mapping[str, str]:
-    """Each family's primary metric, as `asm65816 score` and the lm-eval glue define it."""
-    try:
-        from harness.score.families import PRIMARY_METRIC
-    except ImportError:  # scorers not importable here: no derived `score`
-        return {}
-    return PRIMARY_METRIC
+    """Each family's primary metric, as the family registry defines it for both scoring routes."""
+    return primary_metrics()
 
 
 def _with_score(family: str, numbers: dict[str, float], primary: Mapping[str, str]) -> dict[str, float]:

@@ -17,12 +17,13 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from harness.gate.errors import RunFormatError, RunNotFoundError
 from harness.gate.lmeval_import import load_lmeval_output
 from harness.gate.record import RunRecord, record_from_results
 
-__all__ = ["RunStore", "default_store_dir", "load_record_file", "load_run"]
+__all__ = ["RunStore", "add_store_argument", "default_store_dir", "load_record_file", "load_run", "store_from_args"]
 
 
 def default_store_dir() -> Path:
@@ -134,3 +135,15 @@ def load_run(ref: str | Path, store: RunStore | None = None) -> RunRecord:
     if text.startswith("latest:"):
         return chosen.latest(text.removeprefix("latest:"))
     return chosen.get(text)
+
+
+def add_store_argument(parser: Any) -> None:
+    """The `--store` option every verb that reads or writes runs shares."""
+    parser.add_argument(
+        "--store", help="run store directory (default $ASM65816_RUNS or ~/.local/share/asm65816/runs)"
+    )
+
+
+def store_from_args(args: Any) -> RunStore:
+    """The store a verb's `--store` names (default: `default_store_dir()`)."""
+    return RunStore(Path(args.store) if args.store else default_store_dir())

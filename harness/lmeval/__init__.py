@@ -9,12 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["FAMILY_TASKS", "GROUP", "MODEL_TARGETS", "task_dir", "task_manager", "with_our_tasks"]
+__all__ = ["GROUP", "MODEL_TARGETS", "task_dir", "task_manager", "with_our_tasks"]
 
-GROUP = "asm65816"
-FAMILY_TASKS = {
-    family: f"asm65816_{family}" for family in ("gen", "optimize", "trace", "explain", "fix", "mc")
-}
+GROUP = "asm65816"  # the lm-eval group; each family's task is `harness.core.family(name).task`
 # lm-eval model name -> "module:Class", registered lazily (the class is imported on first use).
 MODEL_TARGETS = {
     "asm65816-oracle": "harness.lmeval.models:OracleLM",

@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from harness.core.families import FAMILIES, family_names, primary_metric
 from harness.errors import HarnessError, ToolMissingError
 
 __all__ = ["register", "run_demo"]
@@ -51,10 +52,9 @@ def _eval(args: argparse.Namespace) -> int:
 
 def family_table(results: dict) -> dict[str, dict[str, float]]:
     """{family: {metric: value}} from an lm-eval results dict (filter `verified`)."""
-    from harness.lmeval import FAMILY_TASKS
-
     table: dict[str, dict[str, float]] = {}
-    for family, task in FAMILY_TASKS.items():
+    for name in family_names():
+        family, task = name, FAMILIES.get(name).task
         metrics = results.get("results", {}).get(task)
         if not metrics:
             continue
@@ -69,11 +69,9 @@ def family_table(results: dict) -> dict[str, dict[str, float]]:
 def _print_table(title: str, table: dict[str, dict[str, float]]) -> None:
     from tabulate import tabulate
 
-    from harness.score.families import PRIMARY_METRIC
-
     rows = []
     for family, metrics in table.items():
-        primary = PRIMARY_METRIC[family]
+        primary = primary_metric(family)
         extra = ", ".join(
             f"{k}={v:.3f}"
             for k, v in sorted(metrics.items())

@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness import dataset as _dataset
+from harness.core.families import FAMILIES, primary_metric
+from harness.core.results import DatasetIdentity
 from harness.errors import TaskDataError
-from harness.score.families import PRIMARY_METRIC
 
 __all__ = [
     "FAMILY_METRICS",
@@ -37,30 +38,18 @@ __all__ = [
     "verify_responses",
 ]
 
-# Metrics each family reports to lm-eval; `score` is the family's primary metric (the scorers'
-# `PRIMARY_METRIC`), which the group averages.
+# Metrics each family reports to lm-eval (the family registry's, in its order), plus `score`: the
+# family's primary metric under one name, which the group averages.
 FAMILY_METRICS: Mapping[str, tuple[str, ...]] = {
-    "gen": ("assembles", "passes", "pass@1", "score"),
-    "fix": ("assembles", "passes", "pass@1", "score"),
-    "optimize": (
-        "assembles",
-        "passes",
-        "improved",
-        "improved_clocks",
-        "smaller",
-        "speedup",
-        "speedup_clocks",
-        "size_ratio",
-        "score",
-    ),
-    "trace": ("exact", "field_accuracy", "score"),
-    "explain": ("fact_recall", "forbidden", "hallucinated_addresses", "score"),
-    "mc": ("acc", "score"),
+    name: (*(metric.name for metric in FAMILIES.get(name).metrics), "score") for name in FAMILIES
 }
-OPTIONAL_METRICS = frozenset({"speedup", "speedup_clocks", "size_ratio"})  # only defined when the code passes
+# Defined only for some samples (a speedup exists only when the code passes): None elsewhere.
+OPTIONAL_METRICS = frozenset(
+    metric.name for name in FAMILIES for metric in FAMILIES.get(name).metrics if metric.conditional
+)
 
 
-def dataset_identity() -> dict[str, str]:
+def dataset_identity() -> DatasetIdentity:
     """Identity of the data the tasks read (see `harness.dataset`)."""
     return _dataset.dataset_identity(_dataset.task_data_dir())
 
@@ -91,8 +80,8 @@ def _rows(docs: Sequence[Mapping[str, Any]]) -> dict[str, list]:
         columns["family"].append(str(doc["family"]))
         columns["prompt"].append(str(doc["prompt"]))
         columns["doc_json"].append(json.dumps(doc))
-        columns["dataset_version"].append(identity["version"])
-        columns["dataset_sha256"].append(identity["sha256"])
+        columns["dataset_version"].append(identity.version)
+        columns["dataset_sha256"].append(identity.sha256)
         columns["harness_version"].append(__version__)
     return columns
 
@@ -102,7 +91,7 @@ def _check_stamp(metadata: Mapping[str, Any]) -> None:
     stamped = metadata.get("dataset_sha256")
     if not stamped or os.environ.get("ASM65816_TASK_DATA"):
         return
-    actual = dataset_identity()["sha256"]
+    actual = dataset_identity().sha256
     if stamped != actual:
         raise TaskDataError(
             f"task data sha256 {actual[:12]}... differs from the task config's {str(stamped)[:12]}...: "
@@ -186,7 +175,8 @@ def verify_responses(resps: Sequence[Sequence[str]], docs: Sequence[Mapping[str,
 
     jobs = [(_doc(doc), [str(r) for r in responses]) for responses, doc in zip(resps, docs, strict=True)]
     workers = int(os.environ.get("ASM65816_WORKERS") or os.cpu_count() or 1)
-    return score_samples(jobs, workers=workers, progress=len(jobs) > 1 and sys.stderr.isatty())
+    scores = score_samples(jobs, workers=workers, progress=len(jobs) > 1 and sys.stderr.isatty())
+    return [score.to_json() for score in scores]
 
 
 def first_response(resps, docs):
@@ -203,7 +193,7 @@ def process_results(row: Mapping[str, Any], results: Sequence[Mapping[str, Any]]
     out: dict[str, float | None] = {}
     for name in FAMILY_METRICS[family]:
         if name == "score":
-            out[name] = float(metrics.get(PRIMARY_METRIC[family], 0.0))
+            out[name] = float(metrics.get(primary_metric(family), 0.0))
         elif name in OPTIONAL_METRICS:
             out[name] = metrics.get(name)
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from harness.core.results import DatasetIdentity
 from harness.lmeval import task_dir
 from harness.lmeval.glue import dataset_identity
 
@@ -22,11 +23,11 @@ def _config_files(folder: Path) -> list[Path]:
     return sorted([*folder.glob("asm65816*.yaml"), folder / "_asm65816_base_yaml"])
 
 
-def stamp_task_configs(folder: Path | None = None) -> dict[str, str]:
+def stamp_task_configs(folder: Path | None = None) -> DatasetIdentity:
     """Rewrite the `metadata:` blocks with the current identity; returns it."""
     folder = folder or task_dir()
     identity = dataset_identity()
-    lines = f'  dataset_version: "{identity["version"]}"\n  dataset_sha256: "{identity["sha256"]}"\n'
+    lines = f'  dataset_version: "{identity.version}"\n  dataset_sha256: "{identity.sha256}"\n'
     for path in _config_files(folder):
         text = _META_LINE.sub("", path.read_text())
         if "\nmetadata:\n" not in text:
@@ -49,4 +50,4 @@ def stamped_identity(folder: Path | None = None) -> dict[str, dict[str, str]]:
 
 
 if __name__ == "__main__":
-    print(stamp_task_configs())
+    print(stamp_task_configs().describe())

@@ -10,23 +10,13 @@ from collections.abc import Sequence
 
 from tabulate import tabulate
 
+from harness.core.families import FAMILIES, primary_metric
 from harness.errors import HarnessError
 from harness.gate.compare import MetricRef, compare
 from harness.gate.identity import quant_rank
 from harness.gate.record import RunRecord
 
-__all__ = ["MAIN_METRICS", "comparison_table", "main_metric", "metrics_table", "quant_table", "run_label"]
-
-# The number each family is judged by first: its primary metric (harness.score PRIMARY_METRIC; the
-# per-sample `score` of the lm-eval tasks), under the names `asm65816 score` and lm-eval use.
-MAIN_METRICS: dict[str, tuple[str, ...]] = {
-    "gen": ("passes",),
-    "optimize": ("improved",),
-    "fix": ("passes",),
-    "trace": ("exact",),
-    "explain": ("fact_recall",),
-    "mc": ("accuracy", "acc"),
-}
+__all__ = ["comparison_table", "main_metric", "metrics_table", "quant_table", "run_label"]
 
 
 def run_label(record: RunRecord) -> str:
@@ -40,9 +30,11 @@ def run_label(record: RunRecord) -> str:
 
 
 def main_metric(records: Sequence[RunRecord], family: str) -> str | None:
-    """The family's main metric if the runs carry it, else its first metric, else None."""
+    """The family's primary metric (the registry's; lm-eval's per-sample `score` is the same number)
+    if the runs carry it, else `score`, else its first metric, else None."""
     names = sorted({n for r in records for n in r.metric_names(family)})
-    for preferred in (*MAIN_METRICS.get(family, ()), "score"):
+    primary = (primary_metric(family),) if family in FAMILIES else ()
+    for preferred in (*primary, "score"):
         if preferred in names:
             return preferred
     return names[0] if names else None

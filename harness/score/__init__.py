@@ -5,6 +5,7 @@
 `geometric_mean` and `pass_at_k` define how numbers combine everywhere. Importing does no work.
 """
 
+from harness.core.results import Results, SampleScore
 from harness.score.aggregate import (
     GEOMETRIC_METRICS,
     aggregate_metrics,
@@ -15,9 +16,6 @@ from harness.score.aggregate import (
 )
 from harness.score.explain import score_explanation
 from harness.score.families import (
-    FAMILIES,
-    PRIMARY_METRIC,
-    SampleScore,
     mc_choice,
     score_sample,
     score_sample_detailed,
@@ -34,9 +32,8 @@ from harness.score.offline import (
 )
 
 __all__ = [
-    "FAMILIES",
     "GEOMETRIC_METRICS",
-    "PRIMARY_METRIC",
+    "Results",
     "SampleScore",
     "aggregate_metrics",
     "build_judge_prompt",

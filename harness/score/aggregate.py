@@ -9,7 +9,10 @@ left out of that metric's average, never counted as zero or one.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
+
+from harness.core.families import FAMILIES
 
 __all__ = [
     "GEOMETRIC_METRICS",
@@ -20,8 +23,13 @@ __all__ = [
     "pass_at_k_metrics",
 ]
 
-# Ratio metrics: geometric mean at aggregation. Everything else: arithmetic mean.
-GEOMETRIC_METRICS = frozenset({"speedup", "speedup_clocks", "size_ratio"})
+# Ratio metrics (declared `geomean` in the family registry): geometric mean at aggregation.
+GEOMETRIC_METRICS = frozenset(
+    metric.name
+    for name in FAMILIES
+    for metric in FAMILIES.get(name).metrics
+    if metric.aggregation == "geomean"
+)
 PASS_AT_K = (1, 5, 10)
 
 
@@ -59,7 +67,7 @@ def geometric_mean(values: Iterable[float]) -> float | None:
         return None
     if any(v <= 0 or not math.isfinite(v) for v in items):
         raise ValueError("geometric_mean needs finite positive values")
-    return math.exp(math.fsum(math.log(v) for v in items) / len(items))
+    return statistics.geometric_mean(items)
 
 
 def aggregate_metrics(samples: Iterable[Mapping[str, float]]) -> dict[str, float]:

@@ -8,62 +8,44 @@ candidate passes (aggregated geometrically); `forbidden`/`hallucinated_addresses
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from harness.errors import TaskDataError
+from harness.core.families import FAMILIES
+from harness.core.registry import resolve_target
+from harness.core.results import SampleScore, Verdict
+from harness.errors import TaskDataError, UnknownNameError
 from harness.score.aggregate import geometric_mean, mean, pass_at_k_metrics
 from harness.score.explain import score_explanation
 from harness.verify.answers import parse_state_answer
-from harness.verify.equivalence import Verdict, check_equivalence
+from harness.verify.equivalence import check_equivalence
 from harness.verify.extract import extract_code
 from harness.verify.spec import parse_spec
 from harness.verify.trace import expected_state
 
 __all__ = [
-    "FAMILIES",
-    "PRIMARY_METRIC",
-    "SampleScore",
+    "Scorer",
     "mc_choice",
+    "score_explain",
+    "score_functional",
+    "score_mc",
+    "score_optimize",
     "score_sample",
     "score_sample_detailed",
+    "score_trace",
 ]
 
-
-@dataclass(frozen=True)
-class SampleScore:
-    """One task's scores: metrics, the first failure as text, and its counterexample (if any)."""
-
-    id: str
-    family: str
-    metrics: dict[str, float]
-    error: str | None = None
-    counterexample: dict[str, Any] | None = field(default=None)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "family": self.family,
-            "metrics": dict(sorted(self.metrics.items())),
-            "error": self.error,
-            "counterexample": self.counterexample,
-        }
-
-
-def _verdict_error(verdict: Verdict) -> str:
-    return f"{verdict.reason.value}: {verdict.detail}".strip().rstrip(":")
+Scorer = Callable[[Mapping[str, Any], Sequence[str]], SampleScore]
 
 
 def _first_failure(verdicts: Sequence[Verdict]) -> tuple[str | None, dict | None]:
     for verdict in verdicts:
         if not verdict.passes:
-            return _verdict_error(verdict), verdict.counterexample
+            return verdict.error, verdict.counterexample
     return None, None
 
 
@@ -75,7 +57,7 @@ def _verdicts(task: Mapping[str, Any], completions: Sequence[str]) -> list[Verdi
     ]
 
 
-def _score_functional(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
+def score_functional(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     """gen/fix: does the code assemble and behave like the reference? pass@k over completions."""
     verdicts = _verdicts(task, completions)
     outcomes = [v.passes for v in verdicts]
@@ -98,7 +80,7 @@ def _baseline_verdict(task_json: str) -> Verdict:
     if not verdict.passes:
         raise TaskDataError(
             f"task {task.get('id')!r}: baseline is not equivalent to the reference "
-            f"({_verdict_error(verdict)})"
+            f"({verdict.error})"
         )
     return verdict
 
@@ -135,7 +117,7 @@ def _optimize_metrics(baseline: Verdict, verdict: Verdict) -> dict[str, float]:
     return metrics
 
 
-def _score_optimize(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
+def score_optimize(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     """optimize: equivalent to the reference, and faster/smaller than the baseline on the same cases."""
     baseline = _baseline_verdict(json.dumps(task))
     verdicts = _verdicts(task, completions)
@@ -156,7 +138,7 @@ def _expected_trace(task_json: str) -> tuple[tuple[str, int], ...]:
     return tuple(expected_state(json.loads(task_json)).items())
 
 
-def _score_trace(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
+def score_trace(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     """trace: the predicted final state against the emulator's (never a hand-written answer)."""
     expected = dict(_expected_trace(json.dumps(task)))
     locations = parse_spec(task.get("spec")).outputs
@@ -183,7 +165,7 @@ def _score_trace(task: Mapping[str, Any], completions: Sequence[str]) -> SampleS
     return SampleScore(str(task.get("id")), str(task.get("family")), metrics, error)
 
 
-def _score_explain(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
+def score_explain(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     rows = [score_explanation(task, c) for c in completions]
     metrics = {name: mean(row[name] for row in rows) or 0.0 for name in sorted({k for r in rows for k in r})}
     return SampleScore(str(task.get("id")), str(task.get("family")), metrics)
@@ -206,7 +188,7 @@ def mc_choice(text: object, choices: Sequence[str]) -> int | None:
     return None
 
 
-def _score_mc(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
+def score_mc(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     """mc from generated text (lm-eval scores mc by loglikelihood with the same doc fields)."""
     answer = task.get("answer")
     if (
@@ -223,22 +205,10 @@ def _score_mc(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScor
     )
 
 
-FAMILIES: Mapping[str, Callable[[Mapping[str, Any], Sequence[str]], SampleScore]] = {
-    "gen": _score_functional,
-    "fix": _score_functional,
-    "optimize": _score_optimize,
-    "trace": _score_trace,
-    "explain": _score_explain,
-    "mc": _score_mc,
-}
-PRIMARY_METRIC: Mapping[str, str] = {
-    "gen": "passes",
-    "fix": "passes",
-    "optimize": "improved",
-    "trace": "exact",
-    "explain": "fact_recall",
-    "mc": "acc",
-}
+@functools.cache
+def _scorer(family: str) -> Scorer:
+    """The family's registered scorer (a lazy target in `harness.core.families`)."""
+    return resolve_target(FAMILIES.get(family).scorer)  # type: ignore[return-value]
 
 
 def score_sample_detailed(task: Mapping[str, Any], completions: Sequence[str] | str) -> SampleScore:
@@ -246,13 +216,13 @@ def score_sample_detailed(task: Mapping[str, Any], completions: Sequence[str] | 
     if not isinstance(task, Mapping):
         raise TaskDataError(f"task: expected an object, got {type(task).__name__}")
     family = task.get("family")
-    if family not in FAMILIES:
-        near = difflib.get_close_matches(str(family), list(FAMILIES), n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else f"; known: {sorted(FAMILIES)}"
-        raise TaskDataError(f"task {task.get('id')!r}: unknown family {family!r}{hint}")
+    try:
+        scorer = _scorer(str(family))
+    except UnknownNameError as error:
+        raise TaskDataError(f"task {task.get('id')!r}: {error}") from None
     texts = [completions] if isinstance(completions, str) else list(completions)
     texts = [t if isinstance(t, str) else "" for t in texts] or [""]
-    score = FAMILIES[str(family)](task, texts)
+    score = scorer(task, texts)
     bad = {k: v for k, v in score.metrics.items() if not math.isfinite(v)}
     if bad:  # a scorer bug, not a model property: never let NaN reach a results file
         raise ValueError(f"non-finite metrics {bad} for task {task.get('id')!r}")

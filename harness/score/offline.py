@@ -14,13 +14,18 @@ import json
 import multiprocessing
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness.dataset import dataset_identity, is_dataset_dir, read_jsonl
+from harness import __version__
+from harness.core.families import primary_metrics
+from harness.core.jsonl import read_jsonl
+from harness.core.results import DatasetIdentity, Results, SampleScore
+from harness.dataset import dataset_identity, is_dataset_dir, load_tasks
 from harness.errors import HarnessError, TaskDataError, ToolMismatchError, ToolMissingError
 from harness.score.aggregate import aggregate_metrics, mean
-from harness.score.families import PRIMARY_METRIC, SampleScore, score_sample_detailed
+from harness.score.families import score_sample_detailed
 
 __all__ = [
     "build_results",
@@ -31,20 +36,6 @@ __all__ = [
     "score_predictions",
     "score_samples",
 ]
-
-
-def load_tasks(path: str | Path) -> list[dict[str, Any]]:
-    """Task docs from a JSONL file; ids must be present and unique."""
-    tasks = read_jsonl(path, "tasks")
-    seen: set[str] = set()
-    for task in tasks:
-        task_id = task.get("id")
-        if not isinstance(task_id, str) or not task_id:
-            raise TaskDataError(f"{path}: a task has no string `id`: {str(task)[:80]}")
-        if task_id in seen:
-            raise TaskDataError(f"{path}: duplicate task id {task_id!r}")
-        seen.add(task_id)
-    return tasks
 
 
 def load_predictions(path: str | Path) -> dict[str, list[str]]:
@@ -58,20 +49,20 @@ def load_predictions(path: str | Path) -> dict[str, list[str]]:
     return predictions
 
 
-def _score_job(job: tuple[dict[str, Any], list[str]]) -> dict[str, Any]:
+def _score_job(job: tuple[dict[str, Any], list[str]]) -> SampleScore:
     """Worker body: score one task; task errors become data, tool errors propagate."""
     task, completions = job
     try:
-        return score_sample_detailed(task, completions).to_json()
+        return score_sample_detailed(task, completions)
     except (ToolMissingError, ToolMismatchError):
         raise
     except HarnessError as error:
-        return SampleScore(str(task.get("id")), str(task.get("family")), {}, f"task_error: {error}").to_json()
+        return SampleScore(str(task.get("id")), str(task.get("family")), {}, f"task_error: {error}")
 
 
 def score_samples(
     jobs: Sequence[tuple[dict[str, Any], list[str]]], *, workers: int = 1, progress: bool = False
-) -> list[dict[str, Any]]:
+) -> list[SampleScore]:
     """Score (task, completions) jobs, in order, on `workers` processes (1: in this process)."""
     from tqdm import tqdm
 
@@ -93,48 +84,39 @@ def score_samples(
         bar.close()
 
 
-def _dataset_of(tasks_path: Path) -> dict[str, str]:
+def _dataset_of(tasks_path: Path) -> DatasetIdentity:
     """A file inside a dataset folder (the bundled suite, or any folder with a MANIFEST.json) gets the
     folder's identity, the same one lm-eval results carry; a loose file is identified by itself."""
     if is_dataset_dir(tasks_path.resolve().parent):
         return dataset_identity(tasks_path.resolve().parent)
     digest = hashlib.sha256(tasks_path.read_bytes()).hexdigest()
-    return {"name": tasks_path.stem, "version": digest[:12], "sha256": digest}
+    return DatasetIdentity(tasks_path.stem, digest[:12], digest)
 
 
-def build_results(
-    samples: Sequence[Mapping[str, Any]], *, dataset: Mapping[str, str], model: str
-) -> dict[str, Any]:
-    """The Results JSON object: per-family aggregates, an overall summary and the samples."""
-    from harness import __version__
-
+def build_results(samples: Sequence[SampleScore], *, dataset: DatasetIdentity, model: str) -> Results:
+    """Per-family aggregates, an overall summary and the samples."""
     by_family: dict[str, list[Mapping[str, float]]] = {}
     task_errors = 0
     for sample in samples:
-        if sample["metrics"]:
-            by_family.setdefault(sample["family"], []).append(sample["metrics"])
-        elif sample.get("error"):
+        if sample.metrics:
+            by_family.setdefault(sample.family, []).append(sample.metrics)
+        elif sample.error:
             task_errors += 1
     metrics: dict[str, Any] = {family: aggregate_metrics(rows) for family, rows in sorted(by_family.items())}
-    primaries = [metrics[f][PRIMARY_METRIC[f]] for f in metrics if PRIMARY_METRIC.get(f) in metrics[f]]
+    primary = primary_metrics()
+    primaries = [metrics[f][primary[f]] for f in metrics if primary.get(f) in metrics[f]]
     metrics["overall"] = {
         "n": len(samples),
         "score": mean(primaries),
         "task_errors": task_errors,
         "families": len(by_family),
     }
-    return {
-        "harness_version": __version__,
-        "dataset": dict(dataset),
-        "model": model,
-        "metrics": metrics,
-        "samples": list(samples),
-    }
+    return Results(__version__, dataset, model, metrics, tuple(samples))
 
 
-def dumps_results(results: Mapping[str, Any]) -> str:
+def dumps_results(results: Results) -> str:
     """Canonical text of a Results JSON (sorted keys, fixed indent, trailing newline)."""
-    return json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(results.to_json(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def score_predictions(
@@ -146,7 +128,7 @@ def score_predictions(
     dataset_name: str | None = None,
     dataset_version: str | None = None,
     progress: bool = False,
-) -> dict[str, Any]:
+) -> Results:
     """Score a predictions file against a task file. Tasks without predictions score an empty answer
     (a missing answer is a failure, not a skipped sample); predictions for unknown ids are an error."""
     tasks = load_tasks(tasks_path)
@@ -158,7 +140,7 @@ def score_predictions(
     jobs = [(task, predictions.get(task["id"], [""])) for task in tasks]
     samples = score_samples(jobs, workers=workers, progress=progress)
     dataset = _dataset_of(Path(tasks_path))
-    dataset.update({key: value for key, value in (("name", dataset_name), ("version", dataset_version)) if value})
+    dataset = replace(dataset, name=dataset_name or dataset.name, version=dataset_version or dataset.version)
     return build_results(samples, dataset=dataset, model=model or Path(predictions_path).stem)
 
 
@@ -168,11 +150,11 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def format_table(results: Mapping[str, Any], metrics: Iterable[str] | None = None) -> str:
+def format_table(results: Results, metrics: Iterable[str] | None = None) -> str:
     """Per-family table (tabulate): n, then each family's metrics, one row per family."""
     from tabulate import tabulate
 
-    family_metrics = {k: v for k, v in results["metrics"].items() if k != "overall"}
+    family_metrics = {k: v for k, v in results.metrics.items() if k != "overall"}
     names = (
         list(metrics)
         if metrics is not None
@@ -182,7 +164,7 @@ def format_table(results: Mapping[str, Any], metrics: Iterable[str] | None = Non
         [family, row.get("n", 0), *(_cell(row[name]) if name in row else "-" for name in names)]
         for family, row in sorted(family_metrics.items())
     ]
-    overall = results["metrics"].get("overall", {})
+    overall = results.metrics.get("overall", {})
     rows.append(["overall", overall.get("n", 0), *("" for _ in names)])
     table = tabulate(rows, headers=["family", "n", *names], tablefmt="github")
     score = overall.get("score")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.core.families import family_names
 from harness.suite import families, mc
 from harness.suite.kernels import KERNELS, build_routine
 from harness.suite.routines import Routine
@@ -35,7 +36,7 @@ __all__ = [
 
 DATASET_NAME = "asm65816"
 DATASET_VERSION = "1.1.0"  # 1.1.0: guessable trace tasks re-drawn; mc gold letters spread evenly
-FAMILIES = ("gen", "optimize", "trace", "explain", "fix", "mc")
+FAMILIES = family_names()
 TARGET_COUNTS = {"gen": 110, "optimize": 84, "trace": 104, "explain": 44, "fix": 66, "mc": 64}
 FAMILY_SEEDS = {
     "gen": 100_000,

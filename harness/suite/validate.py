@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from harness.core.families import code_families, family_names
 from harness.errors import HarnessError, TaskDataError
 
 __all__ = [
@@ -45,8 +46,8 @@ __all__ = [
     "validate",
 ]
 
-CODE_FAMILIES = ("gen", "optimize", "fix")
-ALL_FAMILIES = ("gen", "optimize", "trace", "explain", "fix", "mc")
+CODE_FAMILIES = code_families()
+ALL_FAMILIES = family_names()
 EXTRA_CASES = 1024
 # A text that says nothing about any routine: no fact pattern may match it (case-insensitive regexes
 # like `\bAND\b` or `\bA\b` would, and would hand out the fact for free).

@@ -1,4 +1,4 @@
-"""`asm65816 check` (one candidate against one task) and `asm65816 score` (a predictions file)."""
+"""`asm65816 check`: one candidate against one task (the verdict and its counterexample)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.dataset import load_tasks
 from harness.errors import TaskDataError
 
 __all__ = ["register"]
@@ -25,28 +26,9 @@ def register(subparsers: Any) -> None:
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
     check.set_defaults(handler=_check)
 
-    score = subparsers.add_parser("score", help="score a predictions file against a task file (Results JSON)")
-    score.add_argument("--tasks", required=True, help="task file (JSONL)")
-    score.add_argument(
-        "--predictions", required=True, help='predictions JSONL: {"id": ..., "completion": ...}'
-    )
-    score.add_argument("--out", required=True, help="where to write the Results JSON")
-    score.add_argument(
-        "--workers", type=int, default=1, help="worker processes (output is identical for any N)"
-    )
-    score.add_argument(
-        "--model", default=None, help="model name recorded in the results (default: file stem)"
-    )
-    score.add_argument("--dataset-name", default=None, help="dataset name (default: tasks file stem)")
-    score.add_argument("--dataset-version", default=None, help="dataset version (default: sha256 prefix)")
-    score.add_argument("--no-progress", action="store_true", help="no progress bar")
-    score.set_defaults(handler=_score)
-
 
 def _find_task(path: str, task_id: str) -> dict[str, Any]:
     import difflib
-
-    from harness.score import load_tasks
 
     tasks = {task["id"]: task for task in load_tasks(path)}
     if task_id not in tasks:
@@ -90,25 +72,3 @@ def _check(args: argparse.Namespace) -> int:
         for key in ("inputs", "state", "expected", "got"):
             print(f"    {key}: {json.dumps(verdict.counterexample.get(key), sort_keys=True)}")
     return 0 if verdict.passes else 1
-
-
-def _score(args: argparse.Namespace) -> int:
-    from harness.score import dumps_results, format_table, score_predictions
-
-    if args.workers < 1:
-        raise TaskDataError(f"--workers {args.workers}: give at least 1")
-    results = score_predictions(
-        args.tasks,
-        args.predictions,
-        workers=args.workers,
-        model=args.model,
-        dataset_name=args.dataset_name,
-        dataset_version=args.dataset_version,
-        progress=not args.no_progress,
-    )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(dumps_results(results), encoding="utf-8")
-    print(format_table(results))
-    print(f"results written to {out}")
-    return 0

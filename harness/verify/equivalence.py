@@ -21,10 +21,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from enum import Enum
+from dataclasses import dataclass
 from typing import Any
 
+from harness.core.reasons import FailReason
+from harness.core.results import Verdict
 from harness.errors import TaskDataError
 from harness.verify.spec import FLAG_BITS, Location, LocationKind, Spec, canonical_address, parse_spec
 from harness.verify.states import Case, MachineInput, build_input, edge_cases, search_cases
@@ -47,52 +48,6 @@ STACK_WINDOW = 0x100
 # memory speed. Everything else written to $21xx/$42xx/$43xx is compared in order.
 _IO_SCRATCH = frozenset({0x2180, 0x2181, 0x2182, 0x2183, 0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x420D})
 _INDEXED_OPERAND_RE = re.compile(r"(?<![#(\[$\w])\$([0-9A-Fa-f]{4})\s*,\s*[xXyY]\b")
-
-
-class FailReason(str, Enum):
-    """Why a candidate did not pass (closed set; NONE means it passed)."""
-
-    NONE = "none"
-    EMPTY = "empty"  # no code to assemble
-    ASSEMBLY = "assembly"
-    NO_ENTRY = "no_entry"
-    MISMATCH = "mismatch"
-    PRESERVE = "preserve"
-    STRAY_WRITE = "stray_write"
-    BUDGET = "budget"
-    UNSUPPORTED = "unsupported"
-    HALTED = "halted"  # BRK, COP, STP, WAI or any stop other than returning
-    REFERENCE_BROKEN = "reference_broken"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Outcome of one equivalence check. Cycle/clock statistics cover the cases both programs ran
-    (before any failure); byte sizes count the bytes each source emits."""
-
-    assembles: bool
-    passes: bool
-    reason: FailReason
-    detail: str = ""
-    cases_run: int = 0
-    seed: int = 0
-    ref_cycles_mean: float | None = None
-    ref_cycles_max: int | None = None
-    cand_cycles_mean: float | None = None
-    cand_cycles_max: int | None = None
-    ref_clocks_mean: float | None = None
-    ref_clocks_max: int | None = None
-    cand_clocks_mean: float | None = None
-    cand_clocks_max: int | None = None
-    ref_bytes: int | None = None
-    cand_bytes: int | None = None
-    counterexample: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready dict (enum as its value)."""
-        data = asdict(self)
-        data["reason"] = self.reason.value
-        return data
 
 
 @dataclass(frozen=True)

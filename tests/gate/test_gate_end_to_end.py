@@ -91,7 +91,7 @@ import json, sys
 from harness.gate.evaluate import evaluate_model
 record = evaluate_model("asm65816-oracle", tasks=["asm65816"])
 from harness.lmeval.glue import dataset_identity
-sys.stdout.write("DATA:" + json.dumps(dataset_identity()) + "RECORD:" + json.dumps(record.to_dict()))
+sys.stdout.write("DATA:" + json.dumps(dataset_identity().to_dict()) + "RECORD:" + json.dumps(record.to_dict()))
 """
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.score.families import PRIMARY_METRIC
+from harness.core.families import primary_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_REPO = ROOT / "fixtures" / "sample_model_repo"
@@ -47,7 +47,7 @@ def _worsen(path: Path, family: str, metric: str, share: float) -> None:
     when the metric is the family's primary one)."""
     data = json.loads(path.read_text())
     passing = [s for s in data["samples"] if s["family"] == family and s["metrics"].get(metric) == 1.0]
-    names = [metric, "score"] if PRIMARY_METRIC.get(family) == metric else [metric]
+    names = [metric, "score"] if primary_metrics().get(family) == metric else [metric]
     for sample in passing[: int(len(passing) * share)]:
         for name in names:
             sample["metrics"][name] = 0.0

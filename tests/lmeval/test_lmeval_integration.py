@@ -90,7 +90,7 @@ def test_dataset_identity_tracks_the_data(fixture_tasks, tmp_path, monkeypatch):
         (copy / path.name).write_text(path.read_text())
     (copy / "gen.jsonl").write_text((copy / "gen.jsonl").read_text().replace("doubled", "times two"))
     monkeypatch.setenv("ASM65816_TASK_DATA", str(copy))
-    assert glue.dataset_identity()["sha256"] != first["sha256"]
+    assert glue.dataset_identity().sha256 != first.sha256
 
 
 def test_process_results_reports_every_declared_metric():
@@ -169,7 +169,7 @@ def test_task_configs_are_stamped_with_the_bundled_data(monkeypatch):
     identity = dataset_identity()
     stamps = stamped_identity()
     assert stamps and all(
-        values == {"dataset_version": identity["version"], "dataset_sha256": identity["sha256"]}
+        values == {"dataset_version": identity.version, "dataset_sha256": identity.sha256}
         for values in stamps.values())
 
 

@@ -256,7 +256,8 @@ def test_asm65816_suite_runs_through_llama_cpp(qwen2_f16_gguf: Path) -> None:
     """The acceptance run: every family reports its metrics; mc scores choices by loglikelihood."""
     import lm_eval
 
-    from harness.lmeval import FAMILY_TASKS, task_dir, task_manager
+    from harness.core import FAMILIES
+    from harness.lmeval import task_dir, task_manager
 
     if not any((Path(task_dir()) / "data").glob("*.jsonl")):
         pytest.skip("asm65816 task data not present")
@@ -269,8 +270,8 @@ def test_asm65816_suite_runs_through_llama_cpp(qwen2_f16_gguf: Path) -> None:
         log_samples=True,
     )
     assert results is not None
-    for family, task in FAMILY_TASKS.items():
-        values = results["results"][task]
+    for family in FAMILIES:
+        values = results["results"][FAMILIES.get(family).task]
         assert values.get("score,verified") is not None, (family, values)
     mc = results["samples"]["asm65816_mc"]
     assert len(mc) == 2

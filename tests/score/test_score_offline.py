@@ -46,9 +46,8 @@ def _predictions(path: Path) -> Path:
 
 
 def test_results_shape(tools, tmp_path):
-    results = score_predictions(
-        TRAPS / "tasks.jsonl", _predictions(tmp_path / "preds.jsonl"), model="fixture"
-    )
+    typed = score_predictions(TRAPS / "tasks.jsonl", _predictions(tmp_path / "preds.jsonl"), model="fixture")
+    results = typed.to_json()
     assert set(results) == {"harness_version", "dataset", "model", "metrics", "samples"}
     assert set(results["dataset"]) == {"name", "version", "sha256"} and results["model"] == "fixture"
     assert set(results["metrics"]) == {"gen", "optimize", "trace", "explain", "overall"}
@@ -61,7 +60,7 @@ def test_results_shape(tools, tmp_path):
     sample = results["samples"][0]
     assert set(sample) == {"id", "family", "metrics", "error", "counterexample"}
     assert sample["error"].startswith("mismatch") and sample["counterexample"]["expected"]
-    table = format_table(results)
+    table = format_table(typed)
     assert "optimize" in table and "pass@1" in table
 
 
@@ -96,7 +95,7 @@ def test_byte_identical_for_any_workers(tools, tmp_path):
 def test_missing_prediction_is_a_failure_and_unknown_id_an_error(tools, tmp_path):
     predictions = tmp_path / "preds.jsonl"
     predictions.write_text(json.dumps({"id": "trap-set-flag", "completion": _fence("set_flag.asm")}) + "\n")
-    results = score_predictions(TRAPS / "tasks.jsonl", predictions)
+    results = score_predictions(TRAPS / "tasks.jsonl", predictions).to_json()
     by_id = {s["id"]: s for s in results["samples"]}
     assert by_id["trap-set-flag"]["metrics"]["passes"] == 1.0
     assert by_id["trap-clear-a-free"]["metrics"]["passes"] == 0.0
@@ -121,7 +120,7 @@ def test_broken_task_is_recorded_not_scored(tools, tmp_path):
     )
     predictions = tmp_path / "preds.jsonl"
     predictions.write_text(json.dumps({"id": "bad", "completion": "X:\n RTS\n"}) + "\n")
-    results = score_predictions(tasks, predictions)
+    results = score_predictions(tasks, predictions).to_json()
     assert results["samples"][0]["metrics"] == {}
     assert "spec.outputs[0]" in results["samples"][0]["error"]
     assert results["metrics"]["overall"]["task_errors"] == 1

@@ -3,7 +3,7 @@
 `run_quant_report` writes `quant-report.json` (the record), `quant-report.md` (a tabulate table) and
 `quant-report.png` (a matplotlib chart) into the output folder. Each variant gets its file size,
 generation speed (tokens/s, greedy, EOS ignored so every variant decodes the same number of tokens),
-each task family's main metric (the suite's declared primary metric, `harness.score.PRIMARY_METRIC`) and its retention against F16 (value / F16 value; inverted for lower-is-better).
+each task family's main metric (the suite's declared primary metric, the family registry, `harness.core.families`) and its retention against F16 (value / F16 value; inverted for lower-is-better).
 
 Policy (`QuantPolicy`): for the families it names (code metrics by default: gen, optimize, fix), a
 quant passes when retention >= its threshold. When F16 itself scores 0 on a family there is no signal
@@ -151,12 +151,14 @@ def main_scores(
     """Each `prefix*` task's main metric from an lm-eval results dict (simple_evaluate's return).
 
     The main metric is the family's primary metric as the suite declares it
-    (`harness.score.PRIMARY_METRIC`: gen/fix passes, optimize improved, trace exact, explain
+    (`harness.core.primary_metrics()`: gen/fix passes, optimize improved, trace exact, explain
     fact_recall, mc acc); for other tasks `score` if reported, else the first of `metric_list`. A task
     without a value for it is an error, never a zero.
     """
     if primary is None:
-        from harness.score.families import PRIMARY_METRIC as primary
+        from harness.core.families import primary_metrics
+
+        primary = primary_metrics()
     configs = results.get("configs") or {}
     per_task = results.get("results") or {}
     higher = results.get("higher_is_better") or {}

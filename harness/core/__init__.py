@@ -1,0 +1,46 @@
+"""The bottom layer: the contract every stage of the pipeline shares.
+
+The family registry (`FAMILIES`), closed reason sets (`FailReason`), typed results (`Verdict`,
+`SampleScore`, `Results`, `DatasetIdentity`), the generic `Registry` and the one JSONL reader. It
+imports nothing from the stages above it (asar, emu, verify, score, lmeval, gate, report), so every
+stage can import it at module top.
+"""
+
+from harness.core.families import (
+    FAMILIES,
+    GROUP,
+    Family,
+    Metric,
+    code_families,
+    family,
+    family_names,
+    primary_metric,
+    primary_metrics,
+)
+from harness.core.jsonl import JsonlLine, iter_jsonl, read_jsonl
+from harness.core.reasons import FailReason
+from harness.core.registry import Registry, resolve_target, suggest
+from harness.core.results import DatasetIdentity, Results, SampleScore, Verdict
+
+__all__ = [
+    "FAMILIES",
+    "GROUP",
+    "DatasetIdentity",
+    "FailReason",
+    "Family",
+    "JsonlLine",
+    "Metric",
+    "Registry",
+    "Results",
+    "SampleScore",
+    "Verdict",
+    "code_families",
+    "family",
+    "family_names",
+    "iter_jsonl",
+    "primary_metric",
+    "primary_metrics",
+    "read_jsonl",
+    "resolve_target",
+    "suggest",
+]

@@ -1,0 +1,27 @@
+"""Closed sets of reasons, carried as Enums from where they arise to where they are serialised.
+
+`FailReason` is why a candidate did not pass. Strings appear only at the edges (JSON, CLI, lm-eval),
+through `.value`; every comparison inside the harness is between members.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = ["FailReason"]
+
+
+class FailReason(str, Enum):
+    """Why a candidate did not pass (closed set; NONE means it passed)."""
+
+    NONE = "none"
+    EMPTY = "empty"  # no code to assemble
+    ASSEMBLY = "assembly"
+    NO_ENTRY = "no_entry"
+    MISMATCH = "mismatch"
+    PRESERVE = "preserve"
+    STRAY_WRITE = "stray_write"
+    BUDGET = "budget"
+    UNSUPPORTED = "unsupported"
+    HALTED = "halted"  # BRK, COP, STP, WAI or any stop other than returning
+    REFERENCE_BROKEN = "reference_broken"
