@@ -806,26 +806,34 @@ def build(R, W, I, adc8, adc16, sbc8, sbc16, Halt):
 
 _POSTLUDE = '''
     def run(max_cycles, max_instructions, stop):
-        """Execute until the budget, `stop` (24-bit PC) or a halt; returns (reason, cycles, n)."""
+        """Execute until the budget, `stop` (24-bit PC) or a halt; returns (reason, cycles, n, op):
+        op is the opcode of the last instruction executed (-1 for none), so a caller knows which
+        instruction brought PC to `stop`. Other exceptions leave with `instructions_done` = n."""
         nonlocal pc
         cyc = 0
         n = 0
+        op = -1
         try:
             for n in range(max_instructions):  # noqa: B007 - n is the count when the loop exits early
                 if cyc >= max_cycles:
-                    return ("BUDGET", cyc, n)
+                    return ("BUDGET", cyc, n, op)
                 addr = pb | pc
                 if addr == stop:
-                    return ("RETURNED", cyc, n)
+                    return ("RETURNED", cyc, n, op)
                 pc = (pc + 1) & 0xFFFF
-                cyc += tab[R(addr)]()
+                op = R(addr)
+                cyc += tab[op]()
         except Halt as h:
             h.cycles += cyc
             h.instructions = n + 1
+            h.opcode = op
+            raise
+        except Exception as error:
+            error.instructions_done = n
             raise
         if cyc >= max_cycles:
-            return ("BUDGET", cyc, max_instructions)
-        return ("LIMIT", cyc, max_instructions)
+            return ("BUDGET", cyc, max_instructions, op)
+        return ("LIMIT", cyc, max_instructions, op)
 
     def get():
         return (a, x, y, s, d, db >> 16, pb >> 16, pc, getp(), fe)

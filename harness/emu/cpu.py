@@ -25,15 +25,18 @@ class Halted(Exception):
         self.kind = kind
         self.cycles = cycles
         self.instructions = 0
+        self.opcode = -1
 
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What `Cpu.run` did: reason in {"RETURNED", "BUDGET", "LIMIT", "STP", "WAI", "BRK", "COP"}."""
+    """What `Cpu.run` did: reason in {"RETURNED", "BUDGET", "LIMIT", "STP", "WAI", "BRK", "COP"}, and
+    the opcode of the last instruction it executed (-1 when it executed none)."""
 
     reason: str
     cycles: int
     instructions: int
+    last_opcode: int = -1
 
 
 class Cpu:
@@ -64,10 +67,10 @@ class Cpu:
     def run(self, max_cycles: int = 1 << 62, max_instructions: int = 1 << 40, stop: int = -1) -> RunOutcome:
         """Run whole instructions until a budget, the 24-bit `stop` address, or a halt."""
         try:
-            reason, cycles, n = self._run(max_cycles, max_instructions, stop)
+            reason, cycles, n, opcode = self._run(max_cycles, max_instructions, stop)
         except Halted as halt:
-            return RunOutcome(halt.kind, halt.cycles, halt.instructions)
-        return RunOutcome(reason, cycles, n)
+            return RunOutcome(halt.kind, halt.cycles, halt.instructions, halt.opcode)
+        return RunOutcome(reason, cycles, n, opcode)
 
     def step(self) -> RunOutcome:
         """Execute exactly one instruction (one MVN/MVP byte)."""

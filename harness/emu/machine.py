@@ -1,21 +1,30 @@
 """`Machine`: run one routine of an assembled SNES image from a given register state, like a call.
 
-The machine pushes a sentinel return address (2 bytes for `jsr`, 3 for `jsl`) at `state.s`, jumps to
-`entry` and stops when the routine returns there, or on STP/WAI, BRK/COP (when their vector in the
-image is unset: $0000 or $FFFF), the cycle budget, or an access the SNES model does not support.
-Resource bounds: `max_cycles` bounds the work (100,000 CPU cycles by default take ~0.05 s).
+The machine pushes a return address (2 bytes for `jsr`, 3 for `jsl`) at `state.s`, jumps to `entry`
+and stops when PC reaches the caller's next instruction (by any means; `RunResult.returned_by` says
+which instruction got there), or on STP/WAI, BRK/COP (when their vector in the image is unset: $0000
+or $FFFF), the cycle budget, or an access the SNES model does not support. By default the caller is a
+sentinel (PBR:$FFFF for `jsr`, $FF:FFFF for `jsl`); `caller=` puts a real one there, so a routine
+cannot tell the harness by its return address.
+
+Harness variation (issue 12, "a detectable harness"): `caller` varies the return address and bank,
+`hv_phase` the H/V position at entry (the status reads then follow time); the initial VRAM, CGRAM
+and OAM are inputs like WRAM. Resource bounds: `max_cycles` bounds the CPU cycles plus DMA bytes
+(100,000 CPU cycles by default take ~0.05 s).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from harness.emu.cpu import Cpu, RunOutcome
 from harness.emu.disasm import format_instruction
+from harness.emu.faults import BudgetExhausted, BusFault
 from harness.emu.opcodes import OPCODES, operand_length
-from harness.emu.snes import BusFault, Mapper, SnesBus
-from harness.emu.state import CpuState, RunResult, StopReason, TraceStep
+from harness.emu.snes import Mapper, SnesBus
+from harness.emu.state import CpuState, IoAccess, IoKind, IoWrite, RunResult, StopReason, TraceStep
 from harness.errors import HarnessError
 
 __all__ = ["Machine", "SENTINEL_PC"]
@@ -23,6 +32,22 @@ __all__ = ["Machine", "SENTINEL_PC"]
 SENTINEL_PC = 0xFFFF  # return lands on PBR:$FFFF (jsr) or $FF:FFFF (jsl); routines never run there
 _SENTINEL_BANK_LONG = 0xFF
 _VECTORS = {("BRK", 0): 0xFFE6, ("COP", 0): 0xFFE4, ("BRK", 1): 0xFFFE, ("COP", 1): 0xFFF4}
+_UNKNOWN_OPCODE = "?"  # returned_by when the last opcode came from an I/O register (not inspectable)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """Everything a run starts from."""
+
+    wram: bytes | None
+    memory: Mapping[int, int]
+    hv_phase: int | None
+    vram: bytes | None
+    cgram: bytes | None
+    oam: bytes | None
+    budget: int
+    start: CpuState
+    pushed: tuple[tuple[int, int], ...]  # (address, byte) of the return address on the stack
 
 
 class Machine:
@@ -51,6 +76,14 @@ class Machine:
         except BusFault as fault:
             raise HarnessError(f"peek: {fault.detail}") from None
 
+    def peek_space(self, space: str, address: int) -> int:
+        """A byte of "vram" (64 KiB), "cgram" (512 bytes) or "oam" (544 bytes) after the last run.
+
+        Byte addresses: VRAM word w = bytes 2w/2w+1, CGRAM colour c = bytes 2c/2c+1, OAM 0-511 the low
+        table and 512-543 the high table.
+        """
+        return self.bus.ppu.peek(space, address)
+
     def run(
         self,
         entry: int,
@@ -61,20 +94,130 @@ class Machine:
         call: str = "jsr",
         max_cycles: int = 100_000,
         trace: bool = False,
+        caller: int | None = None,
+        hv_phase: int | None = None,
+        vram: bytes | None = None,
+        cgram: bytes | None = None,
+        oam: bytes | None = None,
     ) -> RunResult:
-        """Call the routine at 24-bit `entry` with registers `state` (its pbr/pc are replaced)."""
+        """Call the routine at 24-bit `entry` with registers `state` (its pbr/pc are replaced).
+
+        `caller`: 24-bit address of the caller's next instruction (`jsr`: in the entry's bank); the
+        run stops when PC reaches it. `hv_phase`: even master-clock offset into an even NTSC field
+        (0 <= phase < 714,732) that turns on H/V timing; None keeps the fixed status stubs.
+        `vram`/`cgram`/`oam`: initial contents (65,536 / 512 / 544 bytes; default zeros).
+        """
         if call not in ("jsr", "jsl"):
             raise HarnessError(f"call={call!r} is not supported; use 'jsr' or 'jsl'")
-        if not 0 <= entry <= 0xFFFFFF:
+        if isinstance(entry, bool) or not isinstance(entry, int) or not 0 <= entry <= 0xFFFFFF:
             raise HarnessError(f"entry={entry!r} must be a 24-bit address")
-        bus = self.bus
-        bus.reset(wram)
-        for address, value in (memory or {}).items():
-            bus.poke(address, value)
-        start, stop = self._push_sentinel(entry, state, call)
-        self.cpu.state = start
+        if isinstance(max_cycles, bool) or not isinstance(max_cycles, int) or max_cycles < 0:
+            raise HarnessError(f"max_cycles={max_cycles!r} must be a non-negative int")
+        stop, data = _return_address(entry, call, caller)
+        pushed, start = self._stack_layout(entry, state, call, data)
+        setup = _Setup(wram, dict(memory or {}), hv_phase, vram, cgram, oam, max_cycles, start, pushed)
+        self._prepare(setup)
         steps: list[TraceStep] | None = [] if trace else None
-        reason, detail, instructions = self._execute(stop, max_cycles, steps)
+        reason, detail, instructions, last_opcode = self._execute(stop, max_cycles, steps)
+        reason, detail = self._settle(reason, detail)
+        returned_by = None
+        if reason is StopReason.RETURNED and last_opcode >= 0:
+            returned_by = OPCODES[last_opcode].mnemonic
+        return self._result(reason, detail, instructions, steps, returned_by)
+
+    # -- setting up -------------------------------------------------------------------------------
+
+    def _prepare(self, setup: _Setup) -> None:
+        bus = self.bus
+        bus.reset(setup.wram, hv_phase=setup.hv_phase, vram=setup.vram, cgram=setup.cgram, oam=setup.oam,
+                  budget=setup.budget)
+        for address, value in setup.memory.items():
+            bus.poke(address, value)
+        for address, value in setup.pushed:
+            bus.poke(address, value)
+        self.cpu.state = setup.start
+
+    @staticmethod
+    def _stack_layout(
+        entry: int, state: CpuState, call: str, data: list[int]
+    ) -> tuple[tuple[tuple[int, int], ...], CpuState]:
+        """Where the return address goes (not logged as a write) and the start state below it."""
+        s = (0x100 | (state.s & 0xFF)) if state.e else state.s
+        pushed = []
+        for value in data:
+            pushed.append((s, value))
+            if state.e and call == "jsr":
+                s = 0x100 | ((s - 1) & 0xFF)
+            else:
+                s = (s - 1) & 0xFFFF
+        if state.e:
+            s = 0x100 | (s & 0xFF)
+        return tuple(pushed), state.replace(s=s, pbr=entry >> 16, pc=entry & 0xFFFF)
+
+    # -- running ----------------------------------------------------------------------------------
+
+    def _execute(
+        self, stop: int, max_cycles: int, steps: list[TraceStep] | None, max_instructions: int | None = None
+    ) -> tuple[StopReason, str, int, int]:
+        """Run to a stop; returns (reason, detail, instructions, opcode of the last instruction or -1)."""
+        cpu, bus = self.cpu, self.bus
+        instructions = 0
+        last = -1
+        while True:
+            remaining = max_cycles - bus.cycle
+            if remaining <= 0:
+                return StopReason.BUDGET, f"cycle budget {max_cycles} exhausted", instructions, last
+            if max_instructions is not None and instructions >= max_instructions:
+                return StopReason.LIMIT, f"instruction limit {max_instructions} reached", instructions, last
+            try:
+                if steps is None:
+                    limit = (1 << 40) if max_instructions is None else max_instructions - instructions
+                    outcome = cpu.run(max_cycles=remaining, max_instructions=limit, stop=stop)
+                else:
+                    outcome = self._step_traced(stop, steps)
+            except BusFault as fault:
+                done = instructions + getattr(fault, "instructions_done", 0)
+                return StopReason.UNSUPPORTED, fault.detail, done, last
+            except BudgetExhausted as exhausted:
+                done = instructions + getattr(exhausted, "instructions_done", 0)
+                return StopReason.BUDGET, exhausted.detail, done, last
+            instructions += outcome.instructions
+            if outcome.last_opcode >= 0:
+                last = outcome.last_opcode
+            kind = outcome.reason
+            if kind == "RETURNED":
+                return StopReason.RETURNED, "returned to the caller", instructions, last
+            if kind == "BUDGET":
+                return StopReason.BUDGET, f"cycle budget {max_cycles} exhausted", instructions, last
+            if kind in ("STP", "WAI"):
+                return StopReason[kind], f"{kind} executed", instructions, last
+            if kind in ("BRK", "COP"):
+                vector = self._vector(kind, cpu.state.e)
+                if vector in (0x0000, 0xFFFF):
+                    return StopReason[kind], f"{kind} with no vector set", instructions, last
+            # "LIMIT" (one traced step, or the instruction limit) or a BRK/COP with a vector: keep going
+
+    def _settle(self, reason: StopReason, detail: str) -> tuple[StopReason, str]:
+        """Finish deferred hardware work (an armed DMA, a pending NMI); it can turn the stop unsupported."""
+        if reason is StopReason.UNSUPPORTED:
+            return reason, detail
+        try:
+            self.bus.finish()
+        except BusFault as fault:
+            return StopReason.UNSUPPORTED, fault.detail
+        except BudgetExhausted as exhausted:
+            return StopReason.BUDGET, exhausted.detail
+        return reason, detail
+
+    def _result(
+        self, reason: StopReason, detail: str, instructions: int, steps: list[TraceStep] | None,
+        returned_by: str | None,
+    ) -> RunResult:
+        bus = self.bus
+        log = tuple(
+            IoAccess(IoKind.WRITE if is_write else IoKind.READ, reg, value, cycle, by_dma)
+            for is_write, reg, value, cycle, by_dma in bus.io_log
+        )
         return RunResult(
             stop=reason,
             detail=detail,
@@ -83,60 +226,14 @@ class Machine:
             master_clocks=bus.clocks,
             instructions=instructions,
             writes=dict(bus.writes),
-            io_writes=tuple(bus.io_log),
+            io_writes=tuple(IoWrite(a.address, a.value, a.cycle) for a in log if a.kind is IoKind.WRITE),
             trace=tuple(steps) if steps is not None else None,
+            io_log=log,
+            returned_by=returned_by,
+            hardware=bus.hardware(),
+            space_writes={name: dict(writes) for name, writes in bus.ppu.space_writes.items()},
+            dma_clocks=bus.dma_clocks,
         )
-
-    def _push_sentinel(self, entry: int, state: CpuState, call: str) -> tuple[CpuState, int]:
-        """Write the return address on the stack (not logged as a write); returns (start state, stop)."""
-        bank = entry >> 16
-        s = (0x100 | (state.s & 0xFF)) if state.e else state.s
-        if call == "jsr":
-            ret_bank = bank
-            data = [(SENTINEL_PC - 1) >> 8, (SENTINEL_PC - 1) & 0xFF]
-        else:
-            ret_bank = _SENTINEL_BANK_LONG
-            data = [ret_bank, (SENTINEL_PC - 1) >> 8, (SENTINEL_PC - 1) & 0xFF]
-        for value in data:
-            self.bus.poke(s, value)
-            if state.e and call == "jsr":
-                s = 0x100 | ((s - 1) & 0xFF)
-            else:
-                s = (s - 1) & 0xFFFF
-        if state.e:
-            s = 0x100 | (s & 0xFF)
-        start = state.replace(s=s, pbr=bank, pc=entry & 0xFFFF)
-        return start, (ret_bank << 16) | SENTINEL_PC
-
-    def _execute(
-        self, stop: int, max_cycles: int, steps: list[TraceStep] | None
-    ) -> tuple[StopReason, str, int]:
-        cpu, bus = self.cpu, self.bus
-        instructions = 0
-        while True:
-            remaining = max_cycles - bus.cycle
-            if remaining <= 0:
-                return StopReason.BUDGET, f"cycle budget {max_cycles} exhausted", instructions
-            try:
-                if steps is None:
-                    outcome = cpu.run(max_cycles=remaining, stop=stop)
-                else:
-                    outcome = self._step_traced(stop, steps)
-            except BusFault as fault:
-                return StopReason.UNSUPPORTED, fault.detail, instructions
-            instructions += outcome.instructions
-            kind = outcome.reason
-            if kind == "RETURNED":
-                return StopReason.RETURNED, "returned to the caller", instructions
-            if kind == "BUDGET":
-                return StopReason.BUDGET, f"cycle budget {max_cycles} exhausted", instructions
-            if kind in ("STP", "WAI"):
-                return StopReason[kind], f"{kind} executed", instructions
-            if kind in ("BRK", "COP"):
-                vector = self._vector(kind, cpu.state.e)
-                if vector in (0x0000, 0xFFFF):
-                    return StopReason[kind], f"{kind} with no vector set", instructions
-            # "LIMIT" (one traced step) or a BRK/COP with a vector: keep going
 
     def _vector(self, kind: str, e: int) -> int:
         address = _VECTORS[(kind, e)]
@@ -178,3 +275,27 @@ class Machine:
             return bytes(self.bus.peek((st.pbr << 16) | ((st.pc + i) & 0xFFFF)) for i in range(length))
         except BusFault:
             return b""
+
+
+def _return_address(entry: int, call: str, caller: int | None) -> tuple[int, list[int]]:
+    """(stop address, bytes to push high first) for a call from `caller` (None: the sentinel)."""
+    if caller is None:
+        caller = (entry & 0xFF0000 if call == "jsr" else _SENTINEL_BANK_LONG << 16) | SENTINEL_PC
+    else:
+        if isinstance(caller, bool) or not isinstance(caller, int) or not 0 <= caller <= 0xFFFFFF:
+            raise HarnessError(f"caller={caller!r} must be a 24-bit address (the caller's next instruction)")
+        if caller == entry:
+            raise HarnessError(
+                f"caller=${caller:06X} equals entry: the run would stop before the first instruction; "
+                "use the address after the caller's JSR/JSL"
+            )
+        if call == "jsr" and caller >> 16 != entry >> 16:
+            raise HarnessError(
+                f"caller=${caller:06X} is not in the entry's bank ${entry >> 16:02X}: JSR/RTS stay in one "
+                f"bank; use a caller in bank ${entry >> 16:02X} or call='jsl'"
+            )
+    pushed = (caller - 1) & 0xFFFF
+    data = [pushed >> 8, pushed & 0xFF]
+    if call == "jsl":
+        data.insert(0, caller >> 16)
+    return caller, data

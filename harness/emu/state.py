@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["CpuState", "StopReason", "IoWrite", "TraceStep", "RunResult", "FLAG_BITS"]
+__all__ = ["CpuState", "StopReason", "IoWrite", "IoKind", "IoAccess", "TraceStep", "RunResult", "FLAG_BITS"]
 
 FLAG_BITS: Mapping[str, int] = {
     "N": 0x80,
@@ -92,11 +92,38 @@ class StopReason(enum.Enum):
 
 @dataclass(frozen=True)
 class IoWrite:
-    """One write to an I/O register ($21xx, $42xx, $43xx), in program order; `cycle` = CPU cycle index."""
+    """One write to an I/O register ($21xx, $42xx, $43xx, $4016), in program order; `cycle` = CPU cycle index.
+
+    DMA writes to the B bus ($21xx) are included, with the index of the CPU cycle the DMA stalled.
+    """
 
     address: int
     value: int
     cycle: int
+
+
+class IoKind(enum.Enum):
+    """Whether a logged I/O access was a read or a write. Closed."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class IoAccess:
+    """One logged I/O access: every write (as in `io_writes`) and every read that changes hardware state.
+
+    Logged reads: $4210 (acknowledges the NMI flag), $4211 (acknowledges the IRQ flag), $2137 (latches
+    the H/V counters), $2138-$213B (advance the OAM/VRAM/CGRAM address or flip-flop), $213C/$213D
+    (flip-flops), $213F (resets them), $2180 (advances the WRAM port). `dma` marks B-bus accesses made
+    by a DMA; `cycle` is then the CPU cycle the DMA stalled.
+    """
+
+    kind: IoKind
+    address: int
+    value: int
+    cycle: int
+    dma: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +151,20 @@ class RunResult:
     writes: Mapping[int, tuple[int, int]]
     io_writes: tuple[IoWrite, ...]
     trace: tuple[TraceStep, ...] | None = None
+    io_log: tuple[IoAccess, ...] = ()
+    # mnemonic of the instruction that moved PC onto the caller address (None if it was not reached)
+    returned_by: str | None = None
+    # hardware state after the routine (names in harness/emu/README.md "Observable hardware state")
+    hardware: Mapping[str, int] = field(default_factory=dict)
+    # "vram" / "cgram" / "oam" -> byte address -> (value before the first write, last value written)
+    space_writes: Mapping[str, Mapping[int, tuple[int, int]]] = field(default_factory=dict)
+    dma_clocks: int = 0  # master clocks the CPU spent stalled by DMA (included in master_clocks)
 
     @property
     def ok(self) -> bool:
         return self.stop is StopReason.RETURNED
+
+    @property
+    def io_reads(self) -> tuple[IoAccess, ...]:
+        """The logged reads with side effects (acknowledges, latches, port increments), in order."""
+        return tuple(access for access in self.io_log if access.kind is IoKind.READ)

@@ -96,10 +96,14 @@ def test_unmapped_read_is_unsupported() -> None:
     assert r.detail == "unmapped read $00213F"
 
 
-def test_dma_start_is_unsupported() -> None:
-    # LDA #$01; STA $420B
-    r = lorom(bytes.fromhex("a9018d0b4260")).run(0x008000, CpuState())
-    assert r.stop is StopReason.UNSUPPORTED and "DMA" in r.detail
+def test_dma_start_runs_the_transfer() -> None:
+    # LDA #$40; STA $4301 (B = $2140); LDA #$01; STA $4305 (1 byte from $00:0000); STA $420B; NOP; RTS
+    # (patterns, timing and destinations: test_emu_dma.py, test_emu_ppu.py)
+    m = lorom(bytes.fromhex("a9408d0143a9018d05438d0b42ea60"))
+    r = m.run(0x008000, CpuState(), memory={0x7E0000: 0x99})
+    assert r.stop is StopReason.RETURNED
+    assert [(a.address, a.value) for a in r.io_log if a.dma] == [(0x2140, 0x99)]
+    assert r.dma_clocks > 0 and r.hardware["APUIO0"] == 0x99
 
 
 def test_io_writes_are_logged_in_order() -> None:
