@@ -18,9 +18,10 @@ from harness.core.families import (
     primary_metrics,
 )
 from harness.core.jsonl import JsonlLine, iter_jsonl, read_jsonl
+from harness.core.predictions import Predictions, read_predictions
 from harness.core.reasons import FailReason
 from harness.core.registry import Registry, resolve_target, suggest
-from harness.core.results import DatasetIdentity, Results, SampleScore, Verdict
+from harness.core.results import DatasetIdentity, Results, SampleScore, Scoring, Verdict
 
 __all__ = [
     "FAMILIES",
@@ -30,9 +31,11 @@ __all__ = [
     "Family",
     "JsonlLine",
     "Metric",
+    "Predictions",
     "Registry",
     "Results",
     "SampleScore",
+    "Scoring",
     "Verdict",
     "code_families",
     "family",
@@ -41,6 +44,7 @@ __all__ = [
     "primary_metric",
     "primary_metrics",
     "read_jsonl",
+    "read_predictions",
     "resolve_target",
     "suggest",
 ]

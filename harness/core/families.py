@@ -24,6 +24,7 @@ __all__ = [
     "code_families",
     "family",
     "family_names",
+    "metric_spec",
     "primary_metric",
     "primary_metrics",
 ]
@@ -34,14 +35,29 @@ Aggregation = Literal["mean", "geomean"]
 
 @dataclass(frozen=True)
 class Metric:
-    """One per-sample metric. `conditional`: defined only for some samples (e.g. a speedup exists only
-    when the candidate passes); its aggregate is over those samples and its name says so."""
+    """One per-sample metric. `kind` fixes its range: a share in [0, 1], a ratio > 0 (aggregated
+    geometrically), or a count >= 0. `conditional`: defined only for some samples; its aggregate is
+    over those samples and its name must say so (the registry has none today: every metric is defined
+    for every sample, so no failure can drop out of a mean)."""
 
     name: str
     aggregation: Aggregation = "mean"
     higher_is_better: bool = True
     conditional: bool = False
     help: str = ""
+    kind: Literal["share", "ratio", "count"] = "share"
+
+    def __post_init__(self) -> None:
+        if (self.kind == "ratio") != (self.aggregation == "geomean"):
+            raise HarnessError(f"metric {self.name!r}: ratios and only ratios aggregate geometrically")
+
+    def in_range(self, value: float) -> bool:
+        """Whether a per-sample value is possible for this metric."""
+        if self.kind == "share":
+            return 0.0 <= value <= 1.0
+        if self.kind == "ratio":
+            return value > 0.0
+        return value >= 0.0 and value == int(value)
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class Family:
     runs_code: bool
     output_type: Literal["generate_until", "multiple_choice"] = "generate_until"
     description: str = ""
+    max_gen_toks: int = 768  # room the answer needs (trace: reasoning before the final block)
 
     def __post_init__(self) -> None:
         names = [metric.name for metric in self.metrics]
@@ -85,16 +102,15 @@ def _family(entry: object) -> Family:
 FAMILIES: Registry[Family] = Registry("family", _family)
 
 _ASSEMBLES = Metric("assembles", help="share of completions ASAR assembles")
-_PASSES = Metric("passes", help="share of completions equivalent to the reference on every case")
-_PASS_AT_1 = Metric("pass@1", help="unbiased pass@1 over the completions")
+_PASS_AT_1 = Metric("pass@1", help="share of completions equivalent to the reference on every case (unbiased pass@1)")
 
 FAMILIES.register(
     "gen",
     Family(
         "gen",
         "harness.score.families:score_functional",
-        (_ASSEMBLES, _PASSES, _PASS_AT_1),
-        primary="passes",
+        (_ASSEMBLES, _PASS_AT_1),
+        primary="pass@1",
         runs_code=True,
         description="write a routine from its contract",
     ),
@@ -106,15 +122,20 @@ FAMILIES.register(
         "harness.score.families:score_optimize",
         (
             _ASSEMBLES,
-            _PASSES,
+            _PASS_AT_1,
+            Metric(
+                "saving_share",
+                help="share of the reference's cycle saving over the baseline achieved (0..1; 0 when wrong)",
+            ),
             Metric("improved", help="passes and takes fewer mean CPU cycles than the baseline"),
             Metric("improved_clocks", help="passes and takes fewer mean master clocks than the baseline"),
             Metric("smaller", help="passes and is smaller in bytes than the baseline"),
-            Metric("speedup", "geomean", conditional=True, help="baseline / candidate mean cycles"),
-            Metric("speedup_clocks", "geomean", conditional=True, help="the same in master clocks"),
-            Metric("size_ratio", "geomean", conditional=True, help="baseline / candidate bytes"),
+            Metric("speedup", "geomean", kind="ratio", help="baseline / effective cycles (a wrong answer keeps the baseline: 1)"),
+            Metric("speedup_vs_reference", "geomean", kind="ratio", help="reference / effective cycles (above 1: beats it)"),
+            Metric("speedup_clocks", "geomean", kind="ratio", help="baseline / effective master clocks"),
+            Metric("size_ratio", "geomean", kind="ratio", help="baseline / effective bytes"),
         ),
-        primary="improved",
+        primary="saving_share",
         runs_code=True,
         description="make a correct slow routine faster without changing what it does",
     ),
@@ -131,6 +152,7 @@ FAMILIES.register(
         primary="exact",
         runs_code=False,
         description="predict the final machine state of a routine on a given input",
+        max_gen_toks=1024,
     ),
 )
 FAMILIES.register(
@@ -140,12 +162,13 @@ FAMILIES.register(
         "harness.score.families:score_explain",
         (
             Metric("fact_recall"),
-            Metric("forbidden", higher_is_better=False),
-            Metric("hallucinated_addresses", higher_is_better=False),
+            Metric("forbidden", higher_is_better=False, kind="count"),
+            Metric("hallucinated_addresses", higher_is_better=False, kind="count"),
         ),
         primary="fact_recall",
         runs_code=False,
         description="explain what a routine reads, computes and writes",
+        max_gen_toks=512,
     ),
 )
 FAMILIES.register(
@@ -153,8 +176,8 @@ FAMILIES.register(
     Family(
         "fix",
         "harness.score.families:score_functional",
-        (_ASSEMBLES, _PASSES, _PASS_AT_1),
-        primary="passes",
+        (_ASSEMBLES, _PASS_AT_1),
+        primary="pass@1",
         runs_code=True,
         description="repair a routine that breaks its contract",
     ),
@@ -169,8 +192,20 @@ FAMILIES.register(
         runs_code=False,
         output_type="multiple_choice",
         description="multiple choice whose gold a tool decided (emulator or ASAR)",
+        max_gen_toks=0,
     ),
 )
+
+
+def metric_spec(name: str) -> Metric | None:
+    """The registered metric called `name` in any family (pass@k included as a share), or None."""
+    if name.startswith("pass@"):
+        return Metric(name)
+    for family_name in FAMILIES:
+        for metric in FAMILIES.get(family_name).metrics:
+            if metric.name == name:
+                return metric
+    return None
 
 
 def family(name: str) -> Family:

@@ -24,4 +24,9 @@ class FailReason(str, Enum):
     BUDGET = "budget"
     UNSUPPORTED = "unsupported"
     HALTED = "halted"  # BRK, COP, STP, WAI or any stop other than returning
-    REFERENCE_BROKEN = "reference_broken"
+    BAD_RETURN = "bad_return"  # reached the caller by anything but RTS (JSR) / RTL (JSL)
+    CONVENTION = "convention"  # e, m, x, decimal flag, D, DBR or S not as at entry
+    SIDE_EFFECT = "side_effect"  # hardware left in another state than the reference leaves it
+    NO_ANSWER = "no_answer"  # trace/mc: nothing readable in the requested form
+    WRONG = "wrong"  # trace/mc: an answer, not the right one
+    REFERENCE_BROKEN = "reference_broken"  # kept for reading old results: now a task error, never a verdict

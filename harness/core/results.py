@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.core.reasons import FailReason
 
-__all__ = ["DatasetIdentity", "Results", "SampleScore", "Verdict"]
+__all__ = ["DatasetIdentity", "Results", "SampleScore", "Scoring", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,17 @@ class Verdict:
 
 @dataclass(frozen=True)
 class SampleScore:
-    """One task's scores: metrics, the first failure as text, and its counterexample (if any)."""
+    """One task's scores: metrics, the first failure as text, its counterexample (if any), and why
+    each completion failed (`reasons`, one per completion; NONE for a pass). `task_error` marks a
+    broken task or harness: no metrics, and the run that holds it fails loudly."""
 
     id: str
     family: str
     metrics: dict[str, float]
     error: str | None = None
     counterexample: dict[str, Any] | None = field(default=None)
+    reasons: tuple[FailReason, ...] = ()
+    task_error: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +74,8 @@ class SampleScore:
             "metrics": dict(sorted(self.metrics.items())),
             "error": self.error,
             "counterexample": self.counterexample,
+            "reasons": [reason.value for reason in self.reasons],
+            "task_error": self.task_error,
         }
 
 
@@ -90,6 +96,29 @@ class DatasetIdentity:
 
 
 @dataclass(frozen=True)
+class Scoring:
+    """How a run was scored, so a number can be trusted or refused: the sandbox ASAR ran in, the
+    budgets every candidate had, and everything that did not become a plain score."""
+
+    sandbox: Mapping[str, Any]
+    budgets: Mapping[str, Any]
+    task_errors: tuple[str, ...] = ()  # ids of broken tasks (the run is invalid: exit 2)
+    missing: tuple[str, ...] = ()  # task ids without a prediction (scored as empty answers)
+    null_completions: int = 0
+    failure_reasons: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # family -> reason -> n
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sandbox": dict(self.sandbox),
+            "budgets": dict(self.budgets),
+            "task_errors": list(self.task_errors),
+            "missing_predictions": list(self.missing),
+            "null_completions": self.null_completions,
+            "failure_reasons": {family: dict(counts) for family, counts in self.failure_reasons.items()},
+        }
+
+
+@dataclass(frozen=True)
 class Results:
     """One scored run: the public Results JSON (DESIGN.md) as a type."""
 
@@ -98,12 +127,20 @@ class Results:
     model: str
     metrics: Mapping[str, Mapping[str, Any]]
     samples: tuple[SampleScore, ...]
+    scoring: Scoring | None = None
+
+    @property
+    def task_errors(self) -> tuple[str, ...]:
+        return tuple(sample.id for sample in self.samples if sample.task_error)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "harness_version": self.harness_version,
             "dataset": self.dataset.to_dict(),
             "model": self.model,
             "metrics": {family: dict(values) for family, values in self.metrics.items()},
             "samples": [sample.to_json() for sample in self.samples],
         }
+        if self.scoring is not None:
+            data["scoring"] = self.scoring.to_json()
+        return data

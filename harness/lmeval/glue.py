@@ -5,14 +5,18 @@ carry nested `spec`/`answer` objects whose keys vary per task, and Arrow would w
 schema full of nulls. The full doc travels as JSON and is parsed back for scoring.
 
 Scoring runs in the `verified` custom filter: a whole task's completions are assembled and emulated
-in parallel (`harness.score.score_samples`), then `process_results` only picks numbers out.
+in parallel (`harness.score.score_samples`), then `process_results` only picks numbers out. The
+filter's output (what lm-eval logs as `filtered_resps`) is each sample's score record as JSON text.
+A broken task stops the run with a TaskDataError naming it, after every sample was scored: lm-eval
+has no way to mark a single sample invalid, and averaging the survivors would hide it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
+import secrets
+import statistics
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,6 +33,7 @@ __all__ = [
     "doc_to_target",
     "doc_to_text",
     "first_response",
+    "REPLAY_MARKER",
     "geomean",
     "gold_completion",
     "load_docs",
@@ -43,10 +48,14 @@ __all__ = [
 FAMILY_METRICS: Mapping[str, tuple[str, ...]] = {
     name: (*(metric.name for metric in FAMILIES.get(name).metrics), "score") for name in FAMILIES
 }
-# Defined only for some samples (a speedup exists only when the code passes): None elsewhere.
+# Defined only for some samples: None elsewhere (the registry has none today).
 OPTIONAL_METRICS = frozenset(
     metric.name for name in FAMILIES for metric in FAMILIES.get(name).metrics if metric.conditional
 )
+# How `asm65816-replay` hands the filter every completion of an id (several lines per id are several
+# samples on both scoring routes): a response that starts with this per-process secret is a JSON list.
+# A model's own output cannot carry it, so only the replay model can pass several samples.
+REPLAY_MARKER = f"\x00asm65816-replay:{secrets.token_hex(8)}:"
 
 
 def dataset_identity() -> DatasetIdentity:
@@ -95,7 +104,7 @@ def _check_stamp(metadata: Mapping[str, Any]) -> None:
     if stamped != actual:
         raise TaskDataError(
             f"task data sha256 {actual[:12]}... differs from the task config's {str(stamped)[:12]}...: "
-            "the installed data were modified; reinstall, or run `python -m harness.lmeval.stamp` "
+            "the installed data were modified; reinstall, or run `python -m harness.lmeval.yamls` "
             "after regenerating the data on purpose"
         )
 
@@ -166,17 +175,34 @@ def doc_to_target(row: Mapping[str, Any]) -> str | int:
     return doc["answer"]["gold"] if doc.get("family") == "mc" else gold_completion(doc)
 
 
-def verify_responses(resps: Sequence[Sequence[str]], docs: Sequence[Mapping[str, Any]]) -> list[dict]:
+def completions_of(responses: Sequence[object]) -> list[str]:
+    """A doc's responses as completions: a replay marker expands into the id's completions (once,
+    however many repeats lm-eval asked for); anything that is not text is an empty answer."""
+    completions: list[str] = []
+    for response in responses:
+        text = response if isinstance(response, str) else ""
+        if text.startswith(REPLAY_MARKER):
+            expanded = [str(item) for item in json.loads(text[len(REPLAY_MARKER) :])]
+            return expanded or [""]
+        completions.append(text)
+    return completions or [""]
+
+
+def verify_responses(resps: Sequence[Sequence[str]], docs: Sequence[Mapping[str, Any]]) -> list[str]:
     """Custom filter: score every doc's completions (all repeats: pass@k), in parallel, in doc order.
 
     Like lm-eval's `take_first`, it turns each doc's list of responses into one value: here the
-    sample's score record, which `process_results` then reads."""
+    sample's score record as JSON text, which `process_results` then reads."""
     from harness.score import score_samples
 
-    jobs = [(_doc(doc), [str(r) for r in responses]) for responses, doc in zip(resps, docs, strict=True)]
+    jobs = [(_doc(doc), completions_of(responses)) for responses, doc in zip(resps, docs, strict=True)]
     workers = int(os.environ.get("ASM65816_WORKERS") or os.cpu_count() or 1)
     scores = score_samples(jobs, workers=workers, progress=len(jobs) > 1 and sys.stderr.isatty())
-    return [score.to_json() for score in scores]
+    broken = [score for score in scores if score.task_error]
+    if broken:
+        shown = "; ".join(f"{score.id}: {score.error}" for score in broken[:5])
+        raise TaskDataError(f"{len(broken)} task error(s) (a broken task or harness, not the model): {shown}")
+    return [json.dumps(score.to_json(), sort_keys=True) for score in scores]
 
 
 def first_response(resps, docs):
@@ -189,6 +215,7 @@ def process_results(row: Mapping[str, Any], results: Sequence[Mapping[str, Any]]
     """Pick the family's declared metrics out of the filter's score; `score` = primary metric."""
     family = row["family"]
     scored = results[0]
+    scored = json.loads(scored) if isinstance(scored, str) else scored
     metrics = dict(scored.get("metrics") or {})
     out: dict[str, float | None] = {}
     for name in FAMILY_METRICS[family]:
@@ -202,16 +229,19 @@ def process_results(row: Mapping[str, Any], results: Sequence[Mapping[str, Any]]
 
 
 def process_mc_results(row: Mapping[str, Any], results: Sequence) -> dict[str, float]:
-    """Accuracy from loglikelihoods over the choice letters (lm-eval's `acc`), plus `score`."""
+    """Accuracy from loglikelihoods over the choice letters (lm-eval's `acc`), plus `score`.
+
+    Only a strict maximum is an answer: a tie at the top (a model that gives every choice the same
+    score, as a replay of an unparseable answer does) earns nothing, where argmax would pick A."""
     doc = _doc(row)
     logliks = [float(result[0]) if isinstance(result, (tuple, list)) else float(result) for result in results]
-    correct = float(max(range(len(logliks)), key=logliks.__getitem__) == doc["answer"]["gold"])
+    gold = int(doc["answer"]["gold"])
+    correct = float(all(logliks[gold] > value for index, value in enumerate(logliks) if index != gold))
     return {"acc": correct, "score": correct}
 
 
-def geomean(values: Sequence[float | None]) -> float:
-    """Geometric mean over the samples where the metric is defined (passing candidates); nan if none."""
-    kept = [float(v) for v in values if v is not None and v > 0 and math.isfinite(v)]
-    if not kept:
-        return float("nan")
-    return math.exp(sum(math.log(v) for v in kept) / len(kept))
+def geomean(values: Sequence[float | None]) -> float | None:
+    """Geometric mean of a ratio metric over the samples (every sample defines it); None (JSON null,
+    never NaN) for no samples."""
+    kept = [float(v) for v in values if v is not None]
+    return statistics.geometric_mean(kept) if kept else None

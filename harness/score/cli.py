@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,11 @@ def register(subparsers: Any) -> None:
     )
     score.add_argument("--dataset-name", default=None, help="dataset name (default: tasks file stem)")
     score.add_argument("--dataset-version", default=None, help="dataset version (default: sha256 prefix)")
+    score.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="score tasks without a prediction as empty answers (failures) instead of refusing the run",
+    )
     score.add_argument("--no-progress", action="store_true", help="no progress bar")
     score.set_defaults(handler=_score)
 
@@ -42,11 +48,23 @@ def _score(args: argparse.Namespace) -> int:
         model=args.model,
         dataset_name=args.dataset_name,
         dataset_version=args.dataset_version,
-        progress=not args.no_progress,
+        progress=not args.no_progress and sys.stderr.isatty(),
+        allow_missing=args.allow_missing,
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(dumps_results(results), encoding="utf-8")
     print(format_table(results))
     print(f"results written to {out}")
+    scoring = results.scoring
+    if scoring is not None and scoring.missing:
+        print(f"{len(scoring.missing)} task(s) had no prediction and scored as failures (--allow-missing)")
+    if results.task_errors:
+        shown = ", ".join(results.task_errors[:10]) + (" ..." if len(results.task_errors) > 10 else "")
+        print(
+            f"asm65816: error: {len(results.task_errors)} task error(s) (broken task or harness, not the "
+            f"model): {shown}; the run is invalid, see each sample's `error` in {out}",
+            file=sys.stderr,
+        )
+        return 2
     return 0

@@ -11,17 +11,19 @@ from __future__ import annotations
 import functools
 import json
 import math
-import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from harness.core.families import FAMILIES
+from harness.core.reasons import FailReason
 from harness.core.registry import resolve_target
 from harness.core.results import SampleScore, Verdict
 from harness.errors import TaskDataError, UnknownNameError
-from harness.score.aggregate import geometric_mean, mean, pass_at_k_metrics
+from harness.score.aggregate import GEOMETRIC_METRICS, geometric_mean, mean, pass_at_k_metrics
 from harness.score.explain import score_explanation
 from harness.verify.answers import parse_state_answer
+from harness.verify.choice import parse_choice
 from harness.verify.equivalence import check_equivalence
 from harness.verify.extract import extract_code
 from harness.verify.spec import parse_spec
@@ -29,7 +31,9 @@ from harness.verify.trace import expected_state
 
 __all__ = [
     "Scorer",
+    "mc_answer",
     "mc_choice",
+    "mc_doc_answer",
     "score_explain",
     "score_functional",
     "score_mc",
@@ -57,17 +61,25 @@ def _verdicts(task: Mapping[str, Any], completions: Sequence[str]) -> list[Verdi
     ]
 
 
+def _sample(
+    task: Mapping[str, Any],
+    metrics: dict[str, float],
+    reasons: Sequence[FailReason],
+    error: str | None = None,
+    counterexample: dict[str, Any] | None = None,
+) -> SampleScore:
+    return SampleScore(
+        str(task.get("id")), str(task.get("family")), metrics, error, counterexample, tuple(reasons)
+    )
+
+
 def score_functional(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     """gen/fix: does the code assemble and behave like the reference? pass@k over completions."""
     verdicts = _verdicts(task, completions)
     outcomes = [v.passes for v in verdicts]
-    metrics = {
-        "assembles": mean(float(v.assembles) for v in verdicts) or 0.0,
-        "passes": mean(float(o) for o in outcomes) or 0.0,
-        **pass_at_k_metrics(outcomes),
-    }
+    metrics = {"assembles": mean(float(v.assembles) for v in verdicts) or 0.0, **pass_at_k_metrics(outcomes)}
     error, counterexample = _first_failure(verdicts)
-    return SampleScore(str(task.get("id")), str(task.get("family")), metrics, error, counterexample)
+    return _sample(task, metrics, [v.reason for v in verdicts], error, counterexample)
 
 
 @functools.lru_cache(maxsize=256)
@@ -85,52 +97,61 @@ def _baseline_verdict(task_json: str) -> Verdict:
     return verdict
 
 
-def _ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or denominator is None or numerator <= 0 or denominator <= 0:
-        return None
-    return numerator / denominator
+def _share(saved: float, possible: float) -> float:
+    """The share of the possible saving achieved, in [0, 1]: 0 when nothing was saved; any saving
+    counts fully when the reference itself saves nothing (a task the validator refuses)."""
+    if saved <= 0:
+        return 0.0
+    if possible <= 0:
+        return 1.0
+    return min(1.0, saved / possible)
 
 
 def _optimize_metrics(baseline: Verdict, verdict: Verdict) -> dict[str, float]:
-    metrics = {
+    """Per completion. A wrong or slower answer is worth keeping the baseline: its effective cycles,
+    clocks and bytes are the baseline's, so every ratio is defined for every sample (no NaN, nothing
+    dropped from a mean) and equals 1.0 against the baseline."""
+    base_cycles = float(baseline.cand_cycles_mean or 0.0)
+    base_clocks = float(baseline.cand_clocks_mean or 0.0)
+    ref_cycles = float(baseline.ref_cycles_mean or 0.0)
+    base_bytes = float(baseline.cand_bytes or 0)
+    cycles, clocks, size = base_cycles, base_clocks, base_bytes
+    if verdict.passes:
+        cycles = min(base_cycles, float(verdict.cand_cycles_mean or base_cycles))
+        clocks = min(base_clocks, float(verdict.cand_clocks_mean or base_clocks))
+        size = min(base_bytes, float(verdict.cand_bytes or base_bytes))
+    return {
         "assembles": float(verdict.assembles),
-        "passes": float(verdict.passes),
-        "improved": 0.0,
-        "improved_clocks": 0.0,
-        "smaller": 0.0,
+        "pass@1": float(verdict.passes),
+        "improved": float(cycles < base_cycles),
+        "improved_clocks": float(clocks < base_clocks),
+        "smaller": float(size < base_bytes),
+        "saving_share": _share(base_cycles - cycles, base_cycles - ref_cycles),
+        "speedup": base_cycles / cycles,
+        "speedup_vs_reference": ref_cycles / cycles,
+        "speedup_clocks": base_clocks / clocks,
+        "size_ratio": base_bytes / size,
     }
-    if not verdict.passes:
-        return metrics
-    pairs = {
-        "": (baseline.cand_cycles_mean, verdict.cand_cycles_mean),
-        "_clocks": (baseline.cand_clocks_mean, verdict.cand_clocks_mean),
-    }
-    for suffix, (old, new) in pairs.items():
-        ratio = _ratio(old, new)
-        if ratio is not None:
-            metrics[f"speedup{suffix}"] = ratio
-            metrics[f"improved{suffix}"] = float(new is not None and old is not None and new < old)
-    size = _ratio(baseline.cand_bytes, verdict.cand_bytes)
-    if size is not None:
-        metrics["size_ratio"] = size
-        metrics["smaller"] = float((verdict.cand_bytes or 0) < (baseline.cand_bytes or 0))
-    return metrics
 
 
 def score_optimize(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
-    """optimize: equivalent to the reference, and faster/smaller than the baseline on the same cases."""
+    """optimize: equivalent to the reference, and faster/smaller than the baseline on the same cases.
+
+    Primary metric `saving_share`: the share of the reference's cycle saving over the baseline that
+    the answer achieves (capped at 1; 0 when wrong or not faster): a 1.8% tweak earns little, a full
+    rewrite earns 1. `speedup` (vs the baseline) and `speedup_vs_reference` are effective speedups:
+    a failing answer counts as keeping the baseline."""
     baseline = _baseline_verdict(json.dumps(task))
     verdicts = _verdicts(task, completions)
     per_completion = [_optimize_metrics(baseline, v) for v in verdicts]
     metrics: dict[str, float] = {}
-    for name in sorted({key for row in per_completion for key in row}):
-        values = [row[name] for row in per_completion if name in row]
-        combined = geometric_mean(values) if name.startswith(("speedup", "size_ratio")) else mean(values)
-        if combined is not None:
-            metrics[name] = combined
+    for name in per_completion[0]:
+        values = [row[name] for row in per_completion]
+        combined = geometric_mean(values) if name in GEOMETRIC_METRICS else mean(values)
+        metrics[name] = float(combined or 0.0)
     metrics.update(pass_at_k_metrics([v.passes for v in verdicts]))
     error, counterexample = _first_failure(verdicts)
-    return SampleScore(str(task.get("id")), str(task.get("family")), metrics, error, counterexample)
+    return _sample(task, metrics, [v.reason for v in verdicts], error, counterexample)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -141,18 +162,21 @@ def _expected_trace(task_json: str) -> tuple[tuple[str, int], ...]:
 def score_trace(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     """trace: the predicted final state against the emulator's (never a hand-written answer)."""
     expected = dict(_expected_trace(json.dumps(task)))
-    locations = parse_spec(task.get("spec")).outputs
+    spec = parse_spec(task.get("spec"))
+    locations = spec.outputs
     exact: list[bool] = []
     fields: list[float] = []
+    reasons: list[FailReason] = []
     error: str | None = None
     for completion in completions:
-        predicted = parse_state_answer(completion, locations)
+        predicted = parse_state_answer(completion, locations, spec.mode)
         right = [predicted.get(loc.text) == expected[loc.text] for loc in locations]
         fields.append(sum(right) / len(right) if right else 0.0)
         exact.append(bool(right) and all(right))
+        reasons.append(FailReason.NONE if exact[-1] else FailReason.WRONG if predicted else FailReason.NO_ANSWER)
         if error is None and not exact[-1]:
             wrong = [loc for loc, ok in zip(locations, right, strict=True) if not ok]
-            error = "wrong: " + ", ".join(
+            error = f"{reasons[-1].value}: " + ", ".join(
                 f"{loc.text} expected {loc.format(expected[loc.text])}, got "
                 f"{loc.format(predicted[loc.text]) if loc.text in predicted else 'nothing'}"
                 for loc in wrong
@@ -162,34 +186,36 @@ def score_trace(task: Mapping[str, Any], completions: Sequence[str]) -> SampleSc
         "field_accuracy": mean(fields) or 0.0,
         **pass_at_k_metrics(exact),
     }
-    return SampleScore(str(task.get("id")), str(task.get("family")), metrics, error)
+    return _sample(task, metrics, reasons, error)
 
 
 def score_explain(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
     rows = [score_explanation(task, c) for c in completions]
     metrics = {name: mean(row[name] for row in rows) or 0.0 for name in sorted({k for r in rows for k in r})}
-    return SampleScore(str(task.get("id")), str(task.get("family")), metrics)
+    return _sample(task, metrics, [])
 
 
 def mc_choice(text: object, choices: Sequence[str]) -> int | None:
-    """Index of the choice a free-text answer picks: an exact choice text, else a letter A, B, ..."""
+    """Index of the choice one free-text answer states last, or None (the one parser of both routes)."""
     if not isinstance(text, str) or not choices:
         return None
-    stripped = text.strip()
-    for index, choice in enumerate(choices):
-        if stripped == str(choice).strip():
-            return index
-    match = re.search(r"\b(?:answer|choice|option)\s*(?:is|:)?\s*\(?([A-Z])\b", stripped, re.IGNORECASE)
-    match = match or re.match(r"\s*\(?([A-Z])[).:](?:\s|$)|\s*\(?([A-Z])\)?\s*$", stripped)
-    if match:
-        letter = next(g for g in match.groups() if g)
-        index = ord(letter.upper()) - ord("A")
-        return index if index < len(choices) else None
-    return None
+    return parse_choice(text, len(choices), [str(choice) for choice in choices])
 
 
-def score_mc(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
-    """mc from generated text (lm-eval scores mc by loglikelihood with the same doc fields)."""
+def mc_answer(completions: Sequence[str], choices: Sequence[str]) -> int | None:
+    """The choice several completions give: the one most of them state (self-consistency); a tie or
+    no parseable choice is no answer. One completion: its own choice. Both scoring routes use this."""
+    picked = [choice for text in completions if (choice := mc_choice(text, choices)) is not None]
+    if not picked:
+        return None
+    counts = Counter(picked).most_common()
+    if len(counts) > 1 and counts[0][1] == counts[1][1]:
+        return None
+    return counts[0][0]
+
+
+def mc_doc_answer(task: Mapping[str, Any]) -> tuple[list[str], int]:
+    """(choices, gold) of an mc task; a malformed answer is a TaskDataError."""
     answer = task.get("answer")
     if (
         not isinstance(answer, Mapping)
@@ -198,11 +224,19 @@ def score_mc(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore
         or not 0 <= answer["gold"] < len(answer["choices"])
     ):
         raise TaskDataError(f'task {task.get("id")!r}: mc answer must be {{"choices": [...], "gold": i}}')
-    right = [mc_choice(c, answer["choices"]) == answer["gold"] for c in completions]
-    metrics = {"acc": mean(float(r) for r in right) or 0.0}  # lm-eval's name, so both routes agree
-    return SampleScore(
-        str(task.get("id")), str(task.get("family")), metrics, None if all(right) else "wrong choice"
+    return [str(choice) for choice in answer["choices"]], int(answer["gold"])
+
+
+def score_mc(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore:
+    """mc from generated text: no parseable final choice, no credit (lm-eval's loglikelihood route
+    applies the same rule: a tie at the top is not an answer)."""
+    choices, gold = mc_doc_answer(task)
+    chosen = mc_answer(completions, choices)
+    reason = FailReason.NO_ANSWER if chosen is None else FailReason.NONE if chosen == gold else FailReason.WRONG
+    error = None if reason is FailReason.NONE else f"{reason.value}: gold {chr(65 + gold)}, got " + (
+        "nothing" if chosen is None else chr(65 + chosen)
     )
+    return _sample(task, {"acc": float(chosen == gold)}, [reason], error)
 
 
 @functools.cache

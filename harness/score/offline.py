@@ -2,8 +2,10 @@
 
 Samples are scored in worker processes (one task and all its completions per job) and put back in
 task-file order, and the JSON holds no timings, paths or host names, so the bytes written do not depend
-on `--workers`. A task or tool problem is never a score: ToolMissing/ToolMismatch abort the run, and a
-broken task is recorded as the sample's `error` with no metrics and counted in `overall.task_errors`.
+on `--workers`. Whatever a candidate causes is its failure (a score of 0 with its reason). Only a broken
+task or harness is a task error: the sample gets no metrics, the run records it under
+`scoring.task_errors`, and `asm65816 score` exits 2 naming it instead of averaging the survivors. A
+missing or wrong tool (ASAR) aborts the run.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -20,12 +23,13 @@ from typing import Any
 
 from harness import __version__
 from harness.core.families import primary_metrics
-from harness.core.jsonl import read_jsonl
-from harness.core.results import DatasetIdentity, Results, SampleScore
+from harness.core.predictions import Predictions, read_predictions
+from harness.core.results import DatasetIdentity, Results, SampleScore, Scoring
 from harness.dataset import dataset_identity, is_dataset_dir, load_tasks
 from harness.errors import HarnessError, TaskDataError, ToolMismatchError, ToolMissingError
 from harness.score.aggregate import aggregate_metrics, mean
 from harness.score.families import score_sample_detailed
+from harness.verify.equivalence import BUDGET_FACTOR, BUDGET_FLOOR, REFERENCE_MAX_CYCLES
 
 __all__ = [
     "build_results",
@@ -33,6 +37,7 @@ __all__ = [
     "format_table",
     "load_predictions",
     "load_tasks",
+    "scoring_record",
     "score_predictions",
     "score_samples",
 ]
@@ -40,13 +45,7 @@ __all__ = [
 
 def load_predictions(path: str | Path) -> dict[str, list[str]]:
     """{id: [completion, ...]} in file order (several lines per id give pass@k)."""
-    predictions: dict[str, list[str]] = {}
-    for number, row in enumerate(read_jsonl(path, "predictions"), start=1):
-        task_id, completion = row.get("id"), row.get("completion")
-        if not isinstance(task_id, str) or not isinstance(completion, str):
-            raise TaskDataError(f"{path}: row {number} needs string `id` and `completion`")
-        predictions.setdefault(task_id, []).append(completion)
-    return predictions
+    return {key: list(value) for key, value in read_predictions(path).completions.items()}
 
 
 def _score_job(job: tuple[dict[str, Any], list[str]]) -> SampleScore:
@@ -57,7 +56,9 @@ def _score_job(job: tuple[dict[str, Any], list[str]]) -> SampleScore:
     except (ToolMissingError, ToolMismatchError):
         raise
     except HarnessError as error:
-        return SampleScore(str(task.get("id")), str(task.get("family")), {}, f"task_error: {error}")
+        return SampleScore(
+            str(task.get("id")), str(task.get("family")), {}, f"task_error: {error}", task_error=True
+        )
 
 
 def score_samples(
@@ -93,25 +94,58 @@ def _dataset_of(tasks_path: Path) -> DatasetIdentity:
     return DatasetIdentity(tasks_path.stem, digest[:12], digest)
 
 
-def build_results(samples: Sequence[SampleScore], *, dataset: DatasetIdentity, model: str) -> Results:
-    """Per-family aggregates, an overall summary and the samples."""
-    by_family: dict[str, list[Mapping[str, float]]] = {}
-    task_errors = 0
+def _sandbox() -> dict[str, Any]:
+    from harness.asar import sandbox_state
+
+    state = sandbox_state()
+    return {"state": state.level.value, "detail": state.detail}
+
+
+def scoring_record(
+    samples: Sequence[SampleScore], *, missing: Sequence[str] = (), null_completions: int = 0
+) -> Scoring:
+    """The `scoring` block of a run: sandbox, budgets, task errors and failure reasons."""
+    from harness.asar import SandboxLimits
+
+    limits = SandboxLimits()
+    reasons: dict[str, Counter[str]] = {}
     for sample in samples:
-        if sample.metrics:
+        for reason in sample.reasons:
+            reasons.setdefault(sample.family, Counter())[reason.value] += 1
+    return Scoring(
+        sandbox=_sandbox(),
+        budgets={
+            "candidate_cycles": f"reference cycles x {BUDGET_FACTOR} + {BUDGET_FLOOR} (per case)",
+            "reference_cycles": REFERENCE_MAX_CYCLES,
+            "asar_cpu_seconds_per_run": limits.timeout_s,
+            "asar_memory_bytes": limits.memory_bytes,
+        },
+        task_errors=tuple(sample.id for sample in samples if sample.task_error),
+        missing=tuple(missing),
+        null_completions=null_completions,
+        failure_reasons={family: dict(sorted(counts.items())) for family, counts in sorted(reasons.items())},
+    )
+
+
+def build_results(
+    samples: Sequence[SampleScore], *, dataset: DatasetIdentity, model: str, scoring: Scoring | None = None
+) -> Results:
+    """Per-family aggregates, an overall summary and the samples. Task errors are counted, named in
+    `scoring`, and left out of the means (the run is invalid and says so)."""
+    by_family: dict[str, list[Mapping[str, float]]] = {}
+    for sample in samples:
+        if not sample.task_error:
             by_family.setdefault(sample.family, []).append(sample.metrics)
-        elif sample.error:
-            task_errors += 1
     metrics: dict[str, Any] = {family: aggregate_metrics(rows) for family, rows in sorted(by_family.items())}
     primary = primary_metrics()
     primaries = [metrics[f][primary[f]] for f in metrics if primary.get(f) in metrics[f]]
     metrics["overall"] = {
         "n": len(samples),
         "score": mean(primaries),
-        "task_errors": task_errors,
+        "task_errors": sum(1 for sample in samples if sample.task_error),
         "families": len(by_family),
     }
-    return Results(__version__, dataset, model, metrics, tuple(samples))
+    return Results(__version__, dataset, model, metrics, tuple(samples), scoring)
 
 
 def dumps_results(results: Results) -> str:
@@ -128,20 +162,41 @@ def score_predictions(
     dataset_name: str | None = None,
     dataset_version: str | None = None,
     progress: bool = False,
+    allow_missing: bool = False,
 ) -> Results:
-    """Score a predictions file against a task file. Tasks without predictions score an empty answer
-    (a missing answer is a failure, not a skipped sample); predictions for unknown ids are an error."""
+    """Score a predictions file against a task file.
+
+    Every task needs a prediction: missing ones are refused (TaskDataError naming how many and which)
+    unless `allow_missing`, which scores them as empty answers and records them in `scoring.missing`.
+    Predictions for unknown ids are always an error."""
     tasks = load_tasks(tasks_path)
-    predictions = load_predictions(predictions_path)
-    known = {task["id"] for task in tasks}
-    unknown = [task_id for task_id in predictions if task_id not in known]
-    if unknown:
-        raise TaskDataError(f"predictions name {len(unknown)} id(s) not in the tasks, e.g. {unknown[:3]}")
-    jobs = [(task, predictions.get(task["id"], [""])) for task in tasks]
+    predictions = read_predictions(predictions_path)
+    jobs, missing = _jobs(tasks, predictions, allow_missing)
     samples = score_samples(jobs, workers=workers, progress=progress)
     dataset = _dataset_of(Path(tasks_path))
     dataset = replace(dataset, name=dataset_name or dataset.name, version=dataset_version or dataset.version)
-    return build_results(samples, dataset=dataset, model=model or Path(predictions_path).stem)
+    scoring = scoring_record(samples, missing=missing, null_completions=predictions.null_completions)
+    return build_results(samples, dataset=dataset, model=model or Path(predictions_path).stem, scoring=scoring)
+
+
+def _jobs(
+    tasks: Sequence[dict[str, Any]], predictions: Predictions, allow_missing: bool
+) -> tuple[list[tuple[dict[str, Any], list[str]]], list[str]]:
+    known = {task["id"] for task in tasks}
+    unknown = [task_id for task_id in predictions.completions if task_id not in known]
+    if unknown:
+        raise TaskDataError(
+            f"{predictions.path}: {len(unknown)} prediction id(s) are not in the tasks, e.g. {unknown[:3]}"
+        )
+    missing = [task["id"] for task in tasks if task["id"] not in predictions.completions]
+    if missing and not allow_missing:
+        raise TaskDataError(
+            f"{predictions.path}: predictions cover {len(tasks) - len(missing)} of {len(tasks)} tasks; "
+            f"{len(missing)} missing (e.g. {missing[:3]}). Score a subset with a task file of just those "
+            "tasks, or pass --allow-missing to score the missing ones as empty answers (failures)"
+        )
+    jobs = [(task, list(predictions.completions.get(task["id"], ("",)))) for task in tasks]
+    return jobs, missing
 
 
 def _cell(value: object) -> str:
@@ -166,7 +221,7 @@ def format_table(results: Results, metrics: Iterable[str] | None = None) -> str:
     ]
     overall = results.metrics.get("overall", {})
     rows.append(["overall", overall.get("n", 0), *("" for _ in names)])
-    table = tabulate(rows, headers=["family", "n", *names], tablefmt="github")
+    table = tabulate(rows, headers=["family", "n", *names], tablefmt="github", disable_numparse=True)
     score = overall.get("score")
     return table + (
         f"\noverall score (mean of family primary metrics): {score:.3f}" if score is not None else ""

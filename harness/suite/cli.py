@@ -128,16 +128,42 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if report.ok and not manifest else 1
 
 
+def _default_out() -> Path:
+    """The bundled data folder when it belongs to a source checkout; an installed package's data are
+    not rewritten behind the user's back (`--out` says where a build goes)."""
+    from harness.suite.build import default_data_dir
+
+    data = default_data_dir()
+    if "site-packages" in data.parts or "dist-packages" in data.parts:
+        raise HarnessError(
+            f"the bundled data live in an installed package ({data}); give --out DIR for a new build, "
+            "and point the tasks at it with ASM65816_TASK_DATA=DIR"
+        )
+    return data
+
+
+def _task_configs(out: Path, check: bool) -> list[str]:
+    """The lm-eval YAMLs next to the bundled data follow the registry and the data's identity."""
+    from harness.dataset import dataset_identity
+    from harness.lmeval import task_dir
+    from harness.lmeval.yamls import write_all
+
+    return write_all(Path(task_dir()), dataset_identity(out), check=check)
+
+
 def _build(args: argparse.Namespace) -> int:
     import tempfile
 
     from harness.suite.build import build_all, default_data_dir, write_dataset
 
-    out = Path(args.out) if args.out else default_data_dir()
+    out = Path(args.out) if args.out else _default_out()
+    bundled = out.resolve() == default_data_dir().resolve()
     result = build_all()
     if not args.check:
         for path in write_dataset(result, out):
             print(path)
+        for name in _task_configs(out, check=False) if bundled else []:
+            print(f"rewrote task config {name}")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         fresh = write_dataset(result, Path(tmp))
@@ -146,9 +172,11 @@ def _build(args: argparse.Namespace) -> int:
             for p in fresh
             if not (out / p.name).is_file() or (out / p.name).read_bytes() != p.read_bytes()
         ]
+    if bundled and not differ:
+        differ += [f"task config {name}" for name in _task_configs(out, check=True)]
     for name in differ:
-        print(f"DIFFERS {out / name}")
-    print("OK: data matches the generators" if not differ else f"FAILED: {len(differ)} file(s) differ")
+        print(f"DIFFERS {name}")
+    print("OK: data and task configs match the generators" if not differ else f"FAILED: {len(differ)} differ")
     return 0 if not differ else 1
 
 

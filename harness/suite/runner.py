@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import TaskDataError
+from harness.verify.equivalence import REFERENCE_MAX_CYCLES, assemble_program, run_routine
+from harness.verify.spec import parse_spec
+from harness.verify.states import build_input, edge_cases
 
 __all__ = ["RunSummary", "assembles", "run_fixed"]
-
-_MAX_CYCLES = 200_000
 
 
 @dataclass(frozen=True)
@@ -26,21 +27,18 @@ class RunSummary:
 
 def run_fixed(source: str, entry: str, call: str, spec_raw: Mapping[str, Any]) -> RunSummary:
     """Assemble `source`, run it from `entry` on the spec's first edge case (the fixed inputs)."""
-    from harness.emu import Machine
-    from harness.verify import assemble_program, build_input, edge_cases, parse_spec
-    from harness.verify.equivalence import run_case
-
     spec = parse_spec(spec_raw)
     program = assemble_program(source, entry)
     if not program.result.ok or program.entry is None:
         raise TaskDataError(
             f"code for {entry!r} does not assemble: {program.result.error_text() or 'no entry'}"
         )
-    machine = Machine.from_assembly(program.result)
     case = edge_cases(spec)[0]
-    outcome = run_case(machine, program, spec, build_input(spec, case), call=call, max_cycles=_MAX_CYCLES)
+    outcome = run_routine(
+        program.machine, program, spec, build_input(spec, case), call=call, max_cycles=REFERENCE_MAX_CYCLES
+    )
     values = dict(zip((loc.text for loc in spec.outputs), outcome.outputs, strict=True))
-    return RunSummary(values, outcome.cycles, outcome.stop)
+    return RunSummary(values, outcome.cycles, outcome.stop.name)
 
 
 def assembles(source: str) -> bool:

@@ -7,14 +7,26 @@ running its code; `parse_state_answer` reads a model's predicted state. Importin
 the emulator and hypothesis are imported on first use.
 """
 
-from harness.verify.answers import parse_state_answer, parse_value
-from harness.verify.equivalence import FailReason, Program, Verdict, assemble_program, check_equivalence
+from harness.verify.answers import TRACE_ANSWER_FORMAT, parse_state_answer, parse_value
+from harness.verify.equivalence import (
+    FailReason,
+    Outcome,
+    Program,
+    ReferenceBrokenError,
+    Verdict,
+    assemble_program,
+    check_equivalence,
+    reference_outcome,
+    run_routine,
+)
+from harness.verify.choice import parse_choice
 from harness.verify.extract import extract_code
 from harness.verify.spec import Domain, Location, LocationKind, Mode, Spec, parse_location, parse_spec
 from harness.verify.states import Case, MachineInput, build_input, edge_cases
 from harness.verify.trace import expected_state
 
 __all__ = [
+    "TRACE_ANSWER_FORMAT",
     "Case",
     "Domain",
     "FailReason",
@@ -22,7 +34,9 @@ __all__ = [
     "LocationKind",
     "MachineInput",
     "Mode",
+    "Outcome",
     "Program",
+    "ReferenceBrokenError",
     "Spec",
     "Verdict",
     "assemble_program",
@@ -31,8 +45,11 @@ __all__ = [
     "edge_cases",
     "expected_state",
     "extract_code",
+    "parse_choice",
     "parse_location",
     "parse_spec",
     "parse_state_answer",
+    "reference_outcome",
+    "run_routine",
     "parse_value",
 ]

@@ -40,9 +40,15 @@ def _find_task(path: str, task_id: str) -> dict[str, Any]:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from harness.core.families import FAMILIES, code_families
     from harness.verify import check_equivalence, extract_code
 
     task = _find_task(args.tasks, args.task_id)
+    if task.get("family") in FAMILIES and task.get("family") not in code_families():
+        raise TaskDataError(
+            f"task {args.task_id!r} is a {task.get('family')} task; `check` runs code against a reference "
+            f"({', '.join(code_families())} tasks). Score other answers with `asm65816 score`"
+        )
     candidate_path = Path(args.candidate)
     if not candidate_path.is_file():
         raise TaskDataError(f"candidate file {args.candidate!r} does not exist")

@@ -1,80 +1,177 @@
 """Semantic equivalence of a candidate routine with a task's reference, decided by running both.
 
-Both sources are assembled by ASAR (sandboxed) and run in the emulator on the same input states
-(`harness.verify.states`): edge cases first, then hypothesis-generated ones; the first failing case is
-shrunk. A candidate fails a case when it
-- changes an `outputs` location differently from the reference (MISMATCH), or the ordered log of
-  observable I/O writes (PPU/APU registers; not the math or WRAM-port scratch registers) differs;
+Both sources are assembled by ASAR (sandboxed) and run in the emulator on the same input states: the
+task's case plan (`harness.verify.cases`), edge cases first; the first failing case is shrunk. Every
+case also varies what real hardware varies: the caller's return address (and bank, for JSL), the
+stack and all memory the task does not give, and the H/V position of the frame at entry.
+
+A candidate fails a case (`FailReason`) when it
+- does not return within reference cycles x 10 + 1000 (BUDGET), executes an unsupported operation such
+  as HDMA (UNSUPPORTED), or stops on BRK/COP/STP/WAI (HALTED);
+- reaches the caller by anything but RTS (JSR tasks) / RTL (JSL tasks) (BAD_RETURN);
+- breaks the calling convention a native-mode caller relies on: e, m, x, the decimal flag, D, DBR and
+  S as at entry, unless the task makes them outputs (CONVENTION);
 - changes a `preserve` location (PRESERVE);
 - writes memory outside outputs + writable + the 256 bytes of stack below the entry S (STRAY_WRITE);
-- does not return within reference cycles x 10 + 1000 (BUDGET), executes an unsupported operation such
-  as DMA (UNSUPPORTED), or stops on BRK/COP/STP/WAI (HALTED).
-The same checks run on the reference: a reference that fails them is REFERENCE_BROKEN (a task bug,
-reported, never scored as the model's pass). A missing or wrong ASAR raises; it is never a verdict.
+- changes an `outputs` location differently from the reference, or its ordered log of hardware
+  register writes differs (MISMATCH);
+- leaves hardware in another state than the reference does (FastROM, the WRAM port address, DMA
+  and PPU registers, an acknowledged NMI/IRQ flag), unless the task makes those registers writable
+  (SIDE_EFFECT).
+The same checks run on the reference: a reference that fails them is a broken task
+(`ReferenceBrokenError`, a task error that stops the run loudly), never a score. A candidate's own
+problems, however odd (no bytes at all, a machine that cannot be built from it), are always its
+failure. A missing or wrong ASAR raises; it is never a verdict.
 
-Not protected against: a candidate that is equivalent on every generated case but differs elsewhere
-(testing, not proof), and behaviour the emulator stubs (open bus, DMA timing, interrupts).
+Not protected against: a candidate that is equivalent on every planned case but differs elsewhere
+(testing, not proof), and behaviour the emulator does not model (open bus, interrupts, HDMA).
 """
 
 from __future__ import annotations
 
 import functools
+import random
 import re
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from harness.core.reasons import FailReason
 from harness.core.results import Verdict
-from harness.errors import TaskDataError
-from harness.verify.spec import FLAG_BITS, Location, LocationKind, Spec, canonical_address, parse_spec
-from harness.verify.states import Case, MachineInput, build_input, edge_cases, search_cases
+from harness.emu.state import StopReason
+from harness.errors import HarnessError, TaskDataError
+from harness.verify.cases import run_plan, stored_plan
+from harness.verify.spec import (
+    FLAG_BITS,
+    Location,
+    LocationKind,
+    Spec,
+    canonical_address,
+    parse_location,
+    parse_spec,
+)
+from harness.verify.states import Case, MachineInput, build_input
 
 __all__ = [
-    "FailReason",
+    "BUDGET_FACTOR",
+    "BUDGET_FLOOR",
+    "REFERENCE_MAX_CYCLES",
+    "Outcome",
     "Program",
-    "Verdict",
+    "ReferenceBrokenError",
+    "TaskFields",
     "assemble_program",
     "check_equivalence",
     "observe",
-    "run_case",
+    "reference_outcome",
+    "run_routine",
+    "task_fields",
 ]
 
 REFERENCE_MAX_CYCLES = 200_000
 BUDGET_FACTOR = 10
 BUDGET_FLOOR = 1000
+# Emulated candidate cycles a counterexample's shrinking may spend (after the failure is known): it
+# only makes the report simpler, so it must never cost a hostile answer's scorer more than ~1 s.
+SHRINK_CYCLES = 3_000_000
+# Failures whose counterexample is not worth shrinking (any case shows them; re-running costs budget).
+_NOT_SHRUNK = frozenset({FailReason.BUDGET, FailReason.UNSUPPORTED, FailReason.HALTED, FailReason.BAD_RETURN})
 STACK_WINDOW = 0x100
-# I/O writes that are scratch, not observable output: WRAM port (its effect shows in memory), math unit,
-# memory speed. Everything else written to $21xx/$42xx/$43xx is compared in order.
-_IO_SCRATCH = frozenset({0x2180, 0x2181, 0x2182, 0x2183, 0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x420D})
+# What a native-mode caller relies on; checked unless the task lists the location as an output.
+CONVENTION = tuple(
+    location for text in ("flag:e", "flag:m", "flag:x", "flag:D", "D", "DBR", "S") for location in parse_location(text)
+)
+_RETURN_BY = {"jsr": "RTS", "jsl": "RTL"}
+# Registers that are scratch (the math unit's inputs) or whose effect is observable elsewhere (memory
+# behind the WRAM/VRAM/CGRAM/OAM ports, the ports' address registers and DMA setup: final memory and
+# final hardware state): not compared in write order. Every other hardware write is, in order.
+_UNORDERED_IO = frozenset(
+    {0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x420B, 0x420D}
+    | set(range(0x2180, 0x2184))
+    | {0x2102, 0x2103, 0x2104, 0x2115, 0x2116, 0x2117, 0x2118, 0x2119, 0x2121, 0x2122}
+    | set(range(0x4300, 0x4380))
+)
+# Reads that change hardware state the game sees (the NMI/IRQ flags): compared as "did it acknowledge".
+_ACKNOWLEDGING_READS = frozenset({0x4210, 0x4211})
+# Hardware-state names that are not side effects: the math unit's results (scratch, like its inputs),
+# open-bus latches and H/V counter latches (they depend on when, not on what, the routine does), and
+# the NMI flag itself (time sets it; acknowledging it is compared through the reads above).
+_NOT_SIDE_EFFECTS = frozenset(
+    {"RDDIV", "RDMPY", "PPU1_MDR", "PPU2_MDR", "HV_LATCHED", "OPHCT", "OPVCT", "OPHCT_FLIPFLOP",
+     "OPVCT_FLIPFLOP", "NMI_FLAG", "$4202", "$4203", "$4204", "$4205", "$4206"}
+)
+# Hardware-state names owned by a register address, so a task can make them writable.
+_STATE_REGISTER = {"MEMSEL": 0x420D, "WMADD": 0x2181, "NMITIMEN": 0x4200, "WRIO": 0x4201, "VMAIN": 0x2115,
+                   "VMADD": 0x2116, "CGADD": 0x2121, "OAMADD": 0x2102, "OAM_BASE": 0x2102}
 _INDEXED_OPERAND_RE = re.compile(r"(?<![#(\[$\w])\$([0-9A-Fa-f]{4})\s*,\s*[xXyY]\b")
 
 
-@dataclass(frozen=True)
+class ReferenceBrokenError(TaskDataError):
+    """The task's reference does not assemble, lacks its entry, or breaks its own spec: a task bug."""
+
+
+class CallerUnavailable(HarnessError):
+    """No address for the caller's return is free of code (a bank filled with code)."""
+
+
+@dataclass(frozen=True, eq=False)
 class Program:
-    """An assembled source and where to call it (`entry` None when the entry label is missing)."""
+    """An assembled source and where to call it (`entry` None when the entry label is missing).
+
+    Compared by identity: `assemble_program` caches one Program per source, so its machine is built
+    once and shared by every check that uses the same source."""
 
     result: Any  # harness.asar.AssembleResult
     entry: int | None
+
+    @functools.cached_property
+    def machine(self) -> Any:
+        """A Machine loaded with the image (built on first use). Sharing is safe: every `run` resets
+        the machine and `run_routine` reads all observables before the next run. Raises
+        HarnessError for an image with no bytes."""
+        from harness.emu import Machine
+
+        return Machine.from_assembly(self.result)
 
     @property
     def size(self) -> int:
         return int(self.result.size)
 
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        """(first, last) 24-bit address of every emitted segment."""
+        return tuple((s.address, s.address + len(s.data) - 1) for s in self.result.segments)
+
 
 @dataclass(frozen=True)
-class _Outcome:
+class TaskFields:
+    """What equivalence needs from a task document, validated."""
+
+    spec: Spec
+    reference: str
+    entry: str | None
+    call: str
+
+
+@dataclass(frozen=True)
+class Outcome:
     """What one run produced, reduced to what the checks compare."""
 
-    stop: str
+    stop: StopReason
     detail: str
+    returned_by: str | None
     cycles: int
     clocks: int
     outputs: tuple[int, ...]
     preserve_before: tuple[int, ...]
     preserve_after: tuple[int, ...]
+    convention_before: tuple[int, ...]
+    convention_after: tuple[int, ...]
     written: tuple[tuple[int, int, int], ...]  # (address, old, new), sorted
-    io: tuple[tuple[int, int], ...]
+    io: tuple[tuple[int, int], ...]  # ordered hardware writes (see _UNORDERED_IO)
+    acknowledged: frozenset[int]  # $4210/$4211 if read
+    hardware: tuple[tuple[str, int], ...]  # state left behind, sorted by name
 
 
 @dataclass(frozen=True)
@@ -84,13 +181,71 @@ class _Failure:
     counterexample: dict[str, Any]
 
 
-@functools.lru_cache(maxsize=512)
+@dataclass(frozen=True)
+class _Problem:
+    """A failed check of one run or of a pair of runs: reason, detail, expected and got values."""
+
+    reason: FailReason
+    detail: str
+    expected: dict[str, Any]
+    got: dict[str, Any]
+
+
+class _ProgramCache:
+    """Assembled programs by (source, entry), least recently used first out, bounded by count AND by
+    bytes held (ROM images and their machines): a hostile answer with a 1 MiB image must not let a
+    worker's memory grow with the number of answers it scores."""
+
+    MAX_ENTRIES = 256
+    MAX_BYTES = 96 * 1024 * 1024
+    MACHINE_BYTES = 0x28000  # WRAM + SRAM a Machine allocates besides its copy of the ROM
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[str, str | None], tuple[Program, int]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: tuple[str, str | None]) -> Program | None:
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        self._entries.move_to_end(key)
+        return found[0]
+
+    def put(self, key: tuple[str, str | None], program: Program) -> None:
+        rom = getattr(program.result, "rom", b"") or b""
+        cost = 2 * len(rom) + self.MACHINE_BYTES + len(key[0])
+        self._entries[key] = (program, cost)
+        self._bytes += cost
+        while self._entries and (len(self._entries) > self.MAX_ENTRIES or self._bytes > self.MAX_BYTES):
+            _, (_, freed) = self._entries.popitem(last=False)
+            self._bytes -= freed
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
+
+_PROGRAMS = _ProgramCache()  # registry-like process cache of assembled programs (deterministic content)
+
+
 def assemble_program(source: str, entry: str | None) -> Program:
     """Assemble `source` and resolve the entry label (cached: ASAR is deterministic, results frozen).
 
     When the label is missing but the source defines no labels at all (a bare instruction list), the
     routine is taken to start at its lowest emitted address; otherwise the entry is None (NO_ENTRY).
     """
+    key = (source, entry)
+    program = _PROGRAMS.get(key)
+    if program is None:
+        program = _assemble_program(source, entry)
+        _PROGRAMS.put(key, program)
+    return program
+
+
+assemble_program.cache_clear = _PROGRAMS.clear  # type: ignore[attr-defined]
+
+
+def _assemble_program(source: str, entry: str | None) -> Program:
     from harness.asar import assemble
 
     result = assemble(source)  # the bundled headers (snes.asm, alttp_ram.asm) may be incsrc'd
@@ -102,27 +257,6 @@ def assemble_program(source: str, entry: str | None) -> Program:
     if (not symbols or not entry) and result.segments:
         return Program(result, min(segment.address for segment in result.segments))
     return Program(result, None)
-
-
-_MACHINES: dict[int, tuple[Program, Any]] = {}  # registry: id(program) -> (program, its Machine)
-
-
-def machine_for(program: Program) -> Any:
-    """A Machine loaded with the program's image, shared by every user of the same (cached) Program.
-
-    Building the SNES bus costs more than a short run, and reference, baseline and candidate are often
-    the same source. Sharing is safe because every `run` resets the machine and `run_case` reads all
-    observables before the next run. Keyed by identity; the Program is kept alive with its Machine.
-    """
-    from harness.emu import Machine
-
-    entry = _MACHINES.get(id(program))
-    if entry is None or entry[0] is not program:
-        if len(_MACHINES) >= 64:
-            _MACHINES.clear()
-        entry = (program, Machine.from_assembly(program.result))
-        _MACHINES[id(program)] = entry
-    return entry[1]
 
 
 def observe(location: Location, state: Any, machine: Any) -> int:
@@ -175,14 +309,34 @@ def _initial_value(location: Location, before: Any, machine_input: MachineInput,
     return value
 
 
-def _is_observable_io(address: int) -> bool:
-    return (address & 0xFFFF) not in _IO_SCRATCH
+def pick_caller(entry: int, call: str, seed: int, avoid: Sequence[tuple[int, int]]) -> int:
+    """The caller's next-instruction address for one case: random (from the case), never inside code.
+
+    JSR returns within the entry's bank; JSL from any ROM bank (the entry's mapper half: $80-$BF for
+    FastROM-mapped code, else $00-$3F). The offset lies in $8000-$FFFE and at least 4 bytes away from
+    every emitted segment, so a routine can neither predict the return address nor run into it."""
+    rng = random.Random(seed)
+    bank_base = entry & 0x800000
+    for _ in range(256):
+        bank = entry >> 16 if call == "jsr" else (bank_base >> 16) | rng.randrange(0x40)
+        address = (bank << 16) | (0x8000 + rng.randrange(0x7FFF))
+        if all(not first - 4 <= address <= last + 4 for first, last in avoid):
+            return address
+    raise CallerUnavailable(f"no free caller address in bank ${entry >> 16:02X}: the code fills its bank")
 
 
-def run_case(
-    machine: Any, program: Program, spec: Spec, machine_input: MachineInput, *, call: str, max_cycles: int
-) -> _Outcome:
-    """Run a program on one input state and reduce the result to an `_Outcome`."""
+def run_routine(
+    machine: Any,
+    program: Program,
+    spec: Spec,
+    machine_input: MachineInput,
+    *,
+    call: str,
+    max_cycles: int,
+    caller: int | None = None,
+) -> Outcome:
+    """Run a program on one input state and reduce the result to an `Outcome` (the one runner the
+    verifier, the suite builder and the synth generators share)."""
     before = _cpu_state(machine_input, program.entry or 0)
     result = machine.run(
         program.entry,
@@ -191,20 +345,31 @@ def run_case(
         memory=machine_input.pokes,
         call=call,
         max_cycles=max_cycles,
+        caller=caller,
+        hv_phase=machine_input.hv_phase & ~1,
     )
     written = dict(result.writes)
-    return _Outcome(
-        stop=str(getattr(result.stop, "name", result.stop)),
+    return Outcome(
+        stop=result.stop,
         detail=str(result.detail or ""),
+        returned_by=result.returned_by,
         cycles=int(result.cycles),
         clocks=int(result.master_clocks),
         outputs=tuple(observe(loc, result.state, machine) for loc in spec.outputs),
         preserve_before=tuple(_initial_value(loc, before, machine_input, written) for loc in spec.preserve),
         preserve_after=tuple(observe(loc, result.state, machine) for loc in spec.preserve),
+        convention_before=tuple(observe(loc, before, None) for loc in CONVENTION),
+        convention_after=tuple(observe(loc, result.state, None) for loc in CONVENTION),
         written=tuple(sorted((int(a), int(o), int(n)) for a, (o, n) in written.items())),
         io=tuple(
-            (int(w.address), int(w.value)) for w in result.io_writes if _is_observable_io(int(w.address))
+            (int(a.address), int(a.value))
+            for a in result.io_writes
+            if (int(a.address) & 0xFFFF) not in _UNORDERED_IO
         ),
+        acknowledged=frozenset(
+            int(a.address) & 0xFFFF for a in result.io_reads if (int(a.address) & 0xFFFF) in _ACKNOWLEDGING_READS
+        ),
+        hardware=tuple(sorted((str(k), int(v)) for k, v in result.hardware.items())),
     )
 
 
@@ -241,8 +406,7 @@ def _named_inputs(spec: Spec, case: Case) -> dict[str, Any]:
     return named
 
 
-def _describe_input(spec: Spec, case: Case, machine_input: MachineInput) -> dict[str, Any]:
-    named = _named_inputs(spec, case)
+def _describe_input(spec: Spec, case: Case, machine_input: MachineInput, caller: int) -> dict[str, Any]:
     state = {
         "A": f"${machine_input.a:04X}",
         "X": f"${machine_input.x:04X}",
@@ -252,32 +416,63 @@ def _describe_input(spec: Spec, case: Case, machine_input: MachineInput) -> dict
         "DBR": f"${machine_input.dbr:02X}",
         "P": f"${machine_input.p:02X}",
         "e": machine_input.e,
+        "caller": f"${caller:06X}",
+        "hv_phase": machine_input.hv_phase & ~1,
         "background_seed": case.background,
     }
-    return {"inputs": named, "state": state}
+    return {"inputs": _named_inputs(spec, case), "state": state}
 
 
-def _check_run(
-    outcome: _Outcome, spec: Spec, allowed: frozenset[int]
-) -> tuple[FailReason, str, dict, dict] | None:
-    """Checks that need one run only: stop reason, preserve, stray writes. None when all hold."""
-    if outcome.stop == "BUDGET":
-        return FailReason.BUDGET, f"no return within {outcome.cycles} cycles", {}, {}
-    if outcome.stop == "UNSUPPORTED":
-        return FailReason.UNSUPPORTED, outcome.detail or "unsupported operation", {}, {}
-    if outcome.stop != "RETURNED":
-        return FailReason.HALTED, f"stopped by {outcome.stop} {outcome.detail}".strip(), {}, {}
-    for loc, old, new in zip(spec.preserve, outcome.preserve_before, outcome.preserve_after, strict=True):
-        if old != new:
-            return (
-                FailReason.PRESERVE,
+def _stop_problem(outcome: Outcome, call: str) -> _Problem | None:
+    if outcome.stop is StopReason.BUDGET:
+        return _Problem(FailReason.BUDGET, f"no return within {outcome.cycles} cycles", {}, {})
+    if outcome.stop is StopReason.UNSUPPORTED:
+        return _Problem(FailReason.UNSUPPORTED, outcome.detail or "unsupported operation", {}, {})
+    if outcome.stop is not StopReason.RETURNED:
+        return _Problem(FailReason.HALTED, f"stopped by {outcome.stop.name} {outcome.detail}".strip(), {}, {})
+    expected = _RETURN_BY[call]
+    if outcome.returned_by != expected:
+        return _Problem(
+            FailReason.BAD_RETURN,
+            f"reached the caller by {outcome.returned_by or 'an unknown instruction'}, not {expected}",
+            {"returned_by": expected},
+            {"returned_by": outcome.returned_by},
+        )
+    return None
+
+
+def _changed(
+    reason: FailReason, locations: Sequence[Location], before: Sequence[int], after: Sequence[int], skip: set
+) -> _Problem | None:
+    for loc, old, new in zip(locations, before, after, strict=True):
+        if old != new and loc not in skip:
+            return _Problem(
+                reason,
                 f"{loc.text} changed from {loc.format(old)} to {loc.format(new)}",
                 {loc.text: loc.format(old)},
                 {loc.text: loc.format(new)},
             )
+    return None
+
+
+def _check_run(outcome: Outcome, spec: Spec, allowed: frozenset[int], call: str) -> _Problem | None:
+    """Checks that need one run only: stop, return, convention, preserve, stray writes."""
+    problem = _stop_problem(outcome, call)
+    if problem is not None:
+        return problem
+    free = set(spec.outputs)
+    problem = _changed(FailReason.CONVENTION, CONVENTION, outcome.convention_before, outcome.convention_after, free)
+    if problem is not None:
+        problem = _Problem(
+            problem.reason, f"calling convention: {problem.detail}", problem.expected, problem.got
+        )
+        return problem
+    problem = _changed(FailReason.PRESERVE, spec.preserve, outcome.preserve_before, outcome.preserve_after, set())
+    if problem is not None:
+        return problem
     for address, old, new in outcome.written:
         if address not in allowed:
-            return (
+            return _Problem(
                 FailReason.STRAY_WRITE,
                 f"wrote ${new:02X} to ${address:06X}, outside outputs/writable/stack",
                 {f"${address:06X}": f"${old:02X}"},
@@ -286,7 +481,40 @@ def _check_run(
     return None
 
 
-def _compare(ref: _Outcome, cand: _Outcome, spec: Spec) -> tuple[str, dict, dict] | None:
+def _writable_registers(spec: Spec) -> frozenset[int]:
+    """Hardware registers the task lets a routine leave changed (`writable` entries like `$00420D`)."""
+    return frozenset(a & 0xFFFF for a in spec.writable_addresses if a >> 16 in (0x00, 0x80) and 0x2100 <= a & 0xFFFF < 0x4400)
+
+
+def _side_effect(ref: Outcome, cand: Outcome, spec: Spec) -> _Problem | None:
+    writable = _writable_registers(spec)
+
+    def compared(name: str) -> bool:
+        if name in _NOT_SIDE_EFFECTS:
+            return False
+        register = _STATE_REGISTER.get(name)
+        if register is None and re.fullmatch(r"\$[0-9A-F]{4}", name):
+            register = int(name[1:], 16)
+        return register is None or register not in writable
+
+    want = {k: v for k, v in ref.hardware if compared(k)}
+    have = {k: v for k, v in cand.hardware if compared(k)}
+    for name in sorted(set(want) | set(have)):
+        if want.get(name) != have.get(name):
+            return _Problem(
+                FailReason.SIDE_EFFECT,
+                f"left hardware state {name} = {have.get(name)!r}, the reference leaves {want.get(name)!r}",
+                {name: want.get(name)},
+                {name: have.get(name)},
+            )
+    if ref.acknowledged != cand.acknowledged:
+        shown = {"acknowledged": sorted(f"${a:04X}" for a in ref.acknowledged)}
+        got = {"acknowledged": sorted(f"${a:04X}" for a in cand.acknowledged)}
+        return _Problem(FailReason.SIDE_EFFECT, "acknowledges other NMI/IRQ flags than the reference", shown, got)
+    return None
+
+
+def _compare(ref: Outcome, cand: Outcome, spec: Spec) -> _Problem | None:
     expected: dict[str, Any] = {}
     got: dict[str, Any] = {}
     for loc, want, have in zip(spec.outputs, ref.outputs, cand.outputs, strict=True):
@@ -296,51 +524,66 @@ def _compare(ref: _Outcome, cand: _Outcome, spec: Spec) -> tuple[str, dict, dict
     if ref.io != cand.io:
         expected["io_writes"] = [f"${a:06X}=${v:02X}" for a, v in ref.io]
         got["io_writes"] = [f"${a:06X}=${v:02X}" for a, v in cand.io]
-    if not expected:
-        return None
-    first = next(iter(expected))
-    return f"{first}: expected {expected[first]}, got {got[first]}", expected, got
+    if expected:
+        first = next(iter(expected))
+        return _Problem(FailReason.MISMATCH, f"{first}: expected {expected[first]}, got {got[first]}", expected, got)
+    return _side_effect(ref, cand, spec)
 
 
 class _ReferenceRunner:
-    """The reference program plus a cache of its outcome per case (shared by every candidate)."""
+    """The reference program plus a cache of its outcome per (case, caller), shared by candidates."""
 
-    def __init__(self, program: Program, spec: Spec, call: str) -> None:
+    def __init__(self, program: Program, fields: TaskFields) -> None:
         self.program = program
-        self.spec = spec
-        self.call = call
-        self.machine = machine_for(program)
-        self.allowed = spec.writable_addresses | _stack_cells(spec)
-        self._cache: dict[Case, tuple[_Outcome, tuple | None]] = {}
+        self.fields = fields
+        self.machine = program.machine
+        self.allowed = fields.spec.writable_addresses | _stack_cells(fields.spec)
+        self._cache: dict[tuple[Case, int], tuple[Outcome, _Problem | None]] = {}
 
-    def outcome(self, case: Case, machine_input: MachineInput) -> tuple[_Outcome, tuple | None]:
-        """The reference's outcome and its own check failure (None when the reference is sound)."""
-        if case not in self._cache:
+    def outcome(self, case: Case, machine_input: MachineInput, caller: int, *, whole_spec: bool = True) -> Outcome:
+        """The reference's outcome on a case. A reference that fails its own checks is a task bug: all
+        of them for equivalence, only the stop and the return (`whole_spec=False`) for a trace, whose
+        spec names just the locations it asks about."""
+        key = (case, caller)
+        if key not in self._cache:
             if len(self._cache) > 4096:
                 self._cache.clear()
-            outcome = run_case(
+            outcome = run_routine(
                 self.machine,
                 self.program,
-                self.spec,
+                self.fields.spec,
                 machine_input,
-                call=self.call,
+                call=self.fields.call,
                 max_cycles=REFERENCE_MAX_CYCLES,
+                caller=caller,
             )
-            self._cache[case] = (outcome, _check_run(outcome, self.spec, self.allowed))
-        return self._cache[case]
+            self._cache[key] = (outcome, _check_run(outcome, self.fields.spec, self.allowed, self.fields.call))
+        outcome, problem = self._cache[key]
+        if problem is not None and not whole_spec:
+            problem = _stop_problem(outcome, self.fields.call)
+        if problem is not None:
+            raise ReferenceBrokenError(
+                f"the reference fails its own spec ({problem.reason.value}: {problem.detail}) on "
+                f"{_describe_input(self.fields.spec, case, machine_input, caller)}"
+            )
+        return outcome
 
 
 @functools.lru_cache(maxsize=16)
-def _reference(
-    source: str, entry: str | None, call: str, spec: Spec
-) -> tuple[Program, _ReferenceRunner | None]:
-    program = assemble_program(source, entry)
-    if not program.result.ok or program.entry is None:
-        return program, None
-    return program, _ReferenceRunner(program, spec, call)
+def _reference(fields: TaskFields) -> _ReferenceRunner:
+    program = assemble_program(fields.reference, fields.entry)
+    if not program.result.ok:
+        raise ReferenceBrokenError(f"the reference does not assemble: {program.result.error_text()}")
+    if program.entry is None:
+        raise ReferenceBrokenError(f"the reference does not define its entry label {fields.entry!r}")
+    try:
+        return _ReferenceRunner(program, fields)
+    except HarnessError as error:
+        raise ReferenceBrokenError(f"the reference cannot be loaded: {error}") from None
 
 
-def _task_fields(task: Mapping[str, Any]) -> tuple[Spec, str, str | None, str]:
+def task_fields(task: Mapping[str, Any]) -> TaskFields:
+    """Validate the parts of a task equivalence needs; a malformed task is a TaskDataError."""
     if not isinstance(task, Mapping):
         raise TaskDataError(f"task: expected an object, got {type(task).__name__}")
     spec = parse_spec(task.get("spec"))
@@ -350,12 +593,22 @@ def _task_fields(task: Mapping[str, Any]) -> tuple[Spec, str, str | None, str]:
             f"task {task.get('id')!r}: `reference` (ASAR source of the gold routine) is required"
         )
     call = task.get("call", "jsr")
-    if call not in ("jsr", "jsl"):
+    if call not in _RETURN_BY:
         raise TaskDataError(f'task {task.get("id")!r}: call {call!r} must be "jsr" or "jsl"')
     entry = task.get("entry")
     if entry is not None and not isinstance(entry, str):
         raise TaskDataError(f"task {task.get('id')!r}: entry must be a label name, got {entry!r}")
-    return spec, reference, entry, call
+    return TaskFields(spec, reference, entry, call)
+
+
+def reference_outcome(task: Mapping[str, Any], case: Case, *, whole_spec: bool = True) -> Outcome:
+    """The reference's outcome on one case (trace answers, explain truth); raises for a broken task
+    (with `whole_spec=False` only when it does not return properly)."""
+    fields = task_fields(task)
+    runner = _reference(fields)
+    machine_input = build_input(fields.spec, case)
+    caller = pick_caller(runner.program.entry or 0, fields.call, machine_input.caller_seed, runner.program.spans)
+    return runner.outcome(case, machine_input, caller, whole_spec=whole_spec)
 
 
 class _Stats:
@@ -366,7 +619,7 @@ class _Stats:
         self.cand_clocks: list[int] = []
         self.closed = False  # set at the first failure: shrinking runs are not statistics
 
-    def add(self, ref: _Outcome, cand: _Outcome) -> None:
+    def add(self, ref: Outcome, cand: Outcome) -> None:
         if self.closed:
             return
         self.ref_cycles.append(ref.cycles)
@@ -394,13 +647,7 @@ class _Stats:
 
 
 def _static_verdict(
-    reason: FailReason,
-    detail: str,
-    spec: Spec,
-    *,
-    assembles: bool,
-    ref_bytes: int | None = None,
-    cand_bytes: int | None = None,
+    reason: FailReason, detail: str, spec: Spec, *, assembles: bool, ref_bytes: int, cand_bytes: int | None = None
 ) -> Verdict:
     return Verdict(
         assembles=assembles,
@@ -413,81 +660,82 @@ def _static_verdict(
     )
 
 
+def _candidate_machine(program: Program) -> Any | str:
+    """The candidate's machine, or why there is none (its own failure, e.g. no bytes at all)."""
+    try:
+        return program.machine
+    except HarnessError as error:
+        return str(error)
+
+
 def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: int | None = None) -> Verdict:
     """Decide whether `candidate_source` behaves like `task["reference"]` under `task["spec"]`.
 
-    `cases` overrides `spec.cases`. Raises SpecError/TaskDataError for a malformed task and
-    ToolMissingError/ToolMismatchError when ASAR is unusable; every candidate problem is a Verdict.
-    """
-    spec, reference, entry, call = _task_fields(task)
-    ref_program, runner = _reference(reference, entry, call, spec)
-    if runner is None:
-        why = ref_program.result.error_text() if not ref_program.result.ok else f"entry {entry!r} not defined"
-        return _static_verdict(FailReason.REFERENCE_BROKEN, f"reference: {why}", spec, assembles=False)
+    `cases` overrides `spec.cases` (planned on demand, cached on disk). Raises TaskDataError (including
+    `ReferenceBrokenError`) for a broken task and ToolMissingError/ToolMismatchError when ASAR is
+    unusable; every problem the candidate causes is a Verdict."""
+    fields = task_fields(task)
+    spec, call = fields.spec, fields.call
+    runner = _reference(fields)
+    ref_bytes = runner.program.size
     if not isinstance(candidate_source, str) or not candidate_source.strip():
-        return _static_verdict(FailReason.EMPTY, "no code", spec, assembles=False, ref_bytes=ref_program.size)
-    cand_program = assemble_program(candidate_source, entry)
+        return _static_verdict(FailReason.EMPTY, "no code", spec, assembles=False, ref_bytes=ref_bytes)
+    cand_program = assemble_program(candidate_source, fields.entry)
     if not cand_program.result.ok:
         detail = cand_program.result.error_text() or cand_program.result.status.value
-        return _static_verdict(FailReason.ASSEMBLY, detail, spec, assembles=False, ref_bytes=ref_program.size)
+        return _static_verdict(FailReason.ASSEMBLY, detail, spec, assembles=False, ref_bytes=ref_bytes)
+    static = dict(assembles=True, ref_bytes=ref_bytes, cand_bytes=cand_program.size)
+    if not cand_program.result.segments:
+        return _static_verdict(FailReason.EMPTY, "the code assembles to no bytes", spec, **static)
     if cand_program.entry is None:
-        return _static_verdict(
-            FailReason.NO_ENTRY,
-            f"label {entry!r} is not defined",
-            spec,
-            assembles=True,
-            ref_bytes=ref_program.size,
-            cand_bytes=cand_program.size,
-        )
-    machine = machine_for(cand_program)
+        return _static_verdict(FailReason.NO_ENTRY, f"label {fields.entry!r} is not defined", spec, **static)
+    machine = _candidate_machine(cand_program)
+    if isinstance(machine, str):
+        return _static_verdict(FailReason.UNSUPPORTED, machine, spec, **static)
+    avoid = (*runner.program.spans, *cand_program.spans)
     stats = _Stats()
+    shrink_spent = [0]
 
     def evaluate(case: Case) -> _Failure | None:
+        if stats.closed and shrink_spent[0] > SHRINK_CYCLES:
+            return None  # the shrinking budget is spent: unseen cases stop the search, the failure stands
         machine_input = build_input(spec, case)
-        ref, ref_problem = runner.outcome(case, machine_input)
-        described = _describe_input(spec, case, machine_input)
-        if ref_problem is not None:
+        try:
+            caller = pick_caller(runner.program.entry or 0, call, machine_input.caller_seed, avoid)
+        except CallerUnavailable as error:
             stats.closed = True
-            reason, detail, expected, got = ref_problem
-            return _Failure(
-                FailReason.REFERENCE_BROKEN,
-                f"reference {reason.value}: {detail}",
-                {**described, "expected": expected, "got": got},
+            return _Failure(FailReason.UNSUPPORTED, str(error), {})
+        ref = runner.outcome(case, machine_input, caller)
+        try:
+            cand = run_routine(
+                machine,
+                cand_program,
+                spec,
+                machine_input,
+                call=call,
+                max_cycles=ref.cycles * BUDGET_FACTOR + BUDGET_FLOOR,
+                caller=caller,
             )
-        cand = run_case(
-            machine,
-            cand_program,
-            spec,
-            machine_input,
-            call=call,
-            max_cycles=ref.cycles * BUDGET_FACTOR + BUDGET_FLOOR,
-        )
-        problem = _check_run(cand, spec, runner.allowed)
+        except HarnessError as error:  # e.g. a JSR entry outside the caller's bank: the candidate's doing
+            stats.closed = True
+            return _Failure(FailReason.UNSUPPORTED, str(error), _describe_input(spec, case, machine_input, caller))
+        if stats.closed:
+            shrink_spent[0] += cand.cycles
+        problem = _check_run(cand, spec, runner.allowed, call) or _compare(ref, cand, spec)
         if problem is not None:
             stats.closed = True
-            reason, detail, expected, got = problem
-            return _Failure(reason, detail, {**described, "expected": expected, "got": got})
-        mismatch = _compare(ref, cand, spec)
-        if mismatch is not None:
-            stats.closed = True
-            detail, expected, got = mismatch
-            return _Failure(FailReason.MISMATCH, detail, {**described, "expected": expected, "got": got})
+            described = _describe_input(spec, case, machine_input, caller)
+            return _Failure(
+                problem.reason, problem.detail, {**described, "expected": problem.expected, "got": problem.got}
+            )
         stats.add(ref, cand)
         return None
 
-    bases = [int(m.group(1), 16) for m in _INDEXED_OPERAND_RE.finditer(reference)]
-    failure, cases_run = search_cases(spec, evaluate, edges=edge_cases(spec, bases), cases=cases)
-    common = {
-        "assembles": True,
-        "cases_run": cases_run,
-        "seed": spec.seed,
-        "ref_bytes": ref_program.size,
-        "cand_bytes": cand_program.size,
-        **stats.fields(),
-    }
+    plan = stored_plan(task, spec, index_bases(fields.reference), cases)
+    failure, cases_run, _ = run_plan(spec, plan, evaluate, shrink=lambda found: found.reason not in _NOT_SHRUNK)
+    common = {"assembles": True, "cases_run": cases_run, "seed": spec.seed, **static, **stats.fields()}
     if failure is None:
         return Verdict(passes=True, reason=FailReason.NONE, **common)
-    assert isinstance(failure, _Failure)
     return Verdict(
         passes=False,
         reason=failure.reason,
@@ -495,3 +743,9 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
         counterexample=failure.counterexample,
         **common,
     )
+
+
+def index_bases(reference: str) -> tuple[int, ...]:
+    """Absolute operands of indexed instructions in a reference (`LDA $0EF0,X`): edge cases add the
+    index that crosses their page."""
+    return tuple(int(m.group(1), 16) for m in _INDEXED_OPERAND_RE.finditer(reference))

@@ -2,7 +2,9 @@
 
 The spelling is a public contract (DESIGN.md, "Public formats"): locations `A`, `A.lo`, `X`, `Y`, `S`,
 `D`, `DBR`, `PBR`, `flag:N V m x D I Z C e`, memory bytes `$7E0E50`, words `$7E0E50:w` and ranges
-`$7E0DD0..$7E0DDF`; domains `[lo, hi]` (inclusive) or `{"values": [...]}`. Everything here is pure
+`$7E0DD0..$7E0DDF`; domains `[lo, hi]` (inclusive), `{"values": [...]}`, or
+`{"range": [lo, hi], "boundaries": [...]}` (the whole range, with the values where the routine's
+behaviour changes tried first: a full domain that still hits every off-by-one). Everything here is pure
 data: parsing never touches ASAR or the emulator, and every error names the field, the value and the fix.
 """
 
@@ -119,11 +121,13 @@ class Location:
 
 @dataclass(frozen=True)
 class Domain:
-    """Values an input may take: an inclusive range or an explicit list (one value = fixed input)."""
+    """Values an input may take: an inclusive range or an explicit list (one value = fixed input).
+    `boundaries` (ranges only) are values inside the range that edge cases try first."""
 
     lo: int
     hi: int
     values: tuple[int, ...] | None = None
+    boundaries: tuple[int, ...] = ()
 
     def contains(self, value: int) -> bool:
         if self.values is not None:
@@ -245,9 +249,14 @@ def _parse_location_list(raw: object, field: str) -> tuple[Location, ...]:
 
 
 def _parse_domain(raw: object, field: str, bits: int) -> Domain:
+    if isinstance(raw, Mapping) and "range" in raw:
+        return _parse_range_domain(raw, field, bits)
     if isinstance(raw, Mapping):
         if set(raw) != {"values"}:
-            raise SpecError(f'{field}: a set domain is {{"values": [...]}}, got keys {sorted(raw)}')
+            raise SpecError(
+                f'{field}: a domain object is {{"values": [...]}} or {{"range": [lo, hi], "boundaries": [...]}}, '
+                f"got keys {sorted(raw)}"
+            )
         values = raw["values"]
         if not isinstance(values, Sequence) or isinstance(values, (str, bytes)) or not values:
             raise SpecError(f"{field}.values: expected a non-empty list of numbers")
@@ -260,6 +269,24 @@ def _parse_domain(raw: object, field: str, bits: int) -> Domain:
             raise SpecError(f"{field}: range [{raw[0]}, {raw[1]}] is empty; write [lo, hi] with lo <= hi")
         return Domain(lo, hi)
     raise SpecError(f'{field}: {raw!r} is not a domain; write [lo, hi] or {{"values": [...]}}')
+
+
+def _parse_range_domain(raw: Mapping, field: str, bits: int) -> Domain:
+    """`{"range": [lo, hi], "boundaries": [...]}`: the full range, boundaries tried first."""
+    unknown = sorted(set(raw) - {"range", "boundaries"})
+    if unknown:
+        raise SpecError(f'{field}: unknown key(s) {unknown}; a range domain has "range" and "boundaries"')
+    whole = _parse_domain(raw["range"], f"{field}.range", bits)
+    if whole.values is not None:
+        raise SpecError(f"{field}.range: expected [lo, hi], got {raw['range']!r}")
+    listed = raw.get("boundaries", [])
+    if not isinstance(listed, Sequence) or isinstance(listed, (str, bytes)):
+        raise SpecError(f"{field}.boundaries: expected a list of numbers, got {listed!r}")
+    boundaries = tuple(dict.fromkeys(_parse_number(v, f"{field}.boundaries", bits) for v in listed))
+    outside = [v for v in boundaries if not whole.contains(v)]
+    if outside:
+        raise SpecError(f"{field}.boundaries: {outside} lie outside the range [{whole.lo}, {whole.hi}]")
+    return Domain(whole.lo, whole.hi, None, boundaries)
 
 
 def _parse_mode(raw: object) -> Mode:

@@ -1,10 +1,11 @@
 """Input states for equivalence runs: edge cases first, then hypothesis-generated ones, all seeded.
 
-A `Case` is what hypothesis searches over (and shrinks): the values of the spec's named inputs plus one
-`background` integer that seeds everything the spec does not name (the other registers, N V Z C, and
-the whole 128 KiB of WRAM). Reference and candidate are run on the same `MachineInput` built from a
-case, so a candidate that reads state the task does not give it (say, the carry at entry) disagrees
-with the reference on some case. Everything is a pure function of the spec and its seed.
+A `Case` is the values of the spec's named inputs plus one `background` integer that seeds everything
+the spec does not name (the other registers, N V Z C, the whole 128 KiB of WRAM, the caller's return
+address and the H/V position of the frame at entry). Reference and candidate are run on the same
+`MachineInput` built from a case, so a candidate that reads state the task does not give it (say, the
+carry at entry) disagrees with the reference on some case. Everything is a pure function of the spec
+and its seed. Which cases run is decided once, in a plan (`harness.verify.cases`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -27,11 +28,12 @@ __all__ = [
     "build_input",
     "case_strategy",
     "edge_cases",
-    "search_cases",
+    "generated_cases",
 ]
 
 WRAM_BASE = 0x7E0000
 WRAM_SIZE = 0x20000
+FRAME_CLOCKS = 1364 * 262  # master clocks per NTSC frame (the H/V position at entry is random)
 _EDGE_VALUES = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF)
 _P_FIXED_MASK = 0x20 | 0x10 | 0x08 | 0x04  # m, x, D, I come from the mode
 
@@ -58,6 +60,8 @@ class MachineInput:
     e: int
     wram: bytes = field(repr=False)
     pokes: Mapping[int, int] = field(default_factory=dict)
+    hv_phase: int = 0  # master clocks into the video frame at entry
+    caller_seed: int = 0  # picks the caller's return address (and bank, for JSL) away from the code
 
 
 def _background_for_edge(seed: int, index: int) -> int:
@@ -66,10 +70,11 @@ def _background_for_edge(seed: int, index: int) -> int:
 
 
 def _edge_values(domain: Domain, extra: Iterable[int] = ()) -> list[int]:
-    """Values worth trying first: the domain's ends, classic boundaries, page-crossing indexes."""
+    """Values worth trying first: declared boundaries, the domain's ends, classic boundaries,
+    page-crossing indexes."""
     if domain.values is not None:
         return list(domain.values)
-    candidates = [domain.lo, domain.hi, *_EDGE_VALUES, *extra]
+    candidates = [*domain.boundaries, domain.lo, domain.hi, *_EDGE_VALUES, *extra]
     return list(dict.fromkeys(v for v in candidates if domain.lo <= v <= domain.hi))
 
 
@@ -164,6 +169,8 @@ def build_input(spec: Spec, case: Case) -> MachineInput:
     if mode.x:  # the CPU keeps index high bytes zero while x=1
         registers["X"] &= 0xFF
         registers["Y"] &= 0xFF
+    hv_phase = rng.randrange(FRAME_CLOCKS)
+    caller_seed = rng.getrandbits(32)
     return MachineInput(
         a=registers["A"],
         x=registers["X"],
@@ -175,6 +182,8 @@ def build_input(spec: Spec, case: Case) -> MachineInput:
         e=mode.e,
         wram=bytes(wram),
         pokes=MappingProxyType(pokes),
+        hv_phase=hv_phase,
+        caller_seed=caller_seed,
     )
 
 
@@ -184,7 +193,7 @@ def _without_local_constants() -> Iterator[None]:
 
     Hypothesis (>= 6.13x) draws ~5% of integers from constants found in the source of "local" modules
     loaded at the time, so the cases would depend on which modules happen to be imported (and on
-    whether the harness is installed or run from a checkout). Verdicts must not: during our search the
+    whether the harness is installed or run from a checkout). Plans must not: during generation the
     local-constant pool is empty (its built-in global constants stay). Private API, used defensively:
     if it is absent, nothing is patched.
     """
@@ -217,10 +226,10 @@ def _without_local_constants() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _outside_test_context() -> Iterator[None]:
-    """Run our search as its own hypothesis run even when called from inside a user's @given test.
+    """Generate as our own hypothesis run even when called from inside a user's @given test.
 
     Hypothesis refuses nested @given (a health check decided by the *default* settings, which the
-    caller controls, not us). Our search is not part of the caller's test: it generates its own
+    caller controls, not us). Our generation is not part of the caller's test: it draws its own
     cases from its own seed, so the caller's build context is set aside while it runs. Private API,
     used defensively: if it is absent, nothing changes.
     """
@@ -237,108 +246,29 @@ def _outside_test_context() -> Iterator[None]:
         yield
 
 
-def _hypothesis_search(
-    spec: Spec,
-    evaluate: Callable[[Case], object | None],
-    edges: Sequence[Case],
-    total: int,
-    shrink_limit: int,
-) -> tuple[object | None, int]:
-    """Edge cases as explicit examples, then `total - len(edges)` generated ones; shrink a failure."""
-    from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+def generated_cases(spec: Spec, count: int) -> tuple[Case, ...]:
+    """`count` cases drawn by hypothesis from the spec's seed (generate phase only, no database), in
+    the order hypothesis produces them. Fewer come back when the input space is smaller."""
+    if count <= 0:
+        return ()
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    counter = {"run": 0, "after_failure": 0, "failed": False}
-    seen: dict[Case, object | None] = {}
+    drawn: list[Case] = []
 
-    class _Failed(Exception):
-        def __init__(self, failure: object) -> None:
-            super().__init__("case failed")
-            self.failure = failure
+    def record(case: Case) -> None:
+        drawn.append(case)
 
-    def body(case: Case) -> None:
-        if case in seen:  # hypothesis replays the shrunk example: answer from memory
-            failure = seen[case]
-        elif counter["failed"] and counter["after_failure"] >= shrink_limit:
-            return  # shrinking budget spent: unseen cases count as passing so hypothesis stops
-        else:
-            if counter["failed"]:
-                counter["after_failure"] += 1
-            failure = evaluate(case)
-            seen[case] = failure
-        if not counter["failed"]:
-            counter["run"] += 1
-        if failure is not None:
-            counter["failed"] = True
-            raise _Failed(failure)
-
-    random_cases = total - len(edges)
     test_settings = settings(
         database=None,
         deadline=None,
         derandomize=False,
-        max_examples=max(1, random_cases),
+        max_examples=count,
         suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
         verbosity=Verbosity.quiet,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink] if random_cases > 0 else [Phase.explicit],
+        phases=[Phase.generate],
         print_blob=False,
     )
-    try:
-        with _outside_test_context(), _without_local_constants():
-            test = given(case_strategy(spec))(body)
-            for case in reversed(edges):  # hypothesis runs explicit examples top-down: apply in reverse
-                test = example(case)(test)
-            hypothesis_seed(spec.seed)(test_settings(test))()
-    except _Failed as failed:
-        return failed.failure, counter["run"]
-    return None, counter["run"]
-
-
-@functools.lru_cache(maxsize=256)
-def planned_cases(spec: Spec, edges: tuple[Case, ...], total: int) -> tuple[Case, ...]:
-    """The cases a search runs when every case passes (hypothesis only sees outcomes, so this is
-    exactly the sequence of a passing run): computed once per spec, replayed for every candidate."""
-    collected: list[Case] = []
-
-    def record(case: Case) -> None:
-        collected.append(case)
-        return None
-
-    _hypothesis_search(spec, record, edges, total, shrink_limit=0)
-    return tuple(collected)
-
-
-def search_cases(
-    spec: Spec,
-    evaluate: Callable[[Case], object | None],
-    *,
-    edges: Sequence[Case],
-    cases: int | None = None,
-    shrink_limit: int = 300,
-) -> tuple[object | None, int]:
-    """Run `evaluate` on edge cases, then on hypothesis cases; shrink the first failure.
-
-    `evaluate` returns None for a passing case and a failure object otherwise. Returns the failure of
-    the shrunk counterexample (None when every case passed) and the number of cases run up to and
-    including the first failure (shrinking runs are not counted). Deterministic: hypothesis is seeded
-    with `spec.seed`, has no example database, and shrinking stops after `shrink_limit` evaluations.
-
-    Fast path: the planned sequence of a passing run is replayed without the hypothesis engine; only
-    when a generated (not edge) case fails does hypothesis run for real, which reaches the same first
-    failure (same seed, same outcomes) and then shrinks it.
-    """
-    total = spec.cases if cases is None else cases
-    edge_list = tuple(edges)[:total]
-    plan = planned_cases(spec, edge_list, total)
-    for index, case in enumerate(plan):
-        failure = evaluate(case)
-        if failure is None:
-            continue
-        if index < len(edge_list):
-            return failure, index + 1
-        shrunk, count = _hypothesis_search(spec, evaluate, edge_list, total, shrink_limit)
-        if shrunk is None:  # never turn a failure into a pass: keep the unshrunk one
-            return failure, index + 1
-        return shrunk, count
-    return None, len(plan)
+    with _outside_test_context(), _without_local_constants():
+        hypothesis_seed(spec.seed)(test_settings(given(case_strategy(spec))(record)))()
+    return tuple(drawn[:count])

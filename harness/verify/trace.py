@@ -2,7 +2,8 @@
 
 Trace answers are never taken from hand-written `answer` fields: the reference routine is run on the
 spec's (fixed) inputs and the `outputs` locations are read back. Two runs with different backgrounds
-must agree, otherwise the task leaves something its answer depends on unspecified (a task bug).
+(other unnamed state, another caller address and frame position) must agree, otherwise the task leaves
+something its answer depends on unspecified (a task bug).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.errors import TaskDataError
-from harness.verify.equivalence import REFERENCE_MAX_CYCLES, _reference, _task_fields, run_case
-from harness.verify.states import Case, build_input, edge_cases
+from harness.verify.equivalence import reference_outcome, task_fields
+from harness.verify.states import Case, edge_cases
 
 __all__ = ["expected_state"]
 
@@ -20,26 +21,13 @@ __all__ = ["expected_state"]
 def expected_state(task: Mapping[str, Any]) -> dict[str, int]:
     """{location text: value} of the reference's outputs on the task's inputs.
 
-    Raises TaskDataError when the reference does not assemble, does not return, or when its outputs
-    depend on state the spec does not fix.
+    Raises TaskDataError when the reference does not assemble, does not return properly, or when its
+    outputs depend on state the spec does not fix.
     """
-    spec, reference, entry, call = _task_fields(task)
-    program, runner = _reference(reference, entry, call, spec)
-    if runner is None:
-        why = program.result.error_text() if not program.result.ok else f"entry {entry!r} not defined"
-        raise TaskDataError(f"task {task.get('id')!r}: reference does not assemble or has no entry: {why}")
+    spec = task_fields(task).spec
     first = edge_cases(spec)[0]
     other = Case(first.values, first.background ^ 0x5A5A5A5A)
-    results = []
-    for case in (first, other):
-        outcome = run_case(
-            runner.machine, program, spec, build_input(spec, case), call=call, max_cycles=REFERENCE_MAX_CYCLES
-        )
-        if outcome.stop != "RETURNED":
-            raise TaskDataError(
-                f"task {task.get('id')!r}: reference stopped by {outcome.stop} {outcome.detail}"
-            )
-        results.append(outcome.outputs)
+    results = [reference_outcome(task, case, whole_spec=False).outputs for case in (first, other)]
     if results[0] != results[1]:
         differing = [loc.text for loc, a, b in zip(spec.outputs, *results, strict=True) if a != b]
         raise TaskDataError(

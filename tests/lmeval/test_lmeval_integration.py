@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import TaskDataError
 from harness.lmeval import glue, hook, task_manager
 from harness.lmeval.cli import family_table
 
@@ -41,7 +42,8 @@ def _evaluate(model: str, model_args: dict | None = None) -> dict:
 def test_oracle_is_perfect_and_optimize_speedup_exceeds_one(fixture_tasks):
     results = _evaluate("asm65816-oracle")
     table = family_table(results)
-    assert table["gen"]["passes"] == table["fix"]["passes"] == table["optimize"]["passes"] == 1.0
+    assert table["gen"]["pass@1"] == table["fix"]["pass@1"] == table["optimize"]["pass@1"] == 1.0
+    assert table["optimize"]["saving_share"] == 1.0
     assert table["trace"]["exact"] == 1.0 and table["mc"]["acc"] == 1.0
     assert table["explain"]["fact_recall"] == 1.0 and table["explain"]["hallucinated_addresses"] == 0.0
     # baseline STA/CLC/ADC vs ASL: the speedup is measured in emulated cycles, not claimed
@@ -58,12 +60,15 @@ def test_replay_scores_wrong_missing_and_right_answers(fixture_tasks, tmp_path):
         {"id": "trace-t1", "completion": "A=$3412"},
     ]
     predictions.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
-    table = family_table(_evaluate("asm65816-replay", {"predictions": str(predictions)}))
-    assert table["gen"]["assembles"] == 1.0 and table["gen"]["passes"] == 0.0
-    assert table["fix"]["passes"] == 1.0
+    with pytest.raises(TaskDataError, match="no prediction for .*allow_missing=true"):
+        _evaluate("asm65816-replay", {"predictions": str(predictions)})  # optimize and explain have none
+    table = family_table(_evaluate("asm65816-replay", {"predictions": str(predictions), "allow_missing": "true"}))
+    assert table["gen"]["assembles"] == 1.0 and table["gen"]["pass@1"] == 0.0
+    assert table["fix"]["pass@1"] == 1.0
     assert table["mc"]["acc"] == 1.0
     assert table["trace"]["exact"] == 1.0
-    assert table["optimize"]["passes"] == 0.0 and table["optimize"]["assembles"] == 0.0  # no prediction
+    assert table["optimize"]["pass@1"] == 0.0 and table["optimize"]["assembles"] == 0.0  # no prediction
+    assert table["optimize"]["speedup"] == 1.0  # a failure keeps the baseline: defined, never NaN
 
 
 def test_replay_without_predictions_is_a_clear_error():
@@ -163,11 +168,12 @@ def test_bundled_mc_prompts_show_their_choices_once():
 def test_task_configs_are_stamped_with_the_bundled_data(monkeypatch):
     # lm-eval copies each task's metadata into its results: the stamp must name the data shipped.
     from harness.dataset import dataset_identity
-    from harness.lmeval.stamp import stamped_identity
+    from harness.lmeval import task_dir
+    from harness.lmeval.yamls import stamped_identity
 
     monkeypatch.delenv("ASM65816_TASK_DATA", raising=False)
     identity = dataset_identity()
-    stamps = stamped_identity()
+    stamps = stamped_identity(task_dir())
     assert stamps and all(
         values == {"dataset_version": identity.version, "dataset_sha256": identity.sha256}
         for values in stamps.values())

@@ -13,25 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.core.families import metric_spec
 from harness.errors import ToolMismatchError, ToolMissingError
 from harness.score import score_sample
 
 TRAPS = Path(__file__).resolve().parents[2] / "fixtures" / "traps"
 TASKS = [json.loads(line) for line in (TRAPS / "tasks.jsonl").read_text().splitlines()]
 MC_TASK = {"id": "mc", "family": "mc", "answer": {"choices": ["a", "b", "c", "d"], "gold": 2}}
-SHARES = {
-    "assembles",
-    "passes",
-    "improved",
-    "improved_clocks",
-    "smaller",
-    "exact",
-    "field_accuracy",
-    "fact_recall",
-    "acc",
-}
-RATIOS = {"speedup", "speedup_clocks", "size_ratio"}
-COUNTS = {"forbidden", "hallucinated_addresses"}
 INSTRUCTIONS = [
     "LDA #$01",
     "LDA $10",
@@ -80,14 +68,9 @@ def _tools_available() -> bool:
 def _check_ranges(metrics):
     for name, value in metrics.items():
         assert math.isfinite(value), (name, value)
-        if name in SHARES or name.startswith("pass@"):
-            assert 0.0 <= value <= 1.0, (name, value)
-        elif name in RATIOS:
-            assert value > 0.0, (name, value)
-        elif name in COUNTS:
-            assert value >= 0.0 and value == int(value), (name, value)
-        else:
-            raise AssertionError(f"unexpected metric {name}")
+        spec = metric_spec(name)
+        assert spec is not None, f"metric {name} is not in the family registry"
+        assert spec.in_range(value), (name, value)
 
 
 def _soup(draw_list, entry):

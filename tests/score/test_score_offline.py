@@ -48,17 +48,18 @@ def _predictions(path: Path) -> Path:
 def test_results_shape(tools, tmp_path):
     typed = score_predictions(TRAPS / "tasks.jsonl", _predictions(tmp_path / "preds.jsonl"), model="fixture")
     results = typed.to_json()
-    assert set(results) == {"harness_version", "dataset", "model", "metrics", "samples"}
+    assert set(results) == {"harness_version", "dataset", "model", "metrics", "samples", "scoring"}
+    assert results["scoring"]["sandbox"]["state"] and results["scoring"]["task_errors"] == []
     assert set(results["dataset"]) == {"name", "version", "sha256"} and results["model"] == "fixture"
     assert set(results["metrics"]) == {"gen", "optimize", "trace", "explain", "overall"}
     assert results["metrics"]["gen"]["pass@1"] == pytest.approx((0.5 + 1 + 0) / 3)
-    assert results["metrics"]["optimize"]["passes"] == 0.5
+    assert results["metrics"]["optimize"]["pass@1"] == 0.5
     assert results["metrics"]["trace"]["exact"] == 0.0
     assert [s["id"] for s in results["samples"]] == [
         json.loads(line)["id"] for line in (TRAPS / "tasks.jsonl").read_text().splitlines()
     ]
     sample = results["samples"][0]
-    assert set(sample) == {"id", "family", "metrics", "error", "counterexample"}
+    assert set(sample) == {"id", "family", "metrics", "error", "counterexample", "reasons", "task_error"}
     assert sample["error"].startswith("mismatch") and sample["counterexample"]["expected"]
     table = format_table(typed)
     assert "optimize" in table and "pass@1" in table
@@ -92,13 +93,17 @@ def test_byte_identical_for_any_workers(tools, tmp_path):
     assert outputs[0] == outputs[1] == outputs[2]
 
 
-def test_missing_prediction_is_a_failure_and_unknown_id_an_error(tools, tmp_path):
+def test_missing_predictions_are_refused_unless_allowed_and_unknown_ids_an_error(tools, tmp_path):
     predictions = tmp_path / "preds.jsonl"
     predictions.write_text(json.dumps({"id": "trap-set-flag", "completion": _fence("set_flag.asm")}) + "\n")
-    results = score_predictions(TRAPS / "tasks.jsonl", predictions).to_json()
+    with pytest.raises(TaskDataError, match=r"cover 1 of 6 tasks; 5 missing .*--allow-missing"):
+        score_predictions(TRAPS / "tasks.jsonl", predictions)
+    results = score_predictions(TRAPS / "tasks.jsonl", predictions, allow_missing=True).to_json()
     by_id = {s["id"]: s for s in results["samples"]}
-    assert by_id["trap-set-flag"]["metrics"]["passes"] == 1.0
-    assert by_id["trap-clear-a-free"]["metrics"]["passes"] == 0.0
+    assert by_id["trap-set-flag"]["metrics"]["pass@1"] == 1.0
+    assert by_id["trap-clear-a-free"]["metrics"]["pass@1"] == 0.0
+    assert by_id["trap-clear-a-free"]["reasons"] == ["empty"]
+    assert len(results["scoring"]["missing_predictions"]) == 5
     predictions.write_text(json.dumps({"id": "nope", "completion": ""}) + "\n")
     with pytest.raises(TaskDataError, match="not in the tasks"):
         score_predictions(TRAPS / "tasks.jsonl", predictions)

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.verify import build_input, edge_cases, parse_spec
-from harness.verify.states import planned_cases, search_cases
+from harness.verify.cases import plan_for, run_plan
+from harness.verify.states import generated_cases
 
 SPEC = {"inputs": {"X": [0, 15], "$7E0E20": [0, 255], "A": [0, 0xFFFF]}, "cases": 40, "seed": 3}
 
@@ -39,14 +40,15 @@ def test_edge_cases_capped_at_half_the_cases():
 
 
 def _collect(raw):
-    planned_cases.cache_clear()
+    plan_for.cache_clear()
     spec = parse_spec(raw)
     seen = []
-    failure, count = search_cases(spec, lambda case: seen.append(case), edges=edge_cases(spec))
+    failure, count, _ = run_plan(spec, plan_for(spec), lambda case: seen.append(case))
     return seen, failure, count
 
 
-def test_search_is_deterministic_and_runs_the_requested_cases():
+def test_plan_is_deterministic_and_runs_the_requested_cases(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASM65816_CACHE", str(tmp_path))
     first, failure, count = _collect(SPEC)
     second, _, _ = _collect(SPEC)
     assert failure is None and count == 40 == len(first)
@@ -55,30 +57,31 @@ def test_search_is_deterministic_and_runs_the_requested_cases():
     assert other[len(edge_cases(parse_spec(SPEC))) :] != first[len(edge_cases(parse_spec(SPEC))) :]
 
 
-def test_search_is_deterministic_across_processes():
+def test_plan_is_deterministic_across_processes(tmp_path):
     code = (
-        "from harness.verify.states import planned_cases, search_cases, edge_cases\n"
+        "from harness.verify.cases import plan_for\n"
         "from harness.verify import parse_spec\n"
-        f"spec = parse_spec({SPEC!r})\nseen = []\n"
-        "search_cases(spec, lambda c: seen.append(c), edges=edge_cases(spec))\nprint(seen)\n"
+        f"print(plan_for(parse_spec({SPEC!r})))\n"
     )
-    outputs = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-        for _ in range(2)
-    }
+    outputs = set()
+    for name in ("a", "b"):  # separate caches: both processes generate the plan themselves
+        env = {**__import__("os").environ, "ASM65816_CACHE": str(tmp_path / name)}
+        outputs.add(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                   env=env).stdout)
     assert len(outputs) == 1
 
 
-def test_failure_is_shrunk():
+def test_failure_is_shrunk_deterministically():
     spec = parse_spec({"inputs": {"X": [0, 15], "$7E0E20": [0, 255]}, "cases": 64, "seed": 3})
 
     def evaluate(case):
         # values in sorted key order: ($7E0E20, X)
         return ("fail", case) if case.values[1] > 3 and case.values[0] > 100 else None
 
-    failure, count = search_cases(spec, evaluate, edges=[])
-    assert failure[1].values == (101, 4)
+    failure, count, case = run_plan(spec, plan_for(spec), evaluate)
+    assert failure[1].values == (101, 4) == case.values
     assert count >= 1
+    assert run_plan(spec, plan_for(spec), evaluate) == (failure, count, case)
 
 
 def test_build_input_applies_inputs_over_seeded_background():
@@ -105,38 +108,35 @@ def test_build_input_applies_inputs_over_seeded_background():
     assert other.wram != state.wram
 
 
-def test_search_ignores_constants_of_imported_local_modules(tmp_path, monkeypatch):
-    # hypothesis mixes literals of loaded local modules into ~5% of integer draws; cases must not
+def test_plan_ignores_constants_of_imported_local_modules(tmp_path, monkeypatch):
+    # hypothesis mixes literals of loaded local modules into ~5% of integer draws; plans must not
     # depend on which modules happen to be imported. Many word inputs make such draws certain.
+    monkeypatch.setenv("ASM65816_CACHE", str(tmp_path / "cache"))
     words = {"inputs": {f"$7E{0x100 + 2 * i:04X}:w": [0, 0xFFFF] for i in range(16)}, "cases": 40, "seed": 9}
-    before, _, _ = _collect(words)
+    before = generated_cases(parse_spec(words), 20)
     module = tmp_path / "verify_constants_probe.py"
     module.write_text("VALUES = [" + ", ".join(str(n) for n in range(100, 1100)) + "]\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     import importlib
 
     importlib.import_module("verify_constants_probe")
-    after, _, _ = _collect(words)  # generated again (cache cleared), now with the probe module loaded
-    assert before == after
+    assert generated_cases(parse_spec(words), 20) == before
 
 
-@settings(max_examples=3, deadline=None)  # no nested_given suppression: our search must not need it
+@settings(max_examples=3, deadline=None)  # no nested_given suppression: our generation must not need it
 @given(st.integers(0, 3))
-def test_search_runs_inside_a_users_given_test(seed):
-    planned_cases.cache_clear()
+def test_plan_is_made_inside_a_users_given_test(seed):
     spec = parse_spec({**SPEC, "seed": seed})
-    failure, count = search_cases(spec, lambda case: None, edges=edge_cases(spec))
-    assert failure is None and count == 40
+    assert len(generated_cases(spec, 20)) == 20
 
 
-def test_failure_is_never_lost_when_shrinking_cannot_reproduce_it():
-    planned_cases.cache_clear()
+def test_a_failure_is_never_lost_when_shrinking_cannot_reproduce_it():
     spec = parse_spec(SPEC)
     calls = []
 
-    def evaluate(case):  # fails once (the 30th case), then never again: hypothesis cannot reproduce it
+    def evaluate(case):  # fails once (the 30th case), then never again: shrinking cannot reproduce it
         calls.append(case)
         return "flaky" if len(calls) == 30 else None
 
-    failure, count = search_cases(spec, evaluate, edges=edge_cases(spec))
+    failure, count, _ = run_plan(spec, plan_for(spec), evaluate)
     assert failure == "flaky" and count == 30

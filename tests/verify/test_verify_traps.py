@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ToolMismatchError, ToolMissingError
-from harness.verify import FailReason, check_equivalence, expected_state
+from harness.verify import FailReason, ReferenceBrokenError, check_equivalence, expected_state
 
 TRAPS = Path(__file__).resolve().parents[2] / "fixtures" / "traps"
 
@@ -69,7 +69,7 @@ def test_seed_optimized_enemy_damage_is_not_equivalent():
 
 def test_routine_leaving_m_changed_fails_preserve():
     verdict = check_equivalence(_task("trap-set-flag"), _asm("set_flag_leaves_m16.asm"))
-    assert verdict.reason is FailReason.PRESERVE
+    assert verdict.reason is FailReason.CONVENTION  # m is part of the calling convention
     assert verdict.counterexample["expected"] == {"flag:m": 1}
     assert verdict.counterexample["got"] == {"flag:m": 0}
 
@@ -111,7 +111,7 @@ def test_non_65816_instructions_do_not_assemble(name):
     ("source", "reason"),
     [
         ("Clear:\n    BRA Clear\n", FailReason.BUDGET),
-        ("Clear:\n    LDA #$01\n    STA $420B\n    STZ $10\n    RTS\n", FailReason.UNSUPPORTED),
+        ("Clear:\n    LDA #$01\n    STA $420C\n    STZ $10\n    RTS\n", FailReason.UNSUPPORTED),  # HDMA
         ("Clear:\n    BRK #$00\n", FailReason.HALTED),
         ("Other:\n    STZ $10\n    RTS\n", FailReason.NO_ENTRY),
         ("", FailReason.EMPTY),
@@ -136,15 +136,15 @@ def test_candidate_depending_on_entry_carry_fails():
     assert verdict.counterexample["state"]["P"] is not None
 
 
-def test_broken_reference_is_reported_not_scored():
+def test_broken_reference_is_a_task_error_not_a_score():
     task = {
         "id": "bad",
         "entry": "Clear",
         "reference": "Clear:\n    STZ $10\n    STZ $20\n    RTS\n",
         "spec": {"outputs": ["$7E0010"], "cases": 4},
     }
-    verdict = check_equivalence(task, "Clear:\n    STZ $10\n    RTS\n")
-    assert verdict.reason is FailReason.REFERENCE_BROKEN and not verdict.passes
+    with pytest.raises(ReferenceBrokenError, match="stray_write"):  # a task error, never a verdict
+        check_equivalence(task, "Clear:\n    STZ $10\n    RTS\n")
 
 
 def test_verdicts_are_deterministic():
