@@ -2,7 +2,8 @@
 
 Each ASAR run is already its own process; the pool only overlaps them. Workers are started with the
 `spawn` method so no lock held by a parent thread (lm-eval, tqdm) is inherited across fork.
-Results come back in input order, so output never depends on the worker count.
+Results come back in input order, so output never depends on the worker count. Workers install
+`install_termination_cleanup`, so a SIGTERM to a worker still kills its ASAR and removes its temp dir.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
 from harness.asar.assemble import assemble
+from harness.asar.cleanup import install_termination_cleanup
 from harness.asar.locate import find_asar
 from harness.asar.result import AssembleResult
 
@@ -28,5 +30,7 @@ def assemble_many(sources: Sequence[str], *, workers: int | None = None, **optio
         return [assemble(source, **options) for source in sources]
     chunk = max(1, len(sources) // (workers * 4))
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=install_termination_cleanup
+    ) as pool:
         return list(pool.map(partial(assemble, **options), sources, chunksize=chunk))

@@ -1,4 +1,4 @@
-"""CLI verbs of the ASAR backend: `assemble`, `asar install`, `asar which`."""
+"""CLI verbs of the ASAR backend: `assemble`, `asar install`, `asar which`, `asar sandbox`."""
 
 from __future__ import annotations
 
@@ -42,6 +42,11 @@ def _assemble(args: argparse.Namespace) -> int:
         print(f"{args.file}:{message.format()}", file=sys.stderr)
     for message in result.errors if not args.json else ():
         print(f"{args.file}:{message.format()}", file=sys.stderr)
+    if result.sandbox is not None and result.sandbox.degraded and not args.json:
+        print(
+            f"warning: the ASAR sandbox is {result.sandbox.level.value}: {result.sandbox.detail}",
+            file=sys.stderr,
+        )
     return 0 if result.ok else 1
 
 
@@ -62,6 +67,17 @@ def _which(args: argparse.Namespace) -> int:
         print(
             f"version {binary.version}, sha256 {binary.sha256}, found via {binary.source}, verified by {binary.verified}"
         )
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from harness.asar import sandbox_state
+
+    state = sandbox_state()
+    if args.json:
+        print(json.dumps(state.to_json(), indent=2))
+    else:
+        print(f"{state.level.value}{' (degraded)' if state.degraded else ''}: {state.detail}")
     return 0
 
 
@@ -86,3 +102,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     which.add_argument("-v", "--verbose", action="store_true")
     which.set_defaults(handler=_which)
+    sandbox = verbs.add_parser(
+        "sandbox", help="print how isolated ASAR is on this machine (full / landlock_only / degraded) and why"
+    )
+    sandbox.add_argument("--json", action="store_true")
+    sandbox.set_defaults(handler=_sandbox)

@@ -1,8 +1,12 @@
 """Textual checks before ASAR runs: clear messages for what the sandbox would refuse anyway.
 
-The enforcement is Landlock (see `harness.asar.landlock`); this layer exists so a user sees
-"incbin is not allowed" instead of ASAR's "file not found", and so the common cases are refused
-where Landlock is unavailable. It reads comment-stripped text only and never raises.
+The enforcement is the sandbox (`harness.asar.isolation`, `harness.asar.landlock`); this layer
+exists so a user sees "incbin is not allowed" instead of ASAR's "file not found", and so the common
+cases are refused where the sandbox is degraded. It reads comment-stripped text only and never raises.
+
+The declared mapper is read per statement (ASAR separates statements on one line with ` : `), so
+`nop : hirom` declares HiROM. A mapper chosen through a define or a macro is invisible here; the
+wrapper's mapper assertion (`harness.asar.assemble`) catches it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ __all__ = [
     "Finding",
     "Preflight",
     "scan",
+    "split_statements",
+    "strip_comment",
 ]
 
 FILE_DIRECTIVES = ("incsrc", "incbin", "table")
@@ -36,7 +42,14 @@ FILE_FUNCTIONS = (
 )
 MAPPERS = ("lorom", "hirom", "exlorom", "exhirom", "sa1rom", "fullsa1rom", "sfxrom", "norom")
 
-_DIRECTIVE = re.compile(r"(?<![\w!.])(" + "|".join(FILE_DIRECTIVES) + r")\b\s*(.*)", re.IGNORECASE)
+# A directive is the first word of a statement (after optional `label:` / `+` / `-` prefixes) and
+# takes an argument; `table:` (a label), `LDA table,x` and `table = $10` (an assignment) are not it.
+_DIRECTIVE = re.compile(
+    r"^\s*(?:[A-Za-z_.][\w.]*:(?!:)\s*|[-+]+\s+)*("
+    + "|".join(FILE_DIRECTIVES)
+    + r")(?:\s+|(?=\"))(?!=)(.*)$",
+    re.IGNORECASE,
+)
 _FUNCTION = re.compile(r"\b(" + "|".join(FILE_FUNCTIONS) + r")\s*\(", re.IGNORECASE)
 _MAPPER = re.compile(r"^\s*(" + "|".join(MAPPERS) + r")\s*$", re.IGNORECASE)
 _LITERAL = re.compile(r'^"([^"]*)"|^([^\s",;]+)')
@@ -65,6 +78,23 @@ def strip_comment(line: str) -> str:
     return line
 
 
+def split_statements(line: str) -> list[str]:
+    """ASAR's ` : ` statement separator, outside string and character literals."""
+    pieces: list[str] = []
+    quote, start = "", 0
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == ":" and line[index - 1 : index] == " " and line[index + 1 : index + 2] == " ":
+            pieces.append(line[start : index - 1])
+            start = index + 2
+    pieces.append(line[start:])
+    return pieces
+
+
 def _file_argument(rest: str) -> str | None:
     match = _LITERAL.match(rest.strip())
     if not match:
@@ -75,7 +105,8 @@ def _file_argument(rest: str) -> str | None:
 def _check_line(number: int, text: str, raw: str, allowed: frozenset[str], used: set[str]) -> list[Finding]:
     """Findings of one comment-stripped line; allowed headers it includes are added to `used`."""
     findings: list[Finding] = []
-    for match in _DIRECTIVE.finditer(text):
+    directives = (_DIRECTIVE.match(statement) for statement in split_statements(text))
+    for match in filter(None, directives):
         directive = match.group(1).lower()
         name = _file_argument(match.group(2))
         if directive == "incsrc" and name in allowed:
@@ -110,17 +141,23 @@ class Preflight:
     findings: tuple[Finding, ...]
     headers: frozenset[str]
     mapper: str | None
+    declarations: tuple[tuple[int, str], ...] = ()  # (line, mapper) of every visible mapper statement
 
 
 def scan(source: str, allowed_headers: frozenset[str]) -> Preflight:
-    """Read the source once, line by line, comments stripped."""
+    """Read the source once, line by line (split on "\n" only, as ASAR does, so line numbers agree
+    with ASAR's), comments stripped."""
     findings: list[Finding] = []
     used: set[str] = set()
     mapper: str | None = None
-    for number, raw in enumerate(source.splitlines(), start=1):
+    declarations: list[tuple[int, str]] = []
+    for number, line in enumerate(source.split("\n"), start=1):
+        raw = line.rstrip("\r")
         text = strip_comment(raw)
         findings.extend(_check_line(number, text, raw, allowed_headers, used))
-        declared = _MAPPER.match(text)
-        if mapper is None and declared:
-            mapper = declared.group(1).lower()
-    return Preflight(tuple(findings), frozenset(used), mapper)
+        for statement in split_statements(text):
+            declared = _MAPPER.match(statement)
+            if declared:
+                mapper = mapper or declared.group(1).lower()
+                declarations.append((number, declared.group(1).lower()))
+    return Preflight(tuple(findings), frozenset(used), mapper, tuple(declarations))

@@ -12,18 +12,57 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 
-__all__ = ["AsarMessage", "AssembleResult", "AssembleStatus", "Segment"]
+__all__ = ["AsarMessage", "AssembleResult", "AssembleStatus", "SandboxLevel", "SandboxState", "Segment"]
 
 
 class AssembleStatus(str, Enum):
-    """Closed set of outcomes. Anything but OK is a failure, never a pass."""
+    """Closed set of outcomes. Anything but OK is a failure of the candidate, never a pass.
+
+    Failures of the harness itself (a missing ASAR, a sandbox that cannot start, the wall-clock
+    backstop on an overloaded machine) are not statuses: they raise `HarnessError` subclasses, so
+    they can never be averaged into a score as the candidate's failure.
+    """
 
     OK = "ok"
     ERROR = "error"  # ASAR reported errors in the source
     REJECTED = "rejected"  # the sandbox refused the source before or while running ASAR
-    TIMEOUT = "timeout"  # wall-clock or CPU limit hit
-    LIMIT = "limit"  # memory or output-size limit hit
+    TIMEOUT = "timeout"  # the CPU-time budget was used up (CPU time, so the verdict does not depend on load)
+    LIMIT = "limit"  # a named harness limit (memory, output file, ROM size, bytes, segments, symbols) was hit
     CRASH = "crash"  # ASAR died or produced output we cannot read
+    NONDETERMINISTIC = "nondeterministic"  # the two ASAR runs disagreed: the source observed the probe
+
+
+class SandboxLevel(str, Enum):
+    """How strongly ASAR is isolated from the files of the machine (closed set, strongest first)."""
+
+    # own user+mount namespace, a root holding only ASAR, its libraries and the temp dir; Landlock on top
+    FULL = "full"
+    LANDLOCK_ONLY = (
+        "landlock_only"  # Landlock: contents outside the temp dir unreadable, existence still visible
+    )
+    DEGRADED = "degraded"  # neither: only rlimits and the textual preflight
+
+
+@dataclass(frozen=True)
+class SandboxState:
+    """The isolation this process gives ASAR, as data for results JSON. `detail` says why, in words."""
+
+    level: SandboxLevel
+    detail: str
+    landlock_abi: int = 0
+
+    @property
+    def degraded(self) -> bool:
+        """True unless no byte and no existence bit of a file outside the temp dir can reach a result."""
+        return self.level is not SandboxLevel.FULL
+
+    def to_json(self) -> dict:
+        return {
+            "level": self.level.value,
+            "degraded": self.degraded,
+            "detail": self.detail,
+            "landlock_abi": self.landlock_abi,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,6 +116,8 @@ class AssembleResult:
     symbols: Mapping[str, int] = field(default_factory=lambda: _frozen_map(None))
     line_map: Mapping[int, int] = field(default_factory=lambda: _frozen_map(None))
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of the ASAR processes (both runs), what the budget is measured in
+    sandbox: SandboxState | None = None  # the isolation ASAR had; `assemble` always sets it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "symbols", _frozen_map(self.symbols))
@@ -119,4 +160,6 @@ class AssembleResult:
             "symbols": {name: f"${addr:06X}" for name, addr in self.symbols.items()},
             "line_map": {f"${addr:06X}": line for addr, line in sorted(self.line_map.items())},
             "seconds": round(self.seconds, 4),
+            "cpu_seconds": round(self.cpu_seconds, 4),
+            "sandbox": self.sandbox.to_json() if self.sandbox is not None else None,
         }

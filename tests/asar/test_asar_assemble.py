@@ -106,19 +106,22 @@ def test_adversarial_sources_fail_cleanly_fast_and_leave_nothing(name, private_t
 
 
 def test_infinite_while_times_out_within_limit(private_tmp):
+    # The budget is CPU time (the verdict must not depend on load); wall-clock only has to stay
+    # under the backstop (10 x the budget), however busy the machine is.
     started = time.monotonic()
     result = assemble("while 1\nendwhile\n", limits=SandboxLimits(timeout_s=2))
-    assert result.status is AssembleStatus.TIMEOUT
-    assert time.monotonic() - started < 5
+    assert result.status is AssembleStatus.TIMEOUT and result.cpu_seconds < 3
+    assert time.monotonic() - started < 20
     assert list(private_tmp.iterdir()) == []
 
 
 @pytest.mark.skipif(not landlock.available(), reason="Landlock is not available on this kernel")
-def test_file_reads_built_from_defines_are_denied_by_landlock():
+def test_file_reads_built_from_defines_are_denied_by_the_sandbox():
     # The preflight cannot see `readfile1` here: it is assembled from two defines at ASAR time.
+    # FULL: the file does not exist in ASAR's root; LANDLOCK_ONLY: opening it is denied.
     result = assemble('!r = readfi\n!s = le1\ndb !r!s("/etc/hostname", 0)\n')
-    assert not result.ok
-    assert any("denied" in m.message.lower() or "failed to open" in m.message.lower() for m in result.errors)
+    assert not result.ok and result.rom == b""
+    assert result.errors[0].code in ("Efile_not_found", "Efailed_to_open_file_access_denied")
 
 
 def test_batch_matches_serial_in_order():
