@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from harness.asar.cleanup import install_termination_cleanup
+
+    install_termination_cleanup()  # SIGTERM/SIGHUP exit through `finally`: no orphaned ASAR or temp dir
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown and getattr(args, "passthrough", None) is None:

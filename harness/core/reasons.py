@@ -16,7 +16,9 @@ class FailReason(str, Enum):
 
     NONE = "none"
     EMPTY = "empty"  # no code to assemble
-    ASSEMBLY = "assembly"
+    ASSEMBLY = "assembly"  # ASAR rejected the source (errors, or the sandbox refused it)
+    LIMIT = "limit"  # a named harness limit on assembly (CPU time, memory, ROM size, bytes, segments)
+    NONDETERMINISTIC = "nondeterministic"  # the source assembled differently when it could see the probe
     NO_ENTRY = "no_entry"
     MISMATCH = "mismatch"
     PRESERVE = "preserve"

@@ -193,8 +193,10 @@ def verify_responses(resps: Sequence[Sequence[str]], docs: Sequence[Mapping[str,
 
     Like lm-eval's `take_first`, it turns each doc's list of responses into one value: here the
     sample's score record as JSON text, which `process_results` then reads."""
+    from harness.asar import ALLOW_DEGRADED_ENV, require_sandbox
     from harness.score import score_samples
 
+    require_sandbox(allow_degraded=os.environ.get(ALLOW_DEGRADED_ENV) == "1")
     jobs = [(_doc(doc), completions_of(responses)) for responses, doc in zip(resps, docs, strict=True)]
     workers = int(os.environ.get("ASM65816_WORKERS") or os.cpu_count() or 1)
     scores = score_samples(jobs, workers=workers, progress=len(jobs) > 1 and sys.stderr.isatty())

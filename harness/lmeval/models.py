@@ -23,6 +23,7 @@ from typing import Any
 
 from lm_eval.api.model import LM
 
+from harness.asar.cleanup import install_termination_cleanup
 from harness.core.predictions import read_predictions
 from harness.errors import TaskDataError
 from harness.lmeval.glue import REPLAY_MARKER, gold_completion
@@ -55,6 +56,7 @@ class _TaskAnsweringLM(LM):
 
     def __init__(self, **_: Any) -> None:
         super().__init__()
+        install_termination_cleanup()  # a killed evaluation leaves no ASAR process or temp dir behind
 
     def completions_for(self, doc: dict[str, Any]) -> list[str]:
         raise NotImplementedError

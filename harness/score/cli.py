@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,12 @@ from typing import Any
 from harness.errors import TaskDataError
 
 __all__ = ["register"]
+
+
+def _env_allows_degraded() -> bool:
+    from harness.asar import ALLOW_DEGRADED_ENV
+
+    return os.environ.get(ALLOW_DEGRADED_ENV) == "1"
 
 
 def register(subparsers: Any) -> None:
@@ -32,15 +39,23 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="score tasks without a prediction as empty answers (failures) instead of refusing the run",
     )
+    score.add_argument(
+        "--allow-degraded-sandbox",
+        action="store_true",
+        help="score even where ASAR cannot be fully isolated (also ASM65816_ALLOW_DEGRADED_SANDBOX=1); "
+        "results record the sandbox level either way",
+    )
     score.add_argument("--no-progress", action="store_true", help="no progress bar")
     score.set_defaults(handler=_score)
 
 
 def _score(args: argparse.Namespace) -> int:
+    from harness.asar import require_sandbox
     from harness.score import dumps_results, format_table, score_predictions
 
     if args.workers < 1:
         raise TaskDataError(f"--workers {args.workers}: give at least 1")
+    require_sandbox(allow_degraded=args.allow_degraded_sandbox or _env_allows_degraded())
     results = score_predictions(
         args.tasks,
         args.predictions,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness.asar.cleanup import install_termination_cleanup
 from harness.core.families import primary_metrics
 from harness.core.predictions import Predictions, read_predictions
 from harness.core.results import DatasetIdentity, Results, SampleScore, Scoring
@@ -29,7 +30,7 @@ from harness.dataset import dataset_identity, is_dataset_dir, load_tasks
 from harness.errors import HarnessError, TaskDataError, ToolMismatchError, ToolMissingError
 from harness.score.aggregate import aggregate_metrics, mean
 from harness.score.families import score_sample_detailed
-from harness.verify.equivalence import BUDGET_FACTOR, BUDGET_FLOOR, REFERENCE_MAX_CYCLES
+from harness.verify.equivalence import BUDGET_FACTOR, BUDGET_FLOOR, REFERENCE_MAX_CYCLES, SHRINK_CYCLES
 
 __all__ = [
     "build_results",
@@ -76,7 +77,9 @@ def score_samples(
                 bar.update()
             return results
         context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=install_termination_cleanup
+        ) as pool:
             futures = [pool.submit(_score_job, job) for job in jobs]
             for _ in concurrent.futures.as_completed(futures):
                 bar.update()
@@ -97,8 +100,7 @@ def _dataset_of(tasks_path: Path) -> DatasetIdentity:
 def _sandbox() -> dict[str, Any]:
     from harness.asar import sandbox_state
 
-    state = sandbox_state()
-    return {"state": state.level.value, "detail": state.detail}
+    return dict(sandbox_state().to_json())
 
 
 def scoring_record(
@@ -107,7 +109,6 @@ def scoring_record(
     """The `scoring` block of a run: sandbox, budgets, task errors and failure reasons."""
     from harness.asar import SandboxLimits
 
-    limits = SandboxLimits()
     reasons: dict[str, Counter[str]] = {}
     for sample in samples:
         for reason in sample.reasons:
@@ -115,10 +116,12 @@ def scoring_record(
     return Scoring(
         sandbox=_sandbox(),
         budgets={
-            "candidate_cycles": f"reference cycles x {BUDGET_FACTOR} + {BUDGET_FLOOR} (per case)",
-            "reference_cycles": REFERENCE_MAX_CYCLES,
-            "asar_cpu_seconds_per_run": limits.timeout_s,
-            "asar_memory_bytes": limits.memory_bytes,
+            "emulator": {
+                "candidate_cycles": f"reference cycles x {BUDGET_FACTOR} + {BUDGET_FLOOR} (per case)",
+                "reference_cycles": REFERENCE_MAX_CYCLES,
+                "shrink_cycles": SHRINK_CYCLES,
+            },
+            "asar": SandboxLimits().to_json(),
         },
         task_errors=tuple(sample.id for sample in samples if sample.task_error),
         missing=tuple(missing),

@@ -8,6 +8,7 @@ the emulator and hypothesis are imported on first use.
 """
 
 from harness.verify.answers import TRACE_ANSWER_FORMAT, parse_state_answer, parse_value
+from harness.verify.choice import parse_choice
 from harness.verify.equivalence import (
     FailReason,
     Outcome,
@@ -19,7 +20,6 @@ from harness.verify.equivalence import (
     reference_outcome,
     run_routine,
 )
-from harness.verify.choice import parse_choice
 from harness.verify.extract import extract_code
 from harness.verify.spec import Domain, Location, LocationKind, Mode, Spec, parse_location, parse_spec
 from harness.verify.states import Case, MachineInput, build_input, edge_cases

@@ -104,6 +104,12 @@ _NOT_SIDE_EFFECTS = frozenset(
 # Hardware-state names owned by a register address, so a task can make them writable.
 _STATE_REGISTER = {"MEMSEL": 0x420D, "WMADD": 0x2181, "NMITIMEN": 0x4200, "WRIO": 0x4201, "VMAIN": 0x2115,
                    "VMADD": 0x2116, "CGADD": 0x2121, "OAMADD": 0x2102, "OAM_BASE": 0x2102}
+# An assembly that did not succeed, by status: a harness limit, a source that saw the probe, or errors.
+_ASSEMBLY_REASONS = {
+    "limit": FailReason.LIMIT,
+    "timeout": FailReason.LIMIT,
+    "nondeterministic": FailReason.NONDETERMINISTIC,
+}
 _INDEXED_OPERAND_RE = re.compile(r"(?<![#(\[$\w])\$([0-9A-Fa-f]{4})\s*,\s*[xXyY]\b")
 
 
@@ -683,7 +689,8 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
     cand_program = assemble_program(candidate_source, fields.entry)
     if not cand_program.result.ok:
         detail = cand_program.result.error_text() or cand_program.result.status.value
-        return _static_verdict(FailReason.ASSEMBLY, detail, spec, assembles=False, ref_bytes=ref_bytes)
+        reason = _ASSEMBLY_REASONS.get(cand_program.result.status.value, FailReason.ASSEMBLY)
+        return _static_verdict(reason, detail, spec, assembles=False, ref_bytes=ref_bytes)
     static = dict(assembles=True, ref_bytes=ref_bytes, cand_bytes=cand_program.size)
     if not cand_program.result.segments:
         return _static_verdict(FailReason.EMPTY, "the code assembles to no bytes", spec, **static)

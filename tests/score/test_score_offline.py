@@ -49,7 +49,7 @@ def test_results_shape(tools, tmp_path):
     typed = score_predictions(TRAPS / "tasks.jsonl", _predictions(tmp_path / "preds.jsonl"), model="fixture")
     results = typed.to_json()
     assert set(results) == {"harness_version", "dataset", "model", "metrics", "samples", "scoring"}
-    assert results["scoring"]["sandbox"]["state"] and results["scoring"]["task_errors"] == []
+    assert results["scoring"]["sandbox"]["level"] and results["scoring"]["task_errors"] == []
     assert set(results["dataset"]) == {"name", "version", "sha256"} and results["model"] == "fixture"
     assert set(results["metrics"]) == {"gen", "optimize", "trace", "explain", "overall"}
     assert results["metrics"]["gen"]["pass@1"] == pytest.approx((0.5 + 1 + 0) / 3)
