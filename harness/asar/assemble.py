@@ -60,6 +60,7 @@ SUPPORTED_MAPPERS = ("lorom", "hirom")
 DEFAULT_ORIGINS = {"lorom": 0x008000, "hirom": 0xC00000}
 INPUT_NAME = "input.asm"
 WRAPPER_NAME = "harness_main.asm"
+BASE_NAME = "base.asm"  # a task's trusted base image (hook tasks patch it), assembled before the source
 ROM_NAME = "out.sfc"
 SYMBOLS_NAME = "out.sym"
 HEADER_NAMES = frozenset({"snes.asm", "alttp_ram.asm"})
@@ -429,6 +430,7 @@ class _Job:
     checked: preflight.Preflight
     limits: SandboxLimits
     state: SandboxState
+    base: str | None = None
 
 
 def _wrapper(job: _Job) -> str:
@@ -440,6 +442,7 @@ def _wrapper(job: _Job) -> str:
             job.mapper,
             f"freespacebyte !{FILL_DEFINE}",
             f'undef "{FILL_DEFINE}"',
+            *([f'incsrc "{BASE_NAME}"'] if job.base is not None else []),
             f"org ${job.origin:06X}",
             f'incsrc "{INPUT_NAME}"',
             f'assert {MAPPER_FINGERPRINTS[job.mapper]}, "{_MAPPER_ASSERT}"',
@@ -533,7 +536,9 @@ def _assemble_in(scratch: Path, job: _Job) -> AssembleResult:
     jail = _jail(scratch, job)
     (jail.work / INPUT_NAME).write_text(job.source, encoding="utf-8", errors="replace")
     (jail.work / WRAPPER_NAME).write_text(_wrapper(job), encoding="utf-8")
-    for name in job.checked.headers:
+    if job.base is not None:
+        (jail.work / BASE_NAME).write_text(job.base, encoding="utf-8")
+    for name in HEADER_NAMES if job.base is not None else job.checked.headers:
         shutil.copyfile(header_path(name), jail.work / name)
     keep = {entry.name for entry in jail.work.iterdir()}
     first = _run_once(jail, job.limits, PADDINGS[0], keep)
@@ -603,11 +608,13 @@ def assemble(
     origin: int | None = None,
     headers: Iterable[str] = HEADER_NAMES,
     limits: SandboxLimits | None = None,
+    base: str | None = None,
 ) -> AssembleResult:
     """Assemble `source` in the sandbox. `headers`: which bundled headers it may `incsrc`.
 
-    Every result carries `sandbox` (the isolation used) and `cpu_seconds` (what the budget counts).
-    """
+    `base`: trusted ASAR text of a task's base image (the game code a hook task patches), assembled
+    first, so the source can `org` into it and call its labels; it is the task's, never the model's,
+    and is not preflighted. Every result carries `sandbox` (the isolation used) and `cpu_seconds`."""
     limits = limits or SandboxLimits()
     state = sandbox_state()
     checked = _validate(source, mapper, frozenset(headers) & HEADER_NAMES, limits)
@@ -615,7 +622,7 @@ def assemble(
         return dataclasses.replace(checked, sandbox=state)
     mapper = checked.mapper or mapper
     origin = DEFAULT_ORIGINS[mapper] if origin is None else origin
-    job = _Job(source, mapper, origin, checked, limits, state)
+    job = _Job(source, mapper, origin, checked, limits, state, base)
     _sweep_once()
     with tempfile.TemporaryDirectory(prefix=workdir_prefix()) as scratch:
         return _assemble_in(Path(scratch), job)

@@ -44,12 +44,14 @@ from harness.errors import HarnessError, TaskDataError
 from harness.verify.cases import run_plan, stored_plan
 from harness.verify.spec import (
     FLAG_BITS,
+    SPACE_BASES,
     Location,
     LocationKind,
     Spec,
     canonical_address,
     parse_location,
     parse_spec,
+    space_of,
 )
 from harness.verify.states import Case, MachineInput, build_input
 
@@ -152,12 +154,18 @@ class Program:
 
 @dataclass(frozen=True)
 class TaskFields:
-    """What equivalence needs from a task document, validated."""
+    """What equivalence needs from a task document, validated. `base`/`origin`: hook tasks (the base
+    image every source is assembled against, and where new code goes by default)."""
 
     spec: Spec
     reference: str
     entry: str | None
     call: str
+    base: str | None = None
+    origin: int | None = None
+
+    def assemble(self, source: str) -> Program:
+        return assemble_program(source, self.entry, self.base, self.origin)
 
 
 @dataclass(frozen=True)
@@ -207,17 +215,17 @@ class _ProgramCache:
     MACHINE_BYTES = 0x28000  # WRAM + SRAM a Machine allocates besides its copy of the ROM
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[str, str | None], tuple[Program, int]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[Program, int]] = OrderedDict()
         self._bytes = 0
 
-    def get(self, key: tuple[str, str | None]) -> Program | None:
+    def get(self, key: tuple) -> Program | None:
         found = self._entries.get(key)
         if found is None:
             return None
         self._entries.move_to_end(key)
         return found[0]
 
-    def put(self, key: tuple[str, str | None], program: Program) -> None:
+    def put(self, key: tuple, program: Program) -> None:
         rom = getattr(program.result, "rom", b"") or b""
         cost = 2 * len(rom) + self.MACHINE_BYTES + len(key[0])
         self._entries[key] = (program, cost)
@@ -234,16 +242,17 @@ class _ProgramCache:
 _PROGRAMS = _ProgramCache()  # registry-like process cache of assembled programs (deterministic content)
 
 
-def assemble_program(source: str, entry: str | None) -> Program:
+def assemble_program(source: str, entry: str | None, base: str | None = None, origin: int | None = None) -> Program:
     """Assemble `source` and resolve the entry label (cached: ASAR is deterministic, results frozen).
 
-    When the label is missing but the source defines no labels at all (a bare instruction list), the
-    routine is taken to start at its lowest emitted address; otherwise the entry is None (NO_ENTRY).
-    """
-    key = (source, entry)
+    `base` and `origin` come from hook tasks: the task's trusted base image, assembled first, and
+    where new code goes by default. When the label is missing but the source defines no labels at all
+    (a bare instruction list), the routine starts at its lowest emitted address; otherwise the entry
+    is None (NO_ENTRY)."""
+    key = (source, entry, base, origin)
     program = _PROGRAMS.get(key)
     if program is None:
-        program = _assemble_program(source, entry)
+        program = _assemble_program(source, entry, base, origin)
         _PROGRAMS.put(key, program)
     return program
 
@@ -251,10 +260,10 @@ def assemble_program(source: str, entry: str | None) -> Program:
 assemble_program.cache_clear = _PROGRAMS.clear  # type: ignore[attr-defined]
 
 
-def _assemble_program(source: str, entry: str | None) -> Program:
+def _assemble_program(source: str, entry: str | None, base: str | None, origin: int | None) -> Program:
     from harness.asar import assemble
 
-    result = assemble(source)  # the bundled headers (snes.asm, alttp_ram.asm) may be incsrc'd
+    result = assemble(source, base=base, origin=origin)  # the bundled headers may be incsrc'd
     if not result.ok:
         return Program(result, None)
     symbols = dict(result.symbols)
@@ -278,7 +287,9 @@ def observe(location: Location, state: Any, machine: Any) -> int:
         return 1 if state.p & FLAG_BITS[str(location.name)] else 0
     value = 0
     for offset, address in enumerate(location.addresses):
-        value |= (machine.peek(address) & 0xFF) << (8 * offset)
+        space = space_of(address)
+        byte = machine.peek(address) if space is None else machine.peek_space(*space)
+        value |= (byte & 0xFF) << (8 * offset)
     return value
 
 
@@ -305,8 +316,11 @@ def _initial_value(location: Location, before: Any, machine_input: MachineInput,
         return observe(location, before, None)
     value = 0
     for offset, address in enumerate(location.addresses):
+        space = space_of(address)
         if address in written:
             byte = written[address][0]
+        elif space is not None:
+            byte = machine_input.spaces[space[0]][space[1]]
         elif 0x7E0000 <= address < 0x800000:
             byte = machine_input.wram[address - 0x7E0000]
         else:
@@ -353,8 +367,13 @@ def run_routine(
         max_cycles=max_cycles,
         caller=caller,
         hv_phase=machine_input.hv_phase & ~1,
+        vram=machine_input.spaces.get("vram"),
+        cgram=machine_input.spaces.get("cgram"),
+        oam=machine_input.spaces.get("oam"),
     )
     written = dict(result.writes)
+    for space, writes in result.space_writes.items():  # PPU memories join the write log, in our space
+        written.update({SPACE_BASES[space] + offset: pair for offset, pair in writes.items()})
     return Outcome(
         stop=result.stop,
         detail=str(result.detail or ""),
@@ -400,7 +419,7 @@ def _named_inputs(spec: Spec, case: Case) -> dict[str, Any]:
         run.clear()
 
     for (location, _), value in zip(spec.inputs, case.values, strict=True):
-        if location.kind is LocationKind.BYTE:
+        if location.kind is LocationKind.BYTE and int(location.name) <= 0xFFFFFF:
             address = int(location.name)
             if run and address != run[-1][0] + 1:
                 flush()
@@ -478,13 +497,20 @@ def _check_run(outcome: Outcome, spec: Spec, allowed: frozenset[int], call: str)
         return problem
     for address, old, new in outcome.written:
         if address not in allowed:
+            cell = cell_text(address)
             return _Problem(
                 FailReason.STRAY_WRITE,
-                f"wrote ${new:02X} to ${address:06X}, outside outputs/writable/stack",
-                {f"${address:06X}": f"${old:02X}"},
-                {f"${address:06X}": f"${new:02X}"},
+                f"wrote ${new:02X} to {cell}, outside outputs/writable/stack",
+                {cell: f"${old:02X}"},
+                {cell: f"${new:02X}"},
             )
     return None
+
+
+def cell_text(address: int) -> str:
+    """A memory cell as specs spell it: `$7E0010`, or `vram:$1000` for a PPU memory."""
+    space = space_of(address)
+    return f"${address:06X}" if space is None else f"{space[0]}:${space[1]:04X}"
 
 
 def _writable_registers(spec: Spec) -> frozenset[int]:
@@ -577,7 +603,7 @@ class _ReferenceRunner:
 
 @functools.lru_cache(maxsize=16)
 def _reference(fields: TaskFields) -> _ReferenceRunner:
-    program = assemble_program(fields.reference, fields.entry)
+    program = fields.assemble(fields.reference)
     if not program.result.ok:
         raise ReferenceBrokenError(f"the reference does not assemble: {program.result.error_text()}")
     if program.entry is None:
@@ -604,7 +630,23 @@ def task_fields(task: Mapping[str, Any]) -> TaskFields:
     entry = task.get("entry")
     if entry is not None and not isinstance(entry, str):
         raise TaskDataError(f"task {task.get('id')!r}: entry must be a label name, got {entry!r}")
-    return TaskFields(spec, reference, entry, call)
+    base = task.get("base")
+    if base is not None and (not isinstance(base, str) or not base.strip()):
+        raise TaskDataError(f"task {task.get('id')!r}: base must be ASAR source text, got {base!r}"[:200])
+    return TaskFields(spec, reference, entry, call, base, _origin(task))
+
+
+def _origin(task: Mapping[str, Any]) -> int | None:
+    raw = task.get("origin")
+    if raw is None:
+        return None
+    try:
+        value = int(str(raw).lstrip("$"), 16) if isinstance(raw, str) else int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0xFFFFFF:
+        raise TaskDataError(f"task {task.get('id')!r}: origin {raw!r} must be a 24-bit address like \"$018000\"")
+    return value
 
 
 def reference_outcome(task: Mapping[str, Any], case: Case, *, whole_spec: bool = True) -> Outcome:
@@ -686,7 +728,7 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
     ref_bytes = runner.program.size
     if not isinstance(candidate_source, str) or not candidate_source.strip():
         return _static_verdict(FailReason.EMPTY, "no code", spec, assembles=False, ref_bytes=ref_bytes)
-    cand_program = assemble_program(candidate_source, fields.entry)
+    cand_program = fields.assemble(candidate_source)
     if not cand_program.result.ok:
         detail = cand_program.result.error_text() or cand_program.result.status.value
         reason = _ASSEMBLY_REASONS.get(cand_program.result.status.value, FailReason.ASSEMBLY)

@@ -4,7 +4,12 @@ The spelling is a public contract (DESIGN.md, "Public formats"): locations `A`, 
 `D`, `DBR`, `PBR`, `flag:N V m x D I Z C e`, memory bytes `$7E0E50`, words `$7E0E50:w` and ranges
 `$7E0DD0..$7E0DDF`; domains `[lo, hi]` (inclusive), `{"values": [...]}`, or
 `{"range": [lo, hi], "boundaries": [...]}` (the whole range, with the values where the routine's
-behaviour changes tried first: a full domain that still hits every off-by-one). Everything here is pure
+behaviour changes tried first: a full domain that still hits every off-by-one).
+
+PPU memories are locations too, spelled with their space: `vram:$1000` (byte address in the 64 KiB of
+VRAM), `vram:$1000:w`, `vram:$1000..$10FF`, `cgram:$00..$1F` (512 bytes), `oam:$0000..$021F` (544
+bytes: the low table, then the high table). Inside the harness they live in one integer address space:
+CPU-bus addresses below $1000000, then each PPU memory at its own base (`SPACE_BASES`). Everything here is pure
 data: parsing never touches ASAR or the emulator, and every error names the field, the value and the fix.
 """
 
@@ -18,7 +23,10 @@ from enum import Enum
 from harness.errors import SpecError
 
 __all__ = [
+    "SPACE_BASES",
+    "SPACE_SIZES",
     "FLAG_BITS",
+    "space_of",
     "Domain",
     "Location",
     "LocationKind",
@@ -57,6 +65,18 @@ _MODE_KEYS = ("e", "m", "x", "D", "DBR", "S")
 _MAX_CASES = 10_000
 _MAX_RANGE = 0x10000
 _ADDRESS_RE = re.compile(r"^\$([0-9A-Fa-f]{1,6})$")
+# PPU memories in the harness's address space: base, and size in bytes.
+SPACE_BASES: Mapping[str, int] = {"vram": 0x1000000, "cgram": 0x2000000, "oam": 0x3000000}
+SPACE_SIZES: Mapping[str, int] = {"vram": 0x10000, "cgram": 0x200, "oam": 0x220}
+_SPACE_RE = re.compile(r"^(vram|cgram|oam):(.+)$")
+
+
+def space_of(address: int) -> tuple[str, int] | None:
+    """(space, byte offset) of a PPU-memory address in the harness's space; None for the CPU bus."""
+    for space, base in SPACE_BASES.items():
+        if base <= address < base + SPACE_SIZES[space]:
+            return space, address - base
+    return None
 
 
 class LocationKind(str, Enum):
@@ -74,6 +94,8 @@ def canonical_address(address: int) -> int:
     The low 8 KiB of banks $00-$3F/$80-$BF mirror WRAM $7E:0000-$1FFF, so `$000E50` and `$7E0E50` are
     one cell; everything else is already canonical.
     """
+    if address > 0xFFFFFF:  # a PPU memory: one cell per address already
+        return address
     bank, offset = address >> 16, address & 0xFFFF
     if (bank & 0x7F) < 0x40 and offset < 0x2000:
         return 0x7E0000 | offset
@@ -109,7 +131,10 @@ class Location:
         if self.kind is LocationKind.BYTE:
             return (int(self.name),)
         if self.kind is LocationKind.WORD:
-            return (int(self.name), canonical_address((int(self.name) + 1) & 0xFFFFFF))
+            address = int(self.name)
+            if address > 0xFFFFFF:
+                return (address, address + 1)
+            return (address, canonical_address((address + 1) & 0xFFFFFF))
         return ()
 
     def format(self, value: int) -> str | int:
@@ -208,6 +233,38 @@ def _parse_address(text: str, field: str) -> int:
     return canonical_address(int(match.group(1), 16))
 
 
+def _space_offset(space: str, text: str, field: str) -> int:
+    match = _ADDRESS_RE.match(text)
+    if match is None or int(match.group(1), 16) >= SPACE_SIZES[space]:
+        raise SpecError(
+            f"{field}: {space}:{text} is not a {space} address; write `{space}:$0000` up to "
+            f"`{space}:${SPACE_SIZES[space] - 1:X}` (byte addresses)"
+        )
+    return int(match.group(1), 16)
+
+
+def _parse_space_location(space: str, spelled: str, field: str) -> tuple[Location, ...]:
+    base = SPACE_BASES[space]
+
+    def text_of(offset: int) -> str:
+        return f"{space}:${offset:04X}"
+
+    if ".." in spelled:
+        first_text, _, last_text = spelled.partition("..")
+        first = _space_offset(space, first_text, field)
+        last = _space_offset(space, last_text, field)
+        if last < first:
+            raise SpecError(f"{field}: range {space}:{spelled!r} must go upwards")
+        return tuple(Location(LocationKind.BYTE, base + a, text_of(a)) for a in range(first, last + 1))
+    if spelled.endswith(":w"):
+        offset = _space_offset(space, spelled[:-2], field)
+        if offset + 1 >= SPACE_SIZES[space]:
+            raise SpecError(f"{field}: the word at {space}:${offset:X} runs past the end of {space}")
+        return (Location(LocationKind.WORD, base + offset, text_of(offset) + ":w"),)
+    offset = _space_offset(space, spelled, field)
+    return (Location(LocationKind.BYTE, base + offset, text_of(offset)),)
+
+
 def parse_location(text: object, field: str = "location") -> tuple[Location, ...]:
     """Parse one location spelling; a range yields one BYTE location per cell (in address order)."""
     if not isinstance(text, str) or not text.strip():
@@ -216,6 +273,9 @@ def parse_location(text: object, field: str = "location") -> tuple[Location, ...
             "flag:C, $7E0E50, $7E0E50:w or $7E0DD0..$7E0DDF"
         )
     spelled = text.strip()
+    space = _SPACE_RE.match(spelled)
+    if space is not None:
+        return _parse_space_location(space.group(1), space.group(2), field)
     if spelled in _REGISTER_WIDTH:
         return (Location(LocationKind.REGISTER, spelled, spelled),)
     if spelled.startswith("flag:"):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from harness.verify.spec import FLAG_BITS, Domain, Location, LocationKind, Spec
+from harness.verify.spec import FLAG_BITS, SPACE_SIZES, Domain, Location, LocationKind, Spec, space_of
 
 __all__ = [
     "Case",
@@ -62,6 +62,7 @@ class MachineInput:
     pokes: Mapping[int, int] = field(default_factory=dict)
     hv_phase: int = 0  # master clocks into the video frame at entry
     caller_seed: int = 0  # picks the caller's return address (and bank, for JSL) away from the code
+    spaces: Mapping[str, bytes] = field(default_factory=dict, repr=False)  # vram, cgram, oam at entry
 
 
 def _background_for_edge(seed: int, index: int) -> int:
@@ -133,13 +134,28 @@ def case_strategy(spec: Spec) -> Any:
     return st.binary(min_size=size, max_size=size).map(to_case)
 
 
-def _poke(location: Location, value: int, wram: bytearray, pokes: dict[int, int]) -> None:
+def _poke(
+    location: Location, value: int, wram: bytearray, pokes: dict[int, int], spaces: Mapping[str, bytearray]
+) -> None:
     for offset, address in enumerate(location.addresses):
         byte = (value >> (8 * offset)) & 0xFF
-        if WRAM_BASE <= address < WRAM_BASE + WRAM_SIZE:
+        space = space_of(address)
+        if space is not None:
+            spaces[space[0]][space[1]] = byte
+        elif WRAM_BASE <= address < WRAM_BASE + WRAM_SIZE:
             wram[address - WRAM_BASE] = byte
         else:
             pokes[address] = byte
+
+
+def _ppu_memories(rng: random.Random) -> dict[str, bytearray]:
+    """VRAM, CGRAM and OAM at entry: random like WRAM (a CGRAM colour is 15 bits: bit 7 of each high
+    byte is always 0 on hardware)."""
+    memories = {space: bytearray(rng.randbytes(size)) for space, size in SPACE_SIZES.items()}
+    cgram = memories["cgram"]
+    for index in range(1, len(cgram), 2):
+        cgram[index] &= 0x7F
+    return memories
 
 
 @functools.lru_cache(maxsize=160)
@@ -164,13 +180,17 @@ def build_input(spec: Spec, case: Case) -> MachineInput:
         elif location.kind is LocationKind.FLAG:
             bit = FLAG_BITS[str(location.name)]
             p = (p | bit) if value else (p & ~bit)
-        else:
-            _poke(location, value, wram, pokes)
+        elif int(location.name) <= 0xFFFFFF:  # PPU memories get their inputs once they are drawn
+            _poke(location, value, wram, pokes, {})
     if mode.x:  # the CPU keeps index high bytes zero while x=1
         registers["X"] &= 0xFF
         registers["Y"] &= 0xFF
     hv_phase = rng.randrange(FRAME_CLOCKS)
     caller_seed = rng.getrandbits(32)
+    spaces = _ppu_memories(rng)
+    for location, value in zip((loc for loc, _ in spec.inputs), case.values, strict=True):
+        if location.kind in (LocationKind.BYTE, LocationKind.WORD) and int(location.name) > 0xFFFFFF:
+            _poke(location, value, wram, pokes, spaces)
     return MachineInput(
         a=registers["A"],
         x=registers["X"],
@@ -184,6 +204,7 @@ def build_input(spec: Spec, case: Case) -> MachineInput:
         pokes=MappingProxyType(pokes),
         hv_phase=hv_phase,
         caller_seed=caller_seed,
+        spaces=MappingProxyType({space: bytes(memory) for space, memory in spaces.items()}),
     )
 
 
