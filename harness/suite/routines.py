@@ -14,13 +14,20 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 __all__ = [
+    "TIERS",
     "Draft",
     "Fact",
     "Routine",
     "SCRATCH",
     "asm",
+    "byte_range",
+    "instruction_count",
+    "span",
+    "tier_of",
+    "word_range",
     "hex8",
     "hex16",
     "hex_index",
@@ -32,8 +39,50 @@ __all__ = [
 
 # Direct-page scratch every routine may clobber ($7E0000-$7E000F); prompts say so.
 SCRATCH = "$7E0000..$7E000F"
+Tier = Literal["easy", "medium", "hard"]
+TIERS: tuple[Tier, ...] = ("easy", "medium", "hard")
+_MNEMONIC_LINE = re.compile(
+    r"^\s*(?:[A-Za-z_.][\w.]*:|[-+]+\s|[-+]+$)?\s*([A-Za-z]{3})(?:\.[bwlBWL])?(?:\s|$)"
+)
+_NOT_INSTRUCTIONS = frozenset({"org", "incsrc", "db", "dw", "dl", "dd", "if", "fill", "pad", "rep"})
 # Location spellings shared by most specs.
 KEEP_REGS = ("D", "DBR", "flag:m", "flag:x", "flag:D", "S")
+
+
+def span(lo: int, hi: int, *boundaries: int) -> dict[str, object]:
+    """A range domain: every value from lo to hi, with `boundaries` (where the routine's behaviour
+    changes) tried first. A range narrower than the input's width is a restriction the task's prose
+    must state with both bounds (`tasks validate` checks it)."""
+    inside = sorted({b for b in boundaries if lo <= b <= hi})
+    return {"range": [lo, hi], "boundaries": inside} if inside else [lo, hi]
+
+
+def byte_range(*boundaries: int) -> dict[str, object] | list[int]:
+    """A whole byte ($00-$FF), boundaries first."""
+    return span(0, 0xFF, *boundaries)
+
+
+def word_range(*boundaries: int) -> dict[str, object] | list[int]:
+    """A whole word ($0000-$FFFF), boundaries first."""
+    return span(0, 0xFFFF, *boundaries)
+
+
+def instruction_count(source: str) -> int:
+    """Instructions in a source, counted statically (one per line that holds a mnemonic)."""
+    count = 0
+    for line in source.splitlines():
+        code = line.split(";", 1)[0]
+        match = _MNEMONIC_LINE.match(code)
+        if match and match.group(1).lower() not in _NOT_INSTRUCTIONS:
+            count += 1
+    return count
+
+
+def tier_of(reference: str) -> Tier:
+    """Difficulty from the reference's size: easy up to 10 instructions, hard from 30 (the hard tier's
+    references run 30-120 instructions), medium between."""
+    count = instruction_count(reference)
+    return "easy" if count <= 10 else "hard" if count >= 30 else "medium"
 
 
 def asm(text: str) -> str:
@@ -115,10 +164,18 @@ class Routine:
     false_claims: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     params: Mapping[str, object] = field(default_factory=dict)
+    tier: Tier | None = None  # None: from the reference's size (`tier_of`)
+    base: str | None = None  # hook tasks: the trusted base image the answer patches
+    origin: int | None = None  # hook tasks: where new code goes by default (freespace)
+    helpers: tuple[str, ...] = ()  # multi-routine tasks: the helper labels the answer must define too
 
     @property
     def mode(self) -> Mapping[str, object]:
         return self.spec["mode"]  # type: ignore[return-value]
+
+    @property
+    def difficulty(self) -> Tier:
+        return self.tier or tier_of(self.reference)
 
 
 def spec_dict(

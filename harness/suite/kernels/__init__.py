@@ -1,50 +1,53 @@
-"""The kernel registry: name -> builder(rng) -> Routine. Order is part of the dataset's determinism."""
+"""The kernel registry: name -> builder(rng) -> Routine. Order is part of the dataset's determinism.
+
+Each kernel module defines a module-level `KERNELS: dict[str, KernelBuilder]` (and, optionally,
+`HEADER_KERNELS: dict[str, str]`); the modules listed in `_MODULES` are merged here in order, so a
+new module of kernels is one line. Names must be unique across modules. How to write a kernel:
+`harness/suite/kernels/README.md`; how to check one: `python -m harness.suite.kernels.check NAME`.
+"""
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from harness.errors import UnknownNameError
-from harness.suite.kernels import arith, control, motion, sprites
 from harness.suite.routines import Routine, with_header
 
 __all__ = ["HEADER_KERNELS", "HEADER_SHARE", "KERNELS", "KernelBuilder", "build_routine"]
 
 KernelBuilder = Callable[[random.Random], Routine]
 
-KERNELS: Mapping[str, KernelBuilder] = MappingProxyType(
-    {
-        "sprite_damage": sprites.sprite_damage,
-        "tick_timers": sprites.tick_timers,
-        "joypad_speed": sprites.joypad_speed,
-        "count_active": sprites.count_active,
-        "find_free_slot": sprites.find_free_slot,
-        "oam_write": sprites.oam_write,
-        "clear_table": sprites.clear_table,
-        "add_score16": arith.add_score16,
-        "add_score_bcd": arith.add_score_bcd,
-        "hw_multiply": arith.hw_multiply,
-        "clamp_speed16": arith.clamp_speed16,
-        "sign_extend": arith.sign_extend,
-        "lcg_random": arith.lcg_random,
-        "abs_distance": arith.abs_distance,
-        "sum_words": arith.sum_words,
-        "add_timer24": arith.add_timer24,
-        "pack_bytes": arith.pack_bytes,
-        "jump_dispatch": control.jump_dispatch,
-        "block_copy": control.block_copy,
-        "bit_flag_set": control.bit_flag_set,
-        "heal_link": control.heal_link,
-        "rupee_add": control.rupee_add,
-        "move_sprite_x": motion.move_sprite_x,
-        "frames_to_seconds": motion.frames_to_seconds,
-        "fill_block": motion.fill_block,
-        "joypad_new_presses": motion.joypad_new_presses,
-    }
+# Modules of kernels, in registry order (appending keeps every earlier task's kernel rotation).
+_MODULES: tuple[str, ...] = ("sprites", "arith", "control", "motion")
+# The kernels of 1.x, written before the per-module dicts: their order is kept.
+_LEGACY_ORDER: tuple[str, ...] = (
+    "sprite_damage", "tick_timers", "joypad_speed", "count_active", "find_free_slot", "oam_write",
+    "clear_table", "add_score16", "add_score_bcd", "hw_multiply", "clamp_speed16", "sign_extend",
+    "lcg_random", "abs_distance", "sum_words", "add_timer24", "pack_bytes", "jump_dispatch",
+    "block_copy", "bit_flag_set", "heal_link", "rupee_add", "move_sprite_x", "frames_to_seconds",
+    "fill_block", "joypad_new_presses",
 )
 
+
+def _collect() -> tuple[dict[str, KernelBuilder], dict[str, str]]:
+    builders: dict[str, KernelBuilder] = {}
+    headers: dict[str, str] = {}
+    for name in _MODULES:
+        module = importlib.import_module(f"harness.suite.kernels.{name}")
+        for kernel, builder in getattr(module, "KERNELS", {}).items():
+            if kernel in builders:
+                raise ValueError(f"kernel {kernel!r} is defined twice (again in kernels/{name}.py)")
+            builders[kernel] = builder
+        headers.update(getattr(module, "HEADER_KERNELS", {}))
+    ordered = [k for k in _LEGACY_ORDER if k in builders] + [k for k in builders if k not in _LEGACY_ORDER]
+    return {k: builders[k] for k in ordered}, headers
+
+
+_BUILDERS, _HEADERS = _collect()
+KERNELS: Mapping[str, KernelBuilder] = MappingProxyType(_BUILDERS)
 # Kernels that are sometimes written against a harness header (`incsrc` + its names), as real code is.
 HEADER_KERNELS: Mapping[str, str] = MappingProxyType(
     {
@@ -55,6 +58,7 @@ HEADER_KERNELS: Mapping[str, str] = MappingProxyType(
         "heal_link": "alttp_ram.asm",
         "rupee_add": "alttp_ram.asm",
         "hw_multiply": "snes.asm",
+        **_HEADERS,
     }
 )
 HEADER_SHARE = 0.35

@@ -10,6 +10,7 @@ from harness.suite.kernels.common import COMMON_FORBID, fact
 from harness.suite.routines import Draft, Routine, asm, hex8, hex16, hex_index, mixed, spec_dict
 
 __all__ = [
+    "KERNELS",
     "abs_distance",
     "add_score16",
     "add_score_bcd",
@@ -888,3 +889,17 @@ def pack_bytes(rng: random.Random) -> Routine:
         tags=("xba", "width", "16-bit-index"),
         params={"hi": hi, "lo": lo},
     )
+
+
+KERNELS = {
+    "add_score16": add_score16,
+    "add_score_bcd": add_score_bcd,
+    "hw_multiply": hw_multiply,
+    "clamp_speed16": clamp_speed16,
+    "sign_extend": sign_extend,
+    "lcg_random": lcg_random,
+    "abs_distance": abs_distance,
+    "sum_words": sum_words,
+    "add_timer24": add_timer24,
+    "pack_bytes": pack_bytes,
+}

@@ -9,7 +9,8 @@ import random
 from harness.suite.kernels.common import COMMON_FORBID, fact
 from harness.suite.routines import Draft, Routine, asm, hex8, hex16, mixed, spec_dict
 
-__all__ = ["bit_flag_set", "block_copy", "heal_link", "jump_dispatch", "rupee_add"]
+__all__ = [
+    "KERNELS","bit_flag_set", "block_copy", "heal_link", "jump_dispatch", "rupee_add"]
 
 _HANDLERS = (
     ("INC $10", "increment $10"),
@@ -429,3 +430,12 @@ def rupee_add(rng: random.Random) -> Routine:
         tags=("rupees", "long-addressing", "16-bit", "cap"),
         params={"cap": cap, "call": call},
     )
+
+
+KERNELS = {
+    "jump_dispatch": jump_dispatch,
+    "block_copy": block_copy,
+    "bit_flag_set": bit_flag_set,
+    "heal_link": heal_link,
+    "rupee_add": rupee_add,
+}

@@ -8,7 +8,8 @@ import random
 from harness.suite.kernels.common import COMMON_FORBID, SLOT_VALUES, fact
 from harness.suite.routines import Draft, Routine, asm, hex8, hex16, mixed, spec_dict
 
-__all__ = ["fill_block", "frames_to_seconds", "joypad_new_presses", "move_sprite_x"]
+__all__ = [
+    "KERNELS","fill_block", "frames_to_seconds", "joypad_new_presses", "move_sprite_x"]
 
 
 def move_sprite_x(rng: random.Random) -> Routine:
@@ -385,3 +386,11 @@ def joypad_new_presses(rng: random.Random) -> Routine:
         tags=("joypad", "16-bit", "bits", "16-bit-index"),
         params={"prev": prev, "new": new},
     )
+
+
+KERNELS = {
+    "move_sprite_x": move_sprite_x,
+    "frames_to_seconds": frames_to_seconds,
+    "fill_block": fill_block,
+    "joypad_new_presses": joypad_new_presses,
+}

@@ -12,6 +12,7 @@ from harness.suite.kernels.common import COMMON_FORBID, SLOT_VALUES, fact
 from harness.suite.routines import Draft, Routine, asm, hex8, hex_index, spec_dict
 
 __all__ = [
+    "KERNELS",
     "clear_table",
     "count_active",
     "find_free_slot",
@@ -681,3 +682,14 @@ def clear_table(rng: random.Random) -> Routine:
         tags=("sprites", "rep-sep", "16-bit", "stz"),
         params={"table": table},
     )
+
+
+KERNELS = {
+    "sprite_damage": sprite_damage,
+    "tick_timers": tick_timers,
+    "joypad_speed": joypad_speed,
+    "count_active": count_active,
+    "find_free_slot": find_free_slot,
+    "oam_write": oam_write,
+    "clear_table": clear_table,
+}
