@@ -11,6 +11,12 @@ Fixtures: `asm65816_results`, `asm65816_baseline`, `asm65816_policy` (loaded fro
 model through lm-eval and get the run record back) and `asm65816_score` (score a predictions file the
 model already wrote, as `asm65816 score` does).
 The plugin does nothing, and imports nothing heavy, unless one of these options or fixtures is used.
+
+The policy file is collected like any test file (`pytest_collect_file`), so its node ids work as
+pytest's always do: `pytest "gate.yaml::floor[gen/passes >= 0.6]"` re-runs one rule, `--lf` re-runs
+the rules that failed, `-k`/`--deselect` pick rules. When the run's arguments do not reach the policy
+file (the usual `testpaths = tests` with the policy next to the results), it is added to them. A policy
+that does not parse is a collection error for that file (exit 2), never a test that merely failed.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ if TYPE_CHECKING:
     from harness.gate.policy import GateReport, Policy, Rule
     from harness.gate.record import RunRecord
 
-__all__ = ["GateRuleFailure", "GateRuleItem", "PolicyFile"]
+__all__ = ["GateRuleFailure", "GateRuleItem", "PolicyError", "PolicyFile"]
 
 _OPTIONS = {
     "results": "the candidate run: Results JSON, lm-eval output (file or folder), run id or latest:MODEL",
@@ -91,20 +97,15 @@ class GateRuleFailure(Exception):
 class GateRuleItem(pytest.Item):
     """One policy rule as a test."""
 
-    def __init__(
-        self, *, rule: Rule | None, policy: Policy | None, problem: str | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, rule: Rule, policy: Policy, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rule = rule
         self.policy = policy
-        self.problem = problem
 
     def runtest(self) -> None:
         from harness.errors import HarnessError
         from harness.gate.policy import evaluate_rule
 
-        if self.problem or self.rule is None or self.policy is None:
-            raise GateRuleFailure(self.problem or "policy not loaded")
         runs = _runs(self.config)
         try:
             candidate = runs.run("results")
@@ -129,6 +130,10 @@ class GateRuleItem(pytest.Item):
         return self.path, None, f"asm65816 gate: {self.name}"
 
 
+class PolicyError(Exception):
+    """The policy file could not be loaded; reported as a collection error without a traceback."""
+
+
 class PolicyFile(pytest.File):
     """A policy YAML collected as a file of rule items."""
 
@@ -139,28 +144,61 @@ class PolicyFile(pytest.File):
         try:
             policy = load_policy(self.path)
         except HarnessError as error:
-            return [GateRuleItem.from_parent(self, name="policy", rule=None, policy=None, problem=str(error))]
-        return [
-            GateRuleItem.from_parent(self, name=rule.name, rule=rule, policy=policy) for rule in policy.rules
-        ]
+            raise PolicyError(str(error)) from error
+        return [self._item(rule, policy) for rule in policy.rules]
+
+    def _item(self, rule: Rule, policy: Policy) -> GateRuleItem:
+        """The rule's item. Its node id is given as the string users type (`gate.yaml::floor[x >= 1]`):
+        pytest 9 parses such a string into name `floor` + params `x >= 1`, so an id built from the name
+        instead would never equal the one `--lf` stored and read back."""
+        name = rule.name.replace("::", ":")  # "::" separates node id parts
+        return GateRuleItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}", rule=rule, policy=policy)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, PolicyError):
+            return f"asm65816 gate policy {self.path.name} cannot be used:\n  {excinfo.value}"
+        return super().repr_failure(excinfo, style=style)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-) -> None:
-    """Append one item per policy rule (first, so -k/-m deselection applies to them too)."""
-    policy = _setting(config, "policy")
+_POLICY_KEY = pytest.StashKey[Path | None]()
+
+
+def _policy_path(config: pytest.Config) -> Path | None:
+    """The configured policy file, resolved once per session (asked for every collected file)."""
+    if _POLICY_KEY not in config.stash:
+        setting = _setting(config, "policy")
+        config.stash[_POLICY_KEY] = None if setting is None else Path(setting).resolve()
+    return config.stash[_POLICY_KEY]
+
+
+def _args_reach(config: pytest.Config, target: Path) -> bool:
+    """Whether one of the run's arguments (a file, a node id or a directory) already collects `target`."""
+    for arg in config.args:
+        path = Path(arg.partition("[")[0].split("::")[0])
+        path = (path if path.is_absolute() else config.invocation_params.dir / path).resolve()
+        if path == target or (path.is_dir() and target.is_relative_to(path)):
+            return True
+    return False
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Make the policy file part of the collection (see the module docstring)."""
+    policy = _policy_path(config)
     if policy is None:
         return
-    path = Path(policy)
-    if not path.is_file():
+    if not policy.is_file():
         raise pytest.UsageError(f"--asm65816-policy {policy}: no such file")
-    collector = PolicyFile.from_parent(session, path=path.resolve())
-    rules = collector.collect()
-    # Report the rules as collected, so "collected N items" and other reporters count them.
-    config.hook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, rules))
-    items.extend(rules)
+    if not _args_reach(config, policy):
+        config.args.append(str(policy))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> PolicyFile | None:
+    """The configured policy file (only that one: other YAML files are not tests)."""
+    policy = _policy_path(parent.config)
+    if policy is not None and file_path.name == policy.name and file_path.resolve() == policy:
+        return PolicyFile.from_parent(parent, path=file_path)
+    return None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

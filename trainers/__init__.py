@@ -10,7 +10,10 @@ Submodules, imported on use (nothing heavy happens at import time):
 - `config`, `sft`, `callback`: LoRA/QLoRA SFT with the harness evaluated at every save
 - `merge`: adapter + base -> merged model, with a logits check
 - `vram`: GPU memory planner
+- `extras`: the optional libraries (the `[train]` extra) checked up front, with the install command
 - `quant`: GGUF export and quantization (owned separately)
 """
 
-__all__ = ["callback", "config", "contamination", "dedupe", "merge", "mix", "qa", "render", "schema", "sft", "vram"]
+__all__ = [
+    "callback", "config", "contamination", "dedupe", "extras", "merge", "mix", "qa", "render", "schema", "sft", "vram",
+]

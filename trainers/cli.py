@@ -96,9 +96,7 @@ def _parse_mix_source(text: str):
 
 
 def _mix(args: argparse.Namespace) -> int:
-    import yaml
-
-    from harness.trainers.mix import MixSpec, build_mix, verify_mix
+    from harness.trainers.mix import MixSpec, build_mix, load_mix_spec, verify_mix
 
     if args.verify:
         problems = verify_mix(args.verify)
@@ -109,8 +107,7 @@ def _mix(args: argparse.Namespace) -> int:
     if not args.out:
         raise HarnessError("data mix needs --out DIR (or --verify DIR)")
     if args.spec:
-        spec_path = Path(args.spec)
-        spec = MixSpec.from_mapping(yaml.safe_load(spec_path.read_text(encoding="utf-8")) or {}, spec_path.parent)
+        spec = load_mix_spec(args.spec)
     elif args.source:
         spec = MixSpec(
             name=args.name, sources=tuple(_parse_mix_source(s) for s in args.source), seed=args.seed,

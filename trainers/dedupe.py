@@ -140,6 +140,9 @@ def _exact_groups(samples: Sequence[Sample]) -> tuple[list[DuplicateGroup], list
 
 
 def _near_groups(samples: Sequence[Sample], indices: list[int], threshold: float, num_perm: int, seed: int):
+    from harness.trainers.extras import require
+
+    require(("datasketch",), extra="train", purpose="near-duplicate detection (data qa, data mix)")
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)

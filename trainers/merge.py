@@ -69,6 +69,9 @@ def merge_adapter(
     gguf_file: str | None = None,
 ) -> MergeResult:
     """Merge `adapter` into `base`, check logits, save model + tokenizer + `merge_check.json` to `out_dir`."""
+    from harness.trainers.extras import require
+
+    require(("torch", "transformers", "peft"), extra="train", purpose="asm65816 merge")
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer

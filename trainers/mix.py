@@ -40,6 +40,7 @@ __all__ = [
     "MixSource",
     "MixSpec",
     "build_mix",
+    "load_mix_spec",
     "verify_mix",
 ]
 
@@ -224,17 +225,48 @@ def build_mix(spec: MixSpec, out_dir: str | Path) -> MixResult:
     return MixResult(out_dir, out_dir / _TRAIN, out_dir / _EVAL, metadata_path, len(train_all), len(eval_all), metadata, qa)
 
 
+def load_mix_spec(path: str | Path) -> MixSpec:
+    """Read a mix spec YAML (relative source paths resolve against its folder)."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise MixError(f"mix spec {path} does not exist; pass a YAML file (--spec) or --source NAME=PATH")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as error:
+        raise MixError(f"mix spec {path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+    except yaml.YAMLError as error:
+        raise MixError(f"mix spec {path}: not valid YAML ({error})") from error
+    if not isinstance(data, Mapping):
+        raise MixError(f"mix spec {path}: the top level must be a mapping with 'sources', got {type(data).__name__}")
+    return MixSpec.from_mapping(data, path.parent)
+
+
+def _checks(out_dir: Path, meta_path: Path) -> list[tuple[Path, str]]:
+    """(file, expected sha256) for every output, source and eval task file a mix.json lists."""
+    try:
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        checks = [(out_dir / name, entry["sha256"]) for name, entry in metadata["outputs"].items()]
+        checks += [(Path(s["path"]), s["sha256"]) for s in metadata["sources"]]
+        checks += [(Path(t["path"]), t["sha256"]) for t in metadata["eval_task_files"]]
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MixError(f"{meta_path}: not readable JSON ({error}); rebuild the mix with `data mix`") from error
+    except (KeyError, TypeError, AttributeError) as error:
+        raise MixError(
+            f"{meta_path}: not a mix.json written by `data mix` ({type(error).__name__}: {error}); rebuild the mix"
+        ) from error
+    return checks
+
+
 def verify_mix(out_dir: str | Path) -> list[str]:
     """Re-hash a mix's inputs and outputs; returns the mismatches (empty list = verified)."""
     out_dir = Path(out_dir)
     meta_path = out_dir / MIX_METADATA
     if not meta_path.is_file():
         raise MixError(f"{meta_path} not found: not a mix directory")
-    metadata = json.loads(meta_path.read_text(encoding="utf-8"))
     problems: list[str] = []
-    checks = [(out_dir / name, entry["sha256"]) for name, entry in metadata["outputs"].items()]
-    checks += [(Path(s["path"]), s["sha256"]) for s in metadata["sources"]]
-    checks += [(Path(t["path"]), t["sha256"]) for t in metadata["eval_task_files"]]
+    checks = _checks(out_dir, meta_path)
     for path, expected in checks:
         if not path.is_file():
             problems.append(f"{path}: missing")

@@ -35,6 +35,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from harness.core.jsonl import JsonlLine, iter_jsonl
 from harness.errors import HarnessError
 
 __all__ = [
@@ -210,30 +211,50 @@ def parse_line(text: str, *, source: str, line: int) -> Sample | ParseIssue:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as error:
-        return ParseIssue(source, line, ParseIssueKind.JSON, f"invalid JSON: {error.msg} at column {error.colno}")
+        message = error.msg.removesuffix(" at")  # "Invalid control character at" + " at column 5"
+        return ParseIssue(source, line, ParseIssueKind.JSON, f"not valid JSON ({message} at column {error.colno})")
+    return _sample_or_issue(obj, source, line)
+
+
+def _sample_or_issue(obj: Any, source: str, line: int) -> Sample | ParseIssue:
     try:
         return _sample_from_obj(obj, source, line)
     except SchemaError as error:
         return ParseIssue(source, line, ParseIssueKind.SCHEMA, str(error))
 
 
+def _from_jsonl(line: JsonlLine, source: str) -> Sample | ParseIssue:
+    """A line from the shared JSONL reader: decoded objects are checked against the schema; lines that
+    did not decode are JSON issues, and JSON that is not an object is a schema issue (as `parse_line`)."""
+    if line.value is not None:
+        return _sample_or_issue(line.value, source, line.number)
+    problem = line.problem or "unreadable line"
+    kind = ParseIssueKind.JSON if problem.startswith("not valid") else ParseIssueKind.SCHEMA
+    return ParseIssue(source, line.number, kind, problem)
+
+
+def _line_count(path: Path) -> int:
+    """Physical lines, blank ones included (the QA report's `lines` column)."""
+    data = path.read_bytes()
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
 def load_source(path: str | Path, name: str | None = None) -> LoadedSource:
-    """Read a JSONL source. Blank lines are skipped; every other line is a sample or a `ParseIssue`."""
+    """Read a JSONL source with the one JSONL reader (`harness.core.jsonl`): blank lines are skipped;
+    every other line is a sample or a `ParseIssue` naming its line (bad UTF-8 included)."""
     path = Path(path)
     if not path.is_file():
         raise HarnessError(f"source file not found: {path}")
     name = name or path.stem
     samples: list[Sample] = []
     issues: list[ParseIssue] = []
-    lines = 0
-    with path.open(encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            lines = number
-            if not text.strip():
-                continue
-            parsed = parse_line(text, source=name, line=number)
-            (samples if isinstance(parsed, Sample) else issues).append(parsed)  # type: ignore[arg-type]
-    return LoadedSource(name, path, tuple(samples), tuple(issues), lines)
+    for line in iter_jsonl(path, "source"):
+        parsed = _from_jsonl(line, name)
+        if isinstance(parsed, Sample):
+            samples.append(parsed)
+        else:
+            issues.append(parsed)
+    return LoadedSource(name, path, tuple(samples), tuple(issues), _line_count(path))
 
 
 def samples_to_dataset(samples: Iterable[Sample]):  # -> datasets.Dataset

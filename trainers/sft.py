@@ -230,6 +230,9 @@ def train(
 ) -> TrainResult:
     """Run SFT as configured. `evaluator` replaces the default lm-eval subset (it still runs only if
     `harness.enabled`)."""
+    from harness.trainers.extras import TRAIN_MODULES, require
+
+    require(TRAIN_MODULES, extra="train", purpose="asm65816 train")
     from peft import get_peft_model
     from trl import SFTTrainer
 

@@ -45,6 +45,7 @@ __all__ = [
     "MemoryEstimate",
     "PlanError",
     "estimate",
+    "format_count",
     "format_estimate",
     "load_arch",
 ]
@@ -208,8 +209,12 @@ def load_arch(model: str) -> Arch:
     if path.is_file():
         try:
             config = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as error:
+            raise PlanError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
         except json.JSONDecodeError as error:
-            raise PlanError(f"{path}: not valid JSON ({error.msg})") from error
+            raise PlanError(f"{path}: not valid JSON ({error.msg}; line {error.lineno} column {error.colno})") from error
+        if not isinstance(config, dict):
+            raise PlanError(f"{path}: a config.json is a JSON object, got {type(config).__name__}")
         return arch_from_config(config.get("text_config", config), str(model))
     lowered = {k.lower(): k for k in KNOWN_CONFIGS} | {k.split("/")[-1].lower(): k for k in KNOWN_CONFIGS}
     key = lowered.get(model.lower())
@@ -297,13 +302,21 @@ def estimate(
     return MemoryEstimate(arch.name, method, seq_len, batch, gradient_checkpointing, arch.params, trainable, bytes_, fits)
 
 
+def format_count(count: float) -> str:
+    """A parameter count at a readable scale: 1.44 M, 1.54 B, 236 B (never "0.00 B" for a small model)."""
+    for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(count) >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count:.0f}"
+
+
 def format_estimate(est: MemoryEstimate) -> str:
     from tabulate import tabulate
 
-    rows = [[name, f"{value / GIB:.2f}"] for name, value in est.bytes.items()] + [["total", f"{est.total / GIB:.2f}"]]
-    head = (f"{est.model}: {est.params / 1e9:.2f} B params, {est.method}, seq {est.seq_len} x batch {est.batch}, "
+    rows = [[name, value / GIB] for name, value in est.bytes.items()] + [["total", est.total / GIB]]
+    head = (f"{est.model}: {format_count(est.params)} params, {est.method}, seq {est.seq_len} x batch {est.batch}, "
             f"gradient checkpointing {'on' if est.gradient_checkpointing else 'off'}, "
-            f"trainable {est.trainable_params / 1e6:.1f} M")
-    gpus = [[gpu, f"{usable:.1f}", "fits" if est.fits[gpu] else "does not fit"] for gpu, usable in GPUS.items()]
-    return "\n".join([head, tabulate(rows, headers=["component", "GiB"]), "",
-                      tabulate(gpus, headers=["GPU", "usable GiB", "verdict"])])
+            f"trainable {format_count(est.trainable_params)}")
+    gpus = [[gpu, usable, "fits" if est.fits[gpu] else "does not fit"] for gpu, usable in GPUS.items()]
+    return "\n".join([head, tabulate(rows, headers=["component", "GiB"], floatfmt=".2f"), "",
+                      tabulate(gpus, headers=["GPU", "usable GiB", "verdict"], floatfmt=".1f")])

@@ -36,7 +36,7 @@ def _decode(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        return None, f"not valid JSON ({error.msg} at column {error.colno})"
+        return None, f"not valid JSON ({error.msg.removesuffix(' at')} at column {error.colno})"
     except RecursionError:
         return None, "not valid JSON (nested too deeply)"
     if not isinstance(value, dict):

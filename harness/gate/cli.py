@@ -97,23 +97,28 @@ def _runs_list(args: argparse.Namespace) -> int:
 def _show(record: Any, as_json: bool) -> None:
     from tabulate import tabulate
 
+    from harness.gate.render import format_metric, model_line
+
     if as_json:
         print(record.to_json(), end="")
         return
-    identity = record.model.to_dict()
+    seeds = ", ".join(f"{name}={value}" for name, value in record.seeds.items()) or "none recorded"
     lines = [
         f"run       {record.run_id} ({record.source.value}, created {record.created})",
-        f"model     {identity}",
+        f"model     {model_line(record.model)}",
         f"dataset   {record.dataset.name} v{record.dataset.version} sha256={record.dataset.sha256}",
-        f"harness   {record.harness_version}; seeds {dict(record.seeds)}",
+        f"harness   {record.harness_version}; seeds {seeds}",
         f"samples   {len(record.samples)} ({sum(1 for s in record.samples if s.error)} with errors)",
     ]
     rows = [
-        (fam, name, f"{value:.4f}")
+        (fam, name, format_metric(name, value))
         for fam, metrics in record.metrics.items()
         for name, value in metrics.items()
     ]
-    print("\n".join(lines) + "\n\n" + tabulate(rows, headers=("family", "metric", "value")))
+    table = tabulate(
+        rows, headers=("family", "metric", "value"), disable_numparse=True, colalign=("left", "left", "right")
+    )
+    print("\n".join(lines) + "\n\n" + table)
 
 
 def _runs_show(args: argparse.Namespace) -> int:

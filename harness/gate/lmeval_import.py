@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from harness.core.jsonl import read_jsonl
+from harness.errors import TaskDataError
 from harness.gate.errors import RunFormatError
 from harness.gate.identity import parse_params_b, parse_quant
 from harness.gate.record import (
@@ -69,8 +71,10 @@ def _read_samples(results_file: Path, tasks: Sequence[str]) -> dict[str, list[di
                 f"{results_file}: per-sample file {file.name} is missing; paired comparisons need "
                 "lm_eval --log_samples"
             )
-        with file.open(encoding="utf-8") as handle:
-            samples[task] = [json.loads(line) for line in handle if line.strip()]
+        try:
+            samples[task] = read_jsonl(file, "lm-eval samples")
+        except TaskDataError as error:
+            raise RunFormatError(f"{error} (a damaged lm-eval samples file: re-run lm_eval with --log_samples)") from error
     return samples
 
 
@@ -79,8 +83,12 @@ def load_lmeval_output(path: str | Path, *, model: ModelIdentity | None = None) 
     results_file = find_lmeval_results(Path(path))
     try:
         results = json.loads(results_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise RunFormatError(f"{results_file}: cannot read ({error})") from error
     except json.JSONDecodeError as error:
         raise RunFormatError(f"{results_file}: not JSON ({error})") from error
+    if not isinstance(results, dict):
+        raise RunFormatError(f"{results_file}: top level must be a JSON object (lm-eval's results_*.json)")
     tasks = _our_tasks(results)
     samples = _read_samples(results_file, tasks)
     match = _DATE_ID.search(results_file.name)
@@ -201,26 +209,40 @@ def _dataset(
     )
 
 
+# model_args keys that name the model, most specific first (lm-eval's own list, plus our model_path).
+_NAME_KEYS = ("pretrained", "model_path", "model", "path", "engine", "peft", "delta")
+_FILE_SUFFIX = re.compile(r"\.[A-Za-z]\w*")  # preds.jsonl, model.gguf; not the ".5" of 0.5
+
+
+def _model_args(args: Any) -> dict[str, Any]:
+    if isinstance(args, Mapping):
+        return dict(args)
+    if isinstance(args, str):
+        return dict(part.split("=", 1) for part in args.split(",") if "=" in part)
+    return {}
+
+
+def _model_name(kind: str | None, args: Mapping[str, Any]) -> str:
+    """The name the model_args give; else the lm-eval model type, with the stem of its one file
+    argument (`asm65816-replay:preds` for predictions=preds.jsonl). Never lm-eval's `model_name` for
+    such runs: without pretrained= (or the like) lm-eval makes up a random 8-character name."""
+    named = next((str(args[key]) for key in _NAME_KEYS if args.get(key)), None)
+    if named:
+        return named
+    if kind is None:
+        return "unknown-model"
+    files = sorted(Path(str(value)).stem for value in args.values() if _FILE_SUFFIX.fullmatch(Path(str(value)).suffix))
+    return f"{kind}:{files[0]}" if len(files) == 1 else kind
+
+
 def _model(results: Mapping[str, Any]) -> ModelIdentity:
     config = results.get("config") or {}
-    args = config.get("model_args") or ""
-    parsed: dict[str, Any] = {}
-    if isinstance(args, Mapping):
-        parsed = dict(args)
-    elif isinstance(args, str):
-        parsed = dict(part.split("=", 1) for part in args.split(",") if "=" in part)
-    name = str(
-        parsed.get("pretrained")
-        or parsed.get("model_path")
-        or parsed.get("model")
-        or results.get("model_name")
-        or config.get("model")
-        or "unknown-model"
-    )
+    kind = str(config.get("model")) if config.get("model") else None
+    name = _model_name(kind, _model_args(config.get("model_args")))
     return ModelIdentity(
         name=name,
         path=name if Path(name).exists() else None,
-        kind=str(config.get("model")) if config.get("model") else None,
+        kind=kind,
         params_b=parse_params_b(name),
         quant=parse_quant(name),
     )

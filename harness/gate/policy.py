@@ -25,7 +25,7 @@ fails instead of passing on a subset).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -73,15 +73,6 @@ class RuleStatus(str, Enum):
     ERROR = "error"  # the rule could not be evaluated (missing metric, mismatched data): not a pass
 
 
-_THRESHOLD_KEYS: dict[RuleKind, tuple[str, ...]] = {
-    RuleKind.FLOOR: ("min", "max"),
-    RuleKind.MUST_BEAT: ("margin",),
-    RuleKind.NO_REGRESS: ("max_drop",),
-    RuleKind.QUANT_RETENTION: ("min_ratio",),
-}
-_COMMON_KEYS = ("name", "basis", "higher_is_better", "statistic", "pooling", "allow_missing")
-
-
 @dataclass(frozen=True)
 class Rule:
     """One policy rule. `threshold` is min/max (floor), margin, max_drop or min_ratio."""
@@ -118,6 +109,8 @@ class Policy:
 
 @dataclass(frozen=True)
 class RuleOutcome:
+    """How one rule came out, and why in words (`str()` is the one-line summary)."""
+
     rule: Rule
     status: RuleStatus
     why: str
@@ -128,9 +121,14 @@ class RuleOutcome:
     def passed(self) -> bool:
         return self.status is RuleStatus.PASS
 
+    def __str__(self) -> str:
+        return f"{self.status.value.upper()} {self.rule.name}: {self.why}"
+
 
 @dataclass(frozen=True)
 class GateReport:
+    """Every rule's outcome for one candidate (and baseline); `str()` is the table the CLI prints."""
+
     policy: Policy
     candidate: str
     baseline: str | None
@@ -140,129 +138,162 @@ class GateReport:
     def passed(self) -> bool:
         return bool(self.outcomes) and all(outcome.passed for outcome in self.outcomes)
 
+    def __str__(self) -> str:
+        """The table `asm65816 gate` prints: one row per rule with its status and why, then the verdict."""
+        from harness.gate.render import gate_table
+
+        return gate_table(self)
+
 
 # ---------------------------------------------------------------------------------------------------
 # Parsing
 
 
-def _float(value: Any, where: str, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PolicyError(f"{where}: '{key}' must be a number, got {value!r}")
-    return float(value)
+@dataclass(frozen=True)
+class _Field:
+    """One policy key: the YAML types it accepts, an optional range check, and the words for both."""
+
+    types: tuple[type, ...]
+    expect: str
+    valid: Callable[[Any], bool] = lambda _value: True
+
+    def check(self, key: str, value: Any, where: str) -> Any:
+        wrong_type = isinstance(value, bool) and bool not in self.types  # YAML true is not 1
+        if wrong_type or not isinstance(value, self.types) or not self.valid(value):
+            raise PolicyError(f"{where}: '{key}' must be {self.expect}, got {value!r}")
+        return value
+
+
+def _number(expect: str = "a number", valid: Callable[[float], bool] = lambda _v: True) -> _Field:
+    return _Field((int, float), expect, valid)
+
+
+def _choice(enum: type[Enum]) -> _Field:
+    names = [member.value for member in enum]
+    return _Field((str,), f"one of {'|'.join(names)}", lambda value: value in names)
+
+
+_TEXT = _Field((str,), "a string")
+_FLAG = _Field((bool,), "true or false")
+_METRIC = _Field((str,), "a metric 'family/metric' (e.g. gen/passes, overall/score)")
+
+_POLICY_FIELDS: dict[str, _Field] = {
+    "name": _TEXT,
+    "description": _TEXT,
+    "confidence": _number("a number in [0.5, 1)", lambda v: 0.5 <= v < 1),
+    "resamples": _Field((int,), "an integer >= 100", lambda v: v >= 100),
+    "seed": _Field((int,), "an integer >= 0", lambda v: v >= 0),
+    "rules": _Field((list,), "a non-empty list of rules", bool),
+}
+_RULE_FIELDS: dict[str, _Field] = {
+    "name": _TEXT,
+    "basis": _choice(Basis),
+    "higher_is_better": _FLAG,
+    "statistic": _choice(Statistic),
+    "pooling": _choice(Pooling),
+    "allow_missing": _FLAG,
+}
+_THRESHOLDS: dict[RuleKind, dict[str, _Field]] = {
+    RuleKind.FLOOR: {"min": _number(), "max": _number()},
+    RuleKind.MUST_BEAT: {"margin": _number()},
+    RuleKind.NO_REGRESS: {"max_drop": _number("a size >= 0 (0.02 allows a 2-point drop)", lambda v: v >= 0)},
+    RuleKind.QUANT_RETENTION: {"min_ratio": _number("a ratio in (0, 2] (e.g. 0.95)", lambda v: 0 < v <= 2)},
+}
+
+
+def _checked(raw: Mapping[str, Any], fields: Mapping[str, _Field], where: str) -> dict[str, Any]:
+    """`raw` with every key known (else a "did you mean") and every value of the right type and range."""
+    for key in raw:
+        if key not in fields:
+            hint = difflib.get_close_matches(str(key), list(fields), n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else f"allowed: {', '.join(fields)}"
+            raise PolicyError(f"{where}: unknown key '{key}'; {fix}")
+    return {key: fields[key].check(key, value, where) for key, value in raw.items()}
 
 
 def _rule_kind(raw: Any, where: str) -> RuleKind:
-    """The one rule kind a mapping names; unknown keys get a "did you mean"."""
+    """The one rule kind a mapping names."""
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{where} must be a mapping like {{floor: gen/passes, min: 0.3}}, got {raw!r}")
-    kinds = [k for k in raw if k in {kind.value for kind in RuleKind}]
+    kinds = [kind for kind in RuleKind if kind.value in raw]
     if len(kinds) != 1:
         names = ", ".join(k.value for k in RuleKind)
         raise PolicyError(f"{where} needs exactly one of {names} (got keys {list(raw)})")
-    kind = RuleKind(kinds[0])
-    allowed = {kind.value, *_THRESHOLD_KEYS[kind], *_COMMON_KEYS}
-    for key in raw:
-        if key not in allowed:
-            hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-            raise PolicyError(f"{where}: unknown key '{key}' for {kind.value}{suggestion}")
-    return kind
+    return kinds[0]
 
 
-def _threshold(kind: RuleKind, raw: Mapping[str, Any], where: str) -> tuple[str, float]:
+def _threshold(kind: RuleKind, given: Mapping[str, Any], where: str) -> tuple[str, float]:
     """(key, value) of the rule's threshold; must_beat's margin defaults to 0."""
-    given = [k for k in _THRESHOLD_KEYS[kind] if k in raw]
-    if kind is RuleKind.MUST_BEAT and not given:
+    keys = [key for key in _THRESHOLDS[kind] if key in given]
+    if kind is RuleKind.MUST_BEAT and not keys:
         return "margin", 0.0
-    if len(given) != 1:
-        raise PolicyError(f"{where}: {kind.value} needs exactly one of {', '.join(_THRESHOLD_KEYS[kind])}")
-    key = given[0]
-    value = _float(raw[key], where, key)
-    if kind is RuleKind.NO_REGRESS and value < 0:
-        raise PolicyError(f"{where}: max_drop is a size and must be >= 0, got {value}")
-    if kind is RuleKind.QUANT_RETENTION and not 0 < value <= 2:
-        raise PolicyError(f"{where}: min_ratio must be in (0, 2] (e.g. 0.95), got {value}")
-    return key, value
+    if len(keys) != 1:
+        raise PolicyError(f"{where}: {kind.value} needs exactly one of {', '.join(_THRESHOLDS[kind])}")
+    return keys[0], float(given[keys[0]])
 
 
-def _choices(kind: RuleKind, raw: Mapping[str, Any], where: str) -> tuple[Basis, Statistic | None, Pooling]:
-    default_basis = Basis.POINT if kind is RuleKind.FLOOR else Basis.CI
-    try:
-        basis = Basis(raw.get("basis", default_basis.value))
-        statistic = Statistic(raw["statistic"]) if "statistic" in raw else None
-        pooling = Pooling(raw.get("pooling", Pooling.MACRO.value))
-    except ValueError as error:
-        raise PolicyError(
-            f"{where}: {error} (basis: ci|point; statistic: mean|geomean; pooling: macro|micro)"
-        ) from error
+def _default_name(kind: RuleKind, metric: MetricRef, key: str, threshold: float) -> str:
+    if kind is RuleKind.FLOOR:
+        return f"{kind.value}[{metric} {'<=' if key == 'max' else '>='} {threshold:g}]"
+    return f"{kind.value}[{metric} {key}={threshold:g}]"
+
+
+def _rule(raw: Any, where: str) -> Rule:
+    kind = _rule_kind(raw, where)
+    fields = {kind.value: _METRIC, **_THRESHOLDS[kind], **_RULE_FIELDS}
+    given = _checked(raw, fields, where)
+    metric = MetricRef.parse(given[kind.value])
+    key, threshold = _threshold(kind, given, where)
+    basis = Basis(given.get("basis", (Basis.POINT if kind is RuleKind.FLOOR else Basis.CI).value))
     if kind is RuleKind.MUST_BEAT and basis is Basis.POINT:
         raise PolicyError(f"{where}: must_beat is decided on the interval; remove 'basis: point'")
-    return basis, statistic, pooling
-
-
-def _flag(raw: Mapping[str, Any], key: str, where: str) -> bool | None:
-    value = raw.get(key)
-    if value is not None and not isinstance(value, bool):
-        raise PolicyError(f"{where}: {key} must be true or false, got {value!r}")
-    return value
-
-
-def _rule(raw: Any, index: int, source: str) -> Rule:
-    where = f"{source}: rules[{index}]"
-    kind = _rule_kind(raw, where)
-    metric = MetricRef.parse(raw[kind.value])
-    key, threshold = _threshold(kind, raw, where)
-    basis, statistic, pooling = _choices(kind, raw, where)
-    upper = key == "max"
-    if kind is RuleKind.FLOOR:
-        default_name = f"{kind.value}[{metric} {'<=' if upper else '>='} {threshold:g}]"
-    else:
-        default_name = f"{kind.value}[{metric} {key}={threshold:g}]"
     return Rule(
         kind=kind,
         metric=metric,
         threshold=threshold,
-        name=str(raw.get("name") or default_name),
+        name=given.get("name") or _default_name(kind, metric, key, threshold),
         basis=basis,
-        upper=upper,
-        higher_is_better=_flag(raw, "higher_is_better", where),
-        statistic=statistic,
-        pooling=pooling,
-        allow_missing=bool(_flag(raw, "allow_missing", where)),
+        upper=key == "max",
+        higher_is_better=given.get("higher_is_better"),
+        statistic=Statistic(given["statistic"]) if "statistic" in given else None,
+        pooling=Pooling(given.get("pooling", Pooling.MACRO.value)),
+        allow_missing=given.get("allow_missing", False),
     )
 
 
-def parse_policy(data: Any, *, source: str = "policy") -> Policy:
-    """Build a `Policy` from parsed YAML; errors name the rule, the key and the fix."""
-    if not isinstance(data, Mapping) or not isinstance(data.get("rules"), list) or not data["rules"]:
+def parse_policy(data: Any, *, source: str = "policy", lines: Sequence[int] | None = None) -> Policy:
+    """Build a `Policy` from parsed YAML; errors name the rule (and its line, when `lines` gives the
+    1-based line of each rule), the key, the value and what it must be."""
+    if not isinstance(data, Mapping) or "rules" not in data:
         raise PolicyError(f"{source}: a policy is a mapping with a non-empty 'rules' list")
-    unknown = set(data) - {"name", "rules", "confidence", "resamples", "seed", "description"}
-    if unknown:
-        raise PolicyError(
-            f"{source}: unknown top-level keys {sorted(unknown)} (allowed: name, rules, confidence, resamples, seed)"
-        )
-    rules = tuple(_rule(raw, i, source) for i, raw in enumerate(data["rules"]))
+    given = _checked(data, _POLICY_FIELDS, source)
+    rules = tuple(
+        _rule(raw, f"{source}:{lines[i]}: rules[{i}]" if lines and i < len(lines) else f"{source}: rules[{i}]")
+        for i, raw in enumerate(given["rules"])
+    )
     names = [rule.name for rule in rules]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise PolicyError(f"{source}: rule names must be unique; give 'name:' to {duplicates}")
-    confidence = _float(data.get("confidence", 0.95), source, "confidence")
-    if not 0.5 <= confidence < 1:
-        raise PolicyError(f"{source}: confidence must be in [0.5, 1), got {confidence}")
-    resamples = data.get("resamples", 10_000)
-    seed = data.get("seed", 0)
-    if not isinstance(resamples, int) or resamples < 100:
-        raise PolicyError(f"{source}: resamples must be an integer >= 100, got {resamples!r}")
-    if not isinstance(seed, int):
-        raise PolicyError(f"{source}: seed must be an integer, got {seed!r}")
     return Policy(
-        name=str(data.get("name") or Path(source).stem),
+        name=given.get("name") or Path(source).stem,
         rules=rules,
-        confidence=confidence,
-        resamples=resamples,
-        seed=seed,
+        confidence=float(given.get("confidence", 0.95)),
+        resamples=given.get("resamples", 10_000),
+        seed=given.get("seed", 0),
         source=source,
     )
+
+
+def _rule_lines(text: str) -> list[int]:
+    """1-based line of each item of the top-level `rules` list (empty when the shape is unexpected)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if key.value == "rules" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -271,10 +302,14 @@ def load_policy(path: str | Path) -> Policy:
     if not file.is_file():
         raise PolicyError(f"policy file {file} does not exist")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        lines = _rule_lines(text)
+    except UnicodeDecodeError as error:
+        raise PolicyError(f"{file}: not UTF-8 text ({error.reason} at byte {error.start})") from error
     except yaml.YAMLError as error:
         raise PolicyError(f"{file}: not valid YAML ({error})") from error
-    return parse_policy(data, source=str(file))
+    return parse_policy(data, source=str(file), lines=lines)
 
 
 # ---------------------------------------------------------------------------------------------------

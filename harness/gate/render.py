@@ -13,9 +13,44 @@ from tabulate import tabulate
 from harness.gate.compare import Comparison
 from harness.gate.ladder import LadderDecision
 from harness.gate.policy import GateReport
-from harness.gate.record import RunRecord
+from harness.gate.record import ModelIdentity, RunRecord
 
-__all__ = ["comparison_row", "gate_json", "gate_table", "ladder_json", "ladder_text", "runs_table"]
+__all__ = [
+    "COUNT_METRICS",
+    "comparison_row",
+    "format_metric",
+    "gate_json",
+    "gate_table",
+    "ladder_json",
+    "ladder_text",
+    "model_line",
+    "runs_table",
+]
+
+# Aggregates that count things: shown as integers (`n=110`, not `n=110.000`).
+COUNT_METRICS = frozenset({"n", "families", "task_errors", "missing"})
+
+
+def format_metric(name: str, value: float | None, digits: int = 4) -> str:
+    """One metric value as text: counts as integers, everything else with `digits` decimals (so 1.0
+    stays "1.0000"; tables built from these strings pass `disable_numparse=True` to keep it so)."""
+    if value is None:
+        return ""
+    return f"{value:.0f}" if name in COUNT_METRICS else f"{value:.{digits}f}"
+
+
+def model_line(model: ModelIdentity) -> str:
+    """A model identity as one readable line: name, then whatever else is known about it."""
+    facts = [
+        model.kind,
+        f"{model.params_b:g}B" if model.params_b is not None else None,
+        model.quant,
+        f"train data {model.train_data}" if model.train_data else None,
+        f"sha256 {model.sha256[:12]}" if model.sha256 else None,
+        f"path {model.path}" if model.path and model.path != model.name else None,
+    ]
+    known = [fact for fact in facts if fact]
+    return f"{model.name} ({', '.join(known)})" if known else model.name
 
 
 def gate_table(report: GateReport, *, fmt: str = "simple") -> str:
@@ -28,7 +63,9 @@ def gate_table(report: GateReport, *, fmt: str = "simple") -> str:
         + (f" vs baseline {report.baseline}" if report.baseline else "")
         + f" (seed {report.policy.seed}, {report.policy.resamples} resamples)"
     )
-    table = tabulate(rows, headers=("status", "rule", "why"), tablefmt=fmt, maxcolwidths=[None, 40, 100])
+    table = tabulate(
+        rows, headers=("status", "rule", "why"), tablefmt=fmt, maxcolwidths=[None, 40, 100], disable_numparse=True
+    )
     return f"{head}\n{table}\n{verdict}: {len(report.outcomes) - failed}/{len(report.outcomes)} rules passed"
 
 
@@ -130,9 +167,13 @@ def runs_table(records: Sequence[RunRecord], *, fmt: str = "simple") -> str:
     rows = []
     for r in records:
         overall = r.metrics.get("overall", {})
-        shown = ", ".join(f"{k}={v:.3f}" for k, v in sorted(overall.items())[:4])
+        shown = ", ".join(f"{k}={format_metric(k, v, 3)}" for k, v in sorted(overall.items())[:4])
         size = f"{r.model.params_b:g}B" if r.model.params_b is not None else "-"
-        rows.append((r.run_id, r.created, r.model.label(), size, r.dataset.describe(), len(r.samples), shown))
+        rows.append((r.run_id, r.created, r.model.label(), size, r.dataset.describe(), str(len(r.samples)), shown))
     return tabulate(
-        rows, headers=("run", "created", "model", "size", "dataset", "samples", "overall"), tablefmt=fmt
+        rows,
+        headers=("run", "created", "model", "size", "dataset", "samples", "overall"),
+        tablefmt=fmt,
+        disable_numparse=True,
+        colalign=("left", "left", "left", "right", "left", "right", "left"),
     )

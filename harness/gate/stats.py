@@ -1,20 +1,24 @@
-"""Paired statistics for gates: a seeded paired bootstrap and an exact McNemar test.
+"""Paired statistics for gates: a seeded paired bootstrap and an exact McNemar test, both from scipy.
 
 Why paired: candidate and baseline answer the *same* tasks, so per-task differences cancel task
-difficulty and the interval is far tighter than comparing two independent means. The bootstrap
-resamples task indices (within each family when `strata` is given, so family sizes stay fixed) and
-recomputes both sides' statistic on the same indices. Families pool "macro" by default (the mean of
-per-family values, as the suite's overall `score` is defined) or "micro" (all tasks weigh the same). It is reproducible: numpy's PCG64 seeded with
-`seed`, and callers sort samples by id first so file order does not matter.
+difficulty and the interval is far tighter than comparing two independent means. The bootstrap is
+`scipy.stats.bootstrap` (percentile method) with one sample per family (stratum): inside a family the
+(candidate, baseline) rows are resampled with the same task indices, so pairs stay paired, and each
+family is resampled on its own, so family sizes stay fixed (scipy's `paired=True` draws one index set
+for all samples: the one-family case of this). Families pool "macro" by default (the mean of
+per-family values, as the suite's overall `score` is defined) or "micro" (all tasks weigh the same).
+It is reproducible: numpy's PCG64 seeded with `seed`, and callers sort samples by id first so file
+order does not matter. A family of one task has nothing to resample (scipy needs two observations);
+it enters every resample as the constant it is.
 
-The exact McNemar test is the binomial test on discordant pairs (tasks one side passes and the other
-fails): under "no difference" each discordant pair is a fair coin. It uses integer arithmetic
-(`math.comb`), so no scipy is needed.
+The exact McNemar test is the two-sided binomial test (`scipy.stats.binomtest`) on the discordant
+pairs (tasks one side passes and the other fails): under "no difference" each is a fair coin.
+scipy is imported on first use, so importing the gate concern stays cheap.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -34,7 +38,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-_CELLS_PER_CHUNK = 4_000_000  # resamples x samples per chunk: bounds memory to ~32 MB of indices
+_CELLS_PER_CHUNK = 4_000_000  # resamples x samples per scipy batch: bounds memory to ~32 MB of indices
 
 
 class Pooling(str, Enum):
@@ -112,21 +116,6 @@ def _groups(strata: npt.ArrayLike | None, n: int) -> tuple[list[npt.NDArray[np.i
     return groups, np.array([g.size for g in groups], dtype=np.float64)
 
 
-def _group_means(
-    columns: FloatArray, groups: list[npt.NDArray[np.int64]], resamples: int, rng: np.random.Generator
-) -> FloatArray:
-    """Per-group column means over resamples drawn within each group -> (resamples, groups, columns)."""
-    n = sum(members.size for members in groups)
-    chunk = max(1, _CELLS_PER_CHUNK // max(n, 1))
-    out = np.empty((resamples, len(groups), columns.shape[1]), dtype=np.float64)
-    for start in range(0, resamples, chunk):
-        size = min(chunk, resamples - start)
-        for g, members in enumerate(groups):
-            index = members[rng.integers(0, members.size, size=(size, members.size))]
-            out[start : start + size, g] = columns[index].mean(axis=1)
-    return out
-
-
 def _pool(group_means: FloatArray, sizes: FloatArray, statistic: Statistic, pooling: Pooling) -> FloatArray:
     """Combine per-group transformed means (..., groups, columns) into the statistic (..., columns).
 
@@ -140,10 +129,75 @@ def _pool(group_means: FloatArray, sizes: FloatArray, statistic: Statistic, pool
     return _untransform(group_means, statistic).mean(axis=-2)
 
 
-def _interval(draws: FloatArray, confidence: float) -> Interval:
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(draws, [alpha, 1.0 - alpha])
-    return Interval(float(low), float(high), confidence)
+# The pooled statistic of each resample (resamples, columns) -> the quantities wanted (outputs, resamples).
+Summary = Callable[[FloatArray], FloatArray]
+
+
+@dataclass(frozen=True)
+class _Design:
+    """What is resampled: transformed values (tasks x sides), the family groups and how they pool."""
+
+    columns: FloatArray
+    groups: list[npt.NDArray[np.int64]]
+    sizes: FloatArray
+    statistic: Statistic
+    pooling: Pooling
+
+    def point(self) -> FloatArray:
+        """Each side's statistic on the data as observed."""
+        means = np.stack([self.columns[g].mean(axis=0) for g in self.groups])
+        return _pool(means, self.sizes, self.statistic, self.pooling)
+
+    def _resampled(self, summary: Summary) -> Callable[..., FloatArray]:
+        """scipy's vectorised statistic. It gets one resampled (sides, resamples, tasks) array per family
+        of two or more tasks, in group order; one-task families are filled in as constants."""
+        constants = {i: self.columns[g[0]] for i, g in enumerate(self.groups) if g.size == 1}
+
+        def statistic(*families: FloatArray, axis: int = -1) -> FloatArray:
+            drawn = iter(families)
+            resamples = families[0].shape[1]
+            per_group = [
+                np.broadcast_to(constants[i], (resamples, self.columns.shape[1]))
+                if i in constants
+                else next(drawn).mean(axis=axis).T
+                for i in range(len(self.groups))
+            ]
+            return summary(_pool(np.stack(per_group, axis=1), self.sizes, self.statistic, self.pooling))
+
+        return statistic
+
+    def intervals(
+        self, summary: Summary, *, resamples: int, confidence: float, seed: int
+    ) -> tuple[FloatArray, FloatArray]:
+        """Percentile interval (lows, highs) of each output of `summary` over `resamples` resamples."""
+        from scipy.stats import bootstrap
+
+        families = tuple(self.columns[g].T for g in self.groups if g.size > 1)
+        if not families:  # every family is one task: every resample is the data itself
+            constant = summary(self.point()[None, :])[:, 0]
+            return constant, constant
+        result = bootstrap(
+            families,
+            self._resampled(summary),
+            n_resamples=resamples,
+            batch=max(1, _CELLS_PER_CHUNK // self.columns.shape[0]),
+            vectorized=True,
+            axis=-1,  # tasks run along the last axis of each (sides, tasks) family array
+            paired=False,  # families are independent strata; the two sides share indices inside each
+            confidence_level=confidence,
+            method="percentile",
+            rng=np.random.Generator(np.random.PCG64(seed)),
+        )
+        interval = result.confidence_interval
+        return np.atleast_1d(interval.low), np.atleast_1d(interval.high)
+
+
+def _delta_and_ratio(stats: FloatArray) -> FloatArray:
+    """Per resample: candidate - baseline, and candidate / baseline (0 where the baseline is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = stats[:, 0] / stats[:, 1]
+    ratios = np.where(np.isfinite(ratios), ratios, 0.0)  # a resample with baseline 0: no retention
+    return np.stack([stats[:, 0] - stats[:, 1], ratios])
 
 
 def paired_bootstrap(
@@ -174,24 +228,20 @@ def paired_bootstrap(
         raise ValueError(f"resamples must be >= 100 for a usable interval, got {resamples}")
     groups, sizes = _groups(strata, cand.size)
     columns = np.stack([_transform(cand, statistic), _transform(base, statistic)], axis=1)
-    rng = np.random.Generator(np.random.PCG64(seed))
-    stats = _pool(_group_means(columns, groups, resamples, rng), sizes, statistic, pooling)
-    point = _pool(np.stack([columns[g].mean(axis=0) for g in groups]), sizes, statistic, pooling)
-    deltas = stats[:, 0] - stats[:, 1]
+    design = _Design(columns, groups, sizes, statistic, pooling)
+    point = design.point()
+    low, high = design.intervals(_delta_and_ratio, resamples=resamples, confidence=confidence, seed=seed)
     ratio: float | None = None
     ratio_ci: Interval | None = None
     if point[1] != 0:
         ratio = float(point[0] / point[1])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratios = stats[:, 0] / stats[:, 1]
-        ratios = np.where(np.isfinite(ratios), ratios, 0.0)  # a resample with baseline 0: no retention
-        ratio_ci = _interval(ratios, confidence)
+        ratio_ci = Interval(float(low[1]), float(high[1]), confidence)
     return PairedBootstrap(
         n=int(cand.size),
         candidate=float(point[0]),
         baseline=float(point[1]),
         delta=float(point[0] - point[1]),
-        delta_ci=_interval(deltas, confidence),
+        delta_ci=Interval(float(low[0]), float(high[0]), confidence),
         ratio=ratio,
         ratio_ci=ratio_ci,
         resamples=resamples,
@@ -211,12 +261,10 @@ def bootstrap_statistic(
     data = np.asarray(values, dtype=np.float64)
     if data.ndim != 1 or data.size == 0:
         raise ValueError("bootstrap_statistic needs a non-empty 1-D array")
-    rng = np.random.Generator(np.random.PCG64(seed))
-    columns = _transform(data, statistic)[:, None]
     groups, sizes = _groups(None, data.size)
-    draws = _pool(_group_means(columns, groups, resamples, rng), sizes, statistic, Pooling.MICRO)[:, 0]
-    point = float(_untransform(columns.mean(axis=0), statistic)[0])
-    return point, _interval(draws, confidence)
+    design = _Design(_transform(data, statistic)[:, None], groups, sizes, statistic, Pooling.MICRO)
+    low, high = design.intervals(lambda stats: stats.T, resamples=resamples, confidence=confidence, seed=seed)
+    return float(design.point()[0]), Interval(float(low[0]), float(high[0]), confidence)
 
 
 def is_binary(*arrays: npt.ArrayLike) -> bool:
@@ -225,7 +273,7 @@ def is_binary(*arrays: npt.ArrayLike) -> bool:
 
 
 def mcnemar_exact(candidate: npt.ArrayLike, baseline: npt.ArrayLike) -> McNemar:
-    """Two-sided exact McNemar test on paired 0/1 outcomes."""
+    """Two-sided exact McNemar test on paired 0/1 outcomes (scipy's exact binomial test)."""
     cand = np.asarray(candidate, dtype=np.float64)
     base = np.asarray(baseline, dtype=np.float64)
     if cand.shape != base.shape or not is_binary(cand, base):
@@ -235,6 +283,7 @@ def mcnemar_exact(candidate: npt.ArrayLike, baseline: npt.ArrayLike) -> McNemar:
     discordant = wins + losses
     if discordant == 0:
         return McNemar(wins, losses, 1.0)
-    tail = sum(math.comb(discordant, k) for k in range(min(wins, losses) + 1))
-    p_value = min(1.0, 2 * tail / 2**discordant)
-    return McNemar(wins, losses, p_value)
+    from scipy.stats import binomtest
+
+    p_value = float(binomtest(wins, discordant, 0.5, alternative="two-sided").pvalue)
+    return McNemar(wins, losses, min(1.0, p_value))

@@ -1,6 +1,6 @@
 """lm-eval integration: the `asm65816` task group, bundled models, and the startup hook.
 
-Importing this package is cheap (it runs at interpreter start through the `.pth` hook): nothing
+Importing this package is cheap (the startup hook imports it on the first `import lm_eval`): nothing
 here imports lm-eval until a function is called.
 """
 

@@ -31,7 +31,7 @@ def _lm_eval_argv(passthrough: list[str]) -> list[str]:
 def _eval(args: argparse.Namespace) -> int:
     from harness.lmeval.hook import install
 
-    install()  # registers our models even where the .pth hook is absent (e.g. editable installs)
+    install()  # registers our models even where the startup hook is switched off
     from lm_eval.__main__ import cli_evaluate
 
     saved = sys.argv

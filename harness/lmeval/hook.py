@@ -1,8 +1,10 @@
 """Make plain `lm_eval --tasks asm65816` work after `pip install`, without touching lm-eval.
 
 lm-eval 0.4.x has no task plugin mechanism (it scans its own folder and `--include_path`), and its
-model entry points landed after 0.4.13. A `.pth` file calls `install()` at interpreter start; it
-only adds a meta-path finder, so startup cost is one list insert. When lm-eval's own modules load:
+model entry points landed after 0.4.13. At interpreter start the `.pth` file only arms a trigger
+(`_asm65816_lmeval_hook`, a top-level module that imports nothing), so processes that never use
+lm-eval pay nothing and never import `harness`. The first `import lm_eval` calls `install()` here,
+which adds the patching finder below; when lm-eval's own modules load:
 - `lm_eval.tasks.manager`: `TaskManager.__init__` gets our task folder appended to `include_path`;
 - `lm_eval.api.registry`: our models are registered as lazy placeholders, after `lm_eval.models`
   registered the built-ins (registering first would leave the registry non-empty, and lm-eval would
@@ -104,7 +106,8 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Called from the `.pth` file. Cheap and idempotent; patches modules already imported too."""
+    """Called on the first `import lm_eval` (and by `asm65816 eval`). Idempotent; patches modules
+    already imported too."""
     try:
         if os.environ.get("ASM65816_NO_LMEVAL_HOOK") == "1":
             return

@@ -15,6 +15,7 @@ from harness.errors import HarnessError
 from harness.gate.compare import MetricRef, compare
 from harness.gate.identity import quant_rank
 from harness.gate.record import RunRecord
+from harness.gate.render import format_metric
 
 __all__ = ["comparison_table", "main_metric", "metrics_table", "quant_table", "run_label"]
 
@@ -44,15 +45,6 @@ def _families(records: Sequence[RunRecord]) -> list[str]:
     return list(dict.fromkeys(f for r in records for f in r.families))
 
 
-_COUNTS = frozenset({"n", "task_errors", "families"})
-
-
-def _cell(name: str, value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:.0f}" if name in _COUNTS else f"{value:.4f}"
-
-
 def metrics_table(records: Sequence[RunRecord], *, fmt: str = "github") -> str:
     """Rows: family/metric; columns: runs. Reported aggregates (blank where a run lacks the metric)."""
     families = [*_families(records), "overall"]
@@ -61,7 +53,7 @@ def metrics_table(records: Sequence[RunRecord], *, fmt: str = "github") -> str:
         names = sorted({n for r in records for n in r.metrics.get(family, {})})
         for name in names:
             values = [r.metrics.get(family, {}).get(name) for r in records]
-            rows.append([family, name, *(_cell(name, v) for v in values)])
+            rows.append([family, name, *(format_metric(name, v) for v in values)])
     headers = ["family", "metric", *(run_label(r) for r in records)]
     return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
 

@@ -68,7 +68,7 @@ def test_scored_runs_gate_and_ladder(asar_ready, tmp_path, capsys):
     capsys.readouterr()
     policy = tmp_path / "gate.yaml"
     policy.write_text(
-        "resamples: 2000\nrules:\n  - must_beat: overall/score\n  - floor: gen/passes\n    min: 0.5\n"
+        "resamples: 2000\nrules:\n  - must_beat: overall/score\n  - floor: gen/pass@1\n    min: 0.5\n"
     )
     gate = ["gate", "--policy", str(policy), "--store", store]
     assert main([*gate, "--candidate", "latest:coder-3B", "--baseline", "latest:coder-1.5B"]) == 0
@@ -82,7 +82,7 @@ def test_scored_runs_gate_and_ladder(asar_ready, tmp_path, capsys):
     decision = json.loads(capsys.readouterr().out)
     assert decision["step"] == "scale-data" and decision["evidence"][0]["wins"]
     shown = json.loads((tmp_path / "coder-1.5B.json").read_text())
-    failing = next(s for s in shown["samples"] if not s["metrics"]["passes"])
+    failing = next(s for s in shown["samples"] if not s["metrics"]["pass@1"])
     assert failing["counterexample"]["expected"] != failing["counterexample"]["got"]
 
 
@@ -125,14 +125,14 @@ def test_oracle_through_lm_eval_and_the_real_task_suite(asar_ready, tmp_path):
 _FIXTURE_TEST = """
 def test_good_model_clears_the_floor(asm65816_score, asm65816_gate):
     record = asm65816_score("tasks.jsonl", "good.jsonl", model="coder-3B")
-    report = asm65816_gate(record, None, {"rules": [{"floor": "gen/passes", "min": 0.9}]})
+    report = asm65816_gate(record, None, {"rules": [{"floor": "gen/pass@1", "min": 0.9}]})
     assert report.passed, [o.why for o in report.outcomes]
 
 
 def test_bad_model_is_caught(asm65816_score, asm65816_gate):
     bad = asm65816_score("tasks.jsonl", "bad.jsonl", model="coder-1.5B")
     good = asm65816_score("tasks.jsonl", "good.jsonl", model="coder-3B")
-    report = asm65816_gate(bad, good, {"rules": [{"no_regress": "gen/passes", "max_drop": 0.1}]})
+    report = asm65816_gate(bad, good, {"rules": [{"no_regress": "gen/pass@1", "max_drop": 0.1}]})
     assert not report.passed and "max drop" in report.outcomes[0].why
 """
 

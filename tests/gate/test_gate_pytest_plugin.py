@@ -65,12 +65,12 @@ def test_sample_repo_passes_against_its_baseline(repo):
 
 
 def test_sample_repo_fails_when_a_metric_gets_worse(repo):
-    _worsen(repo / "results" / "candidate.json", "gen", "passes", 0.5)
+    _worsen(repo / "results" / "candidate.json", "gen", "pass@1", 0.5)
     result = _pytest(repo)
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
-    assert "FAILED gate.yaml::floor[gen/passes >= 0.6]" in out
-    assert "asm65816 gate rule 'floor[gen/passes >= 0.6]' failed" in out and "misses the floor" in out
+    assert "FAILED gate.yaml::floor[gen/pass@1 >= 0.6]" in out
+    assert "asm65816 gate rule 'floor[gen/pass@1 >= 0.6]' failed" in out and "misses the floor" in out
     assert "PASSED gate.yaml::no_regress[trace/exact max_drop=0.05]" in out  # untouched metric still passes
     assert "Traceback" not in out
 
@@ -95,10 +95,54 @@ def test_mismatched_dataset_fails_the_comparison_items(repo):
     assert "refusing to compare runs on different datasets" in result.stdout
 
 
-def test_broken_policy_is_one_failing_item(repo):
-    (repo / "gate.yaml").write_text("rules:\n  - floor: gen/passes\n    mni: 0.3\n")
-    result = _pytest(repo, "-k", "policy")
-    assert result.returncode == 1 and "did you mean 'min'" in result.stdout
+def test_broken_policy_is_a_collection_error_not_a_test(repo):
+    (repo / "gate.yaml").write_text("rules:\n  - floor: gen/pass@1\n    mni: 0.3\n")
+    result = _pytest(repo)
+    assert result.returncode == 2, result.stdout  # interrupted: collection error, not "tests failed"
+    assert "ERROR collecting gate.yaml" in result.stdout
+    assert "gate.yaml:2: rules[0]: unknown key 'mni'; did you mean 'min'?" in result.stdout
+    assert "Traceback" not in result.stdout and "policy PASSED" not in result.stdout
+
+
+def test_a_printed_node_id_reruns_that_rule(repo):
+    _worsen(repo / "results" / "candidate.json", "gen", "pass@1", 0.5)
+    printed = "gate.yaml::floor[gen/pass@1 >= 0.6]"
+    assert f"FAILED {printed}" in _pytest(repo).stdout
+    again = _pytest(repo, printed, "gate.yaml::v2 beats v1 on the overall score")
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert f"FAILED {printed}" in again.stdout and "1 failed, 1 passed" in again.stdout
+    deselected = _pytest(repo, "--deselect", printed)
+    assert deselected.returncode == 0 and "8 passed, 1 deselected" in deselected.stdout
+
+
+def test_last_failed_reruns_the_failed_gate_rules(repo):
+    _worsen(repo / "results" / "candidate.json", "gen", "pass@1", 0.5)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    extra = [] if _plugin_installed() else ["-p", "harness.pytest_plugin"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pytest", "-rA", *extra, *args], cwd=repo,
+                              capture_output=True, text=True, timeout=120, env=env)
+
+    assert run().returncode == 1
+    rerun = run("--lf")
+    assert rerun.returncode == 1, rerun.stdout
+    assert "rerun previous 1 failure" in rerun.stdout and "1 failed, 5 deselected" in rerun.stdout
+    assert "FAILED gate.yaml::floor[gen/pass@1 >= 0.6]" in rerun.stdout
+
+
+def test_a_policy_inside_the_collected_tree_is_collected_once(repo):
+    shutil.move(repo / "gate.yaml", repo / "tests" / "gate.yaml")
+    ini = (repo / "pytest.ini").read_text().replace("asm65816_policy = gate.yaml", "asm65816_policy = tests/gate.yaml")
+    (repo / "pytest.ini").write_text(ini)
+    result = _pytest(repo)
+    assert result.returncode == 0, result.stdout
+    assert "9 passed" in result.stdout and result.stdout.count("PASSED tests/gate.yaml::floor[gen/pass@1 >= 0.6]") == 1
+
+
+def test_a_missing_policy_file_is_a_usage_error(repo):
+    result = _pytest(repo, "--asm65816-policy=nope.yaml")
+    assert result.returncode == 4 and "no such file" in result.stderr
 
 
 def test_without_options_the_plugin_adds_nothing(tmp_path):
@@ -123,7 +167,7 @@ def test_plugin_loads_through_its_pytest11_entry_point(repo, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert (
         "asm65816 gate: results=" in result.stdout
-        and "gate.yaml::floor[gen/passes >= 0.6] PASSED" in result.stdout
+        and "gate.yaml::floor[gen/pass@1 >= 0.6] PASSED" in result.stdout
     )
 
 

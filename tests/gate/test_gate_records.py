@@ -25,10 +25,10 @@ def _results(**overrides):
         "harness_version": "0.1.0",
         "dataset": {"name": "asm65816", "version": "1.0.0", "sha256": SHA},
         "model": "tiny",
-        "metrics": {"gen": {"passes": 0.5}, "overall": {"passes": 0.5}},
+        "metrics": {"gen": {"pass@1": 0.5}, "overall": {"pass@1": 0.5}},
         "samples": [
-            {"id": "gen-1", "family": "gen", "metrics": {"passes": 1, "category": "none"}, "error": None, "counterexample": None},
-            {"id": "gen-2", "family": "gen", "metrics": {"passes": False}, "error": "mismatch",
+            {"id": "gen-1", "family": "gen", "metrics": {"pass@1": 1, "category": "none"}, "error": None, "counterexample": None},
+            {"id": "gen-2", "family": "gen", "metrics": {"pass@1": False}, "error": "mismatch",
              "counterexample": {"inputs": {"A": 1}, "expected": {"A": 2}, "got": {"A": 3}}},
         ],
     }  # fmt: skip
@@ -41,11 +41,11 @@ def test_results_json_normalises_and_round_trips():
     assert record.source is RunSource.SCORE
     assert record.model.name == "tiny" and record.dataset.sha256 == SHA
     first, second = record.samples
-    assert first.metrics == {"passes": 1.0, "score": 1.0} and first.labels == {
+    assert first.metrics == {"pass@1": 1.0, "score": 1.0} and first.labels == {
         "category": "none"
     }  # score derived
     assert (
-        second.metrics == {"passes": 0.0, "score": 0.0}
+        second.metrics == {"pass@1": 0.0, "score": 0.0}
         and second.error == "mismatch"
         and second.counterexample["got"] == {"A": 3}
     )
@@ -61,7 +61,7 @@ def test_results_json_normalises_and_round_trips():
     [
         ({"dataset": None}, "'dataset' has type NoneType"),
         ({"dataset": {"name": "asm65816"}}, "needs 'name' and 'version'"),
-        ({"samples": [{"id": "a", "family": "gen", "metrics": {"passes": [1]}}]}, "not a number"),
+        ({"samples": [{"id": "a", "family": "gen", "metrics": {"pass@1": [1]}}]}, "not a number"),
         (
             {
                 "samples": [
@@ -212,7 +212,7 @@ def _write_tasks(folder: Path) -> None:
         (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (folder / "utils.py").write_text(
         "def process_results(doc, results):\n"
-        "    return {'passes': float(results[0].strip() == doc['answer']), 'assembles': 1.0}\n"
+        "    return {'pass@1': float(results[0].strip() == doc['answer']), 'assembles': 1.0}\n"
     )
     gen_target = textwrap.dedent("""\
         doc_to_target: "{{answer}}"
@@ -220,15 +220,15 @@ def _write_tasks(folder: Path) -> None:
           until: ["\\n"]
         process_results: !function utils.process_results
         metric_list:
-          - metric: passes
+          - metric: pass@1
             aggregation: mean
             higher_is_better: true
           - metric: assembles
             aggregation: mean
             higher_is_better: true""")
     (folder / "gen.yaml").write_text(
-        _TASK_YAML.format(family="gen", data=folder / "gen.jsonl", output_type="generate_until", target=gen_target, metric="passes", sha=SHA)
-        .replace("metric_list:\n  - metric: passes\n    aggregation: mean\n    higher_is_better: true\nmetadata", "metadata")
+        _TASK_YAML.format(family="gen", data=folder / "gen.jsonl", output_type="generate_until", target=gen_target, metric="pass@1", sha=SHA)
+        .replace("metric_list:\n  - metric: pass@1\n    aggregation: mean\n    higher_is_better: true\nmetadata", "metadata")
     )  # fmt: skip
     mc_target = 'doc_to_choice: "{{choices}}"\ndoc_to_target: "{{gold}}"'
     (folder / "mc.yaml").write_text(
@@ -294,15 +294,15 @@ def test_lmeval_output_folder_normalises(lmeval_output):
     assert record.dataset.to_dict() == {"name": "asm65816", "version": "1.0.0", "sha256": SHA}
     assert record.harness_version == "0.1.0"
     by_id = {s.id: s for s in record.samples}
-    assert by_id["gen-000"].metrics == {"passes": 0.0, "assembles": 1.0}  # answer "no", model said "ok"
-    assert by_id["gen-001"].metrics["passes"] == 1.0
+    assert by_id["gen-000"].metrics == {"pass@1": 0.0, "assembles": 1.0}  # answer "no", model said "ok"
+    assert by_id["gen-001"].metrics["pass@1"] == 1.0
     assert by_id["mc-000"].metrics["acc"] == 1.0 and by_id["mc-001"].metrics["acc"] == 0.0
-    assert record.metrics["gen"]["passes"] == pytest.approx(4 / 6)
+    assert record.metrics["gen"]["pass@1"] == pytest.approx(4 / 6)
     assert record.metrics["mc"]["acc"] == pytest.approx(0.5)
     assert (
         "random_seed" in record.seeds and record.task_config["tasks"]["asm65816_gen"]["version"] is not None
     )
-    assert record.higher_is_better["passes"] is True
+    assert record.higher_is_better["pass@1"] is True
 
 
 def test_lmeval_results_file_and_missing_samples(lmeval_output, tmp_path):
@@ -320,7 +320,7 @@ def test_lmeval_and_score_runs_compare_when_data_matches(lmeval_output):
 
     root, _ = lmeval_output
     lm_run = load_run(root / "out")
-    cmp = compare(lm_run, lm_run, "gen/passes", resamples=200)
+    cmp = compare(lm_run, lm_run, "gen/pass@1", resamples=200)
     assert cmp.n_paired == 6 and cmp.gain == 0.0
 
 
@@ -346,3 +346,82 @@ def test_runs_add_hashes_the_model_path_a_results_file_names(tmp_path, capsys):
     assert main(["runs", "add", str(results), "--store", str(tmp_path / "other"), "--no-hash"]) == 0
     capsys.readouterr()
     assert RunStore(tmp_path / "other").records()[0].model.sha256 is None
+
+
+def _damaged_copy(lmeval_output, tmp_path: Path) -> tuple[Path, Path]:
+    """The lm-eval output folder with line 2 of the gen samples file cut in half."""
+    import shutil
+
+    root, _ = lmeval_output
+    copy = Path(shutil.copytree(root / "out", tmp_path / "out"))
+    samples = next(copy.rglob("samples_asm65816_gen_*.jsonl"))
+    lines = samples.read_text().splitlines(keepends=True)
+    lines[1] = lines[1][: len(lines[1]) // 2] + "\n"
+    samples.write_text("".join(lines))
+    return copy, samples
+
+
+def test_a_damaged_samples_file_is_refused_naming_file_and_line(lmeval_output, tmp_path, capsys):
+    copy, samples = _damaged_copy(lmeval_output, tmp_path)
+    with pytest.raises(RunFormatError, match=rf"{samples.name}:2: not valid JSON.*--log_samples"):
+        load_run(copy)
+    assert main(["runs", "add", str(copy), "--store", str(tmp_path / "store")]) == 2
+    err = capsys.readouterr().err
+    assert f"{samples}:2: not valid JSON" in err and "Traceback" not in err
+    policy = tmp_path / "gate.yaml"
+    policy.write_text("rules:\n  - floor: gen/pass@1\n    min: 0.1\n")
+    assert main(["gate", "--candidate", str(copy), "--policy", str(policy)]) == 2  # refused, not "failed"
+    assert f"{samples.name}:2" in capsys.readouterr().err
+
+
+def test_the_pytest_gate_reports_a_damaged_run_in_one_line(lmeval_output, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    copy, samples = _damaged_copy(lmeval_output, tmp_path)
+    (tmp_path / "gate.yaml").write_text("rules:\n  - floor: gen/pass@1\n    min: 0.1\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:asm65816", "-p", "harness.pytest_plugin",
+         f"--asm65816-results={copy}", "--asm65816-policy=gate.yaml", "-q"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{samples.name}:2: not valid JSON" in run.stdout
+    assert "Traceback" not in run.stdout and len(run.stdout.splitlines()) < 30
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"model": "asm65816-replay", "model_args": "predictions=/runs/preds-v2.jsonl"}, "asm65816-replay:preds-v2"),
+        ({"model": "asm65816-oracle", "model_args": ""}, "asm65816-oracle"),
+        ({"model": "hf", "model_args": "pretrained=Qwen/Qwen2.5-Coder-1.5B,dtype=bfloat16"}, "Qwen/Qwen2.5-Coder-1.5B"),
+        ({"model": "llama-cpp", "model_args": {"model_path": "/m/coder-7B-Q4_K_M.gguf"}}, "/m/coder-7B-Q4_K_M.gguf"),
+        ({"model": "asm65816-oracle", "model_args": "temperature=0.5"}, "asm65816-oracle"),
+    ],
+)
+def test_lmeval_model_name_never_uses_the_random_folder_name(config, expected):
+    """Without pretrained= lm-eval names its output folder (and `model_name`) with 8 random characters."""
+    from harness.gate.lmeval_import import _model
+
+    identity = _model({"config": config, "model_name": "x7k2p9qa", "model_name_sanitized": "x7k2p9qa"})
+    assert identity.name == expected and identity.kind == config["model"]
+
+
+def test_runs_list_and_latest_read_as_text(tmp_path, capsys):
+    store = str(tmp_path / "runs")
+    assert main(["runs", "add", str(RUNS / "base-1.5b.json"), "--store", store, "--train-data", "v9"]) == 0
+    capsys.readouterr()
+    assert main(["runs", "list", "--store", store]) == 0
+    listed = capsys.readouterr().out
+    assert "n=" in listed and "n=110.000" not in listed and "families=6" in listed
+    assert main(["runs", "latest", "coder-1.5B-v1", "--store", store]) == 0
+    shown = capsys.readouterr().out
+    model_line = next(line for line in shown.splitlines() if line.startswith("model"))
+    assert "{" not in model_line and "'name'" not in model_line and "coder-1.5B-v1 (" in model_line
+    assert "train data v9" in model_line
+    rows = {tuple(line.split()[:2]): line.split()[-1] for line in shown.splitlines() if line[:1].isalpha()}
+    assert rows[("overall", "n")].isdigit() and rows[("overall", "families")] == "6"
+    assert all(len(value.split(".")[1]) == 4 for key, value in rows.items() if key[1] in ("score", "pass@1"))

@@ -23,7 +23,7 @@ def _records(*names):
 def test_tables_show_values_and_verdicts():
     base, better, worse = _records("base-1.5b.json", "cand-3b-improved.json", "cand-regressed.json")
     table = metrics_table([base, better])
-    assert "| gen      | passes" in table and "0.6200" in table and "0.6400" in table
+    assert "| gen      | pass@1" in table and "0.6200" in table and "0.6400" in table
     cmp = comparison_table([base, better, worse], seed=0, resamples=1000)
     assert "trace/exact" in cmp and "better" in cmp and "worse" in cmp and "McNemar p" in cmp
 

@@ -135,7 +135,7 @@ HOOK_PROBE = (
 )
 
 
-@pytest.mark.skipif(not PTH_INSTALLED, reason="the .pth hook is installed only by a wheel install (tox/CI)")
+@pytest.mark.skipif(not PTH_INSTALLED, reason="the startup hook is installed by pip install (wheel or -e)")
 @pytest.mark.parametrize(("switch", "expected"), [("0", ["group", "oracle"]), ("1", ["nogroup", "nooracle"])])
 def test_plain_lm_eval_sees_our_tasks_and_models_unless_switched_off(tmp_path, switch, expected):
     env = {**os.environ, "ASM65816_NO_LMEVAL_HOOK": switch}
@@ -145,7 +145,7 @@ def test_plain_lm_eval_sees_our_tasks_and_models_unless_switched_off(tmp_path, s
     assert run.stdout.split() == expected
 
 
-@pytest.mark.skipif(not PTH_INSTALLED, reason="the .pth hook is installed only by a wheel install (tox/CI)")
+@pytest.mark.skipif(not PTH_INSTALLED, reason="the startup hook is installed by pip install (wheel or -e)")
 def test_lm_eval_cli_runs_the_group_from_another_directory(fixture_tasks, tmp_path):
     lm_eval = Path(sys.executable).with_name("lm_eval")
     run = subprocess.run([str(lm_eval), "--model", "asm65816-oracle", "--tasks", "asm65816", "--output_path",

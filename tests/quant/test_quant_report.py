@@ -81,23 +81,23 @@ def test_policy_validation_and_yaml(tmp_path: Path) -> None:
 def test_main_scores_reads_each_familys_primary_metric() -> None:
     results = {
         "configs": {
-            "asm65816_gen": {"metric_list": [{"metric": "assembles"}, {"metric": "passes"}]},
+            "asm65816_gen": {"metric_list": [{"metric": "assembles"}, {"metric": "pass@1"}]},
             "asm65816_mc": {"metric_list": [{"metric": "acc"}, {"metric": "score"}]},
             "asm65816_new": {"metric_list": [{"metric": "first"}, {"metric": "score"}]},
             "asm65816_odd": {"metric_list": [{"metric": "first"}]},
             "other": {"metric_list": [{"metric": "acc"}]},
         },
         "results": {
-            "asm65816_gen": {"assembles,verified": 0.9, "passes,verified": 0.25, "alias": "gen"},
+            "asm65816_gen": {"assembles,verified": 0.9, "pass@1,verified": 0.25, "alias": "gen"},
             "asm65816_mc": {"acc,verified": 0.5, "score,verified": 0.5},
             "asm65816_new": {"first,none": 0.1, "score,none": 0.7},
             "asm65816_odd": {"first,none": 0.3},
         },
-        "higher_is_better": {"asm65816_gen": {"passes": True}},
+        "higher_is_better": {"asm65816_gen": {"pass@1": True}},
     }
     scores = main_scores(results)
     assert [(s.family, s.metric, s.value) for s in scores] == [
-        ("gen", "passes", 0.25),
+        ("gen", "pass@1", 0.25),
         ("mc", "acc", 0.5),
         ("new", "score", 0.7),
         ("odd", "first", 0.3),

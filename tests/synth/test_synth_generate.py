@@ -3,6 +3,7 @@ zero contamination against the eval tasks."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -117,3 +118,25 @@ def test_parallel_verification_reports_the_same(subset: Path) -> None:
     serial = verify_file(subset, contamination=False)
     parallel = verify_file(subset, contamination=False, workers=2)
     assert (parallel.examples, parallel.claims, parallel.failures) == (serial.examples, serial.claims, serial.failures)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_one_bar_on_a_terminal_and_nothing_in_a_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No line per example: a tqdm bar where stderr is a terminal, nothing where it is a file or pipe."""
+    out = tmp_path / "bar.jsonl"
+    assert main(["synth", "--kind", "trace", "--n", "3", "--seed", "5", "--out", str(out)]) == 0
+    assert capsys.readouterr().err == ""  # captured stderr is not a terminal
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["synth", "--kind", "trace", "--n", "3", "--seed", "5", "--out", str(out)]) == 0
+    drawn = terminal.getvalue()
+    assert "synth" in drawn and "3/3" in drawn and "synth-trace" not in drawn
+    terminal.truncate(0)
+    assert main(["synth", "--kind", "trace", "--n", "3", "--seed", "5", "--out", str(out), "--quiet"]) == 0
+    assert terminal.getvalue().strip("\x00") == ""

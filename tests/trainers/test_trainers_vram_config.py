@@ -3,6 +3,7 @@ open questions) and the training config (YAML round trip, errors that name the f
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from harness.cli import main as cli_main
 from harness.errors import UnknownNameError
 from harness.trainers.config import ConfigError, config_from_dict, load_config, save_config
-from harness.trainers.vram import GIB, GPUS, estimate, load_arch
+from harness.trainers.vram import GIB, GPUS, PlanError, estimate, format_count, load_arch
 
 CONFIGS = Path(__file__).resolve().parents[2] / "trainers" / "configs"
 
@@ -131,3 +132,22 @@ def test_shipped_example_configs_load() -> None:
     for name in ("accelerate_fsdp_qlora.yaml", "accelerate_deepspeed_zero3_qlora.yaml"):
         launcher = yaml.safe_load((CONFIGS / name).read_text())
         assert launcher["distributed_type"] in {"FSDP", "DEEPSPEED"} and launcher["mixed_precision"] == "bf16"
+
+
+def test_plan_vram_names_small_models_in_millions(tmp_path: Path, capsys) -> None:
+    """The tiny fixture model (Qwen2, hidden 256, 2 layers) has 1.44 M parameters, not "0.00 B"."""
+    config = {"model_type": "qwen2", "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 2,
+              "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1024, "tie_word_embeddings": True}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert cli_main(["plan-vram", "--model", str(tmp_path)]) == 0
+    head, *table = capsys.readouterr().out.splitlines()
+    assert f"{format_count(estimate(load_arch(str(tmp_path))).params)} params" in head and "1.44 M params" in head
+    total = next(line for line in table if line.startswith("total"))
+    assert total.split()[-1].count(".") == 1 and len(total.split()[-1].split(".")[1]) == 2  # GiB as x.yz
+    assert (format_count(1_543_714_304), format_count(236e9), format_count(512)) == ("1.54 B", "236 B", "512")
+
+
+def test_plan_vram_rejects_a_config_that_is_not_an_object(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("[1, 2]")
+    with pytest.raises(PlanError, match="a config.json is a JSON object, got list"):
+        load_arch(str(tmp_path))

@@ -58,6 +58,9 @@ def _register_quantize(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=int, help="quantizer threads (default: all cores)")
     parser.add_argument("--list-types", action="store_true", help="print the type names llama.cpp knows")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no per-tensor log from llama.cpp (kept in OUT.log on failure)"
+    )
     parser.set_defaults(handler=_quantize)
 
 
@@ -81,6 +84,9 @@ def _register_report(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--pre", help="llama.cpp pre-tokenizer name for the export (default: detected)")
     parser.add_argument(
         "--converter", type=Path, help="llama.cpp's convert_hf_to_gguf.py for other architectures"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no step messages and no per-tensor log from llama.cpp"
     )
     parser.set_defaults(handler=_report)
 
@@ -137,7 +143,9 @@ def _quantize(args: argparse.Namespace) -> int:
     out_dir = args.out_dir or args.source.parent
     stem = args.source.stem.removesuffix("-f16").removesuffix("-F16")
     results = [
-        quantize_gguf(args.source, out_dir / f"{stem}-{quant.lower()}.gguf", quant, threads=args.threads)
+        quantize_gguf(
+            args.source, out_dir / f"{stem}-{quant.lower()}.gguf", quant, threads=args.threads, quiet=args.quiet
+        )
         for quant in quants
     ]
     if args.json:
@@ -147,14 +155,15 @@ def _quantize(args: argparse.Namespace) -> int:
         [
             r.quant,
             str(r.path),
-            f"{r.size_bytes / 2**20:.2f}",
-            f"{r.ratio:.3f}",
-            f"{r.seconds:.2f}",
+            r.size_bytes / 2**20,
+            r.ratio,
+            r.seconds,
             ", ".join(f"{k}:{v}" for k, v in r.tensor_types.items()),
         ]
         for r in results
     ]
-    print(tabulate(rows, headers=["type", "file", "MiB", "vs source", "seconds", "tensor types"]))
+    headers = ["type", "file", "MiB", "vs source", "seconds", "tensor types"]
+    print(tabulate(rows, headers=headers, floatfmt=("", "", ".2f", ".3f", ".2f", "")))
     return 0
 
 
@@ -183,12 +192,13 @@ def _report(args: argparse.Namespace) -> int:
         speed_tokens=args.speed_tokens,
         pre=args.pre,
         converter=args.converter,
-        progress=lambda message: print(f"[quant-report] {message}", file=sys.stderr),
+        progress=None if args.quiet else lambda message: print(f"[quant-report] {message}", file=sys.stderr),
+        quiet=args.quiet,
     )
     from tabulate import tabulate
 
     header, rows = table_rows(report)
-    print(tabulate(rows, headers=header))
+    print(tabulate(rows, headers=header, disable_numparse=True))
     for variant in report.variants:
         for reason in variant.reasons:
             print(f"  {variant.name}: {reason}")

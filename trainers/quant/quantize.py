@@ -7,14 +7,20 @@ constants so any type the compiled llama.cpp knows is accepted.
 
 K-quants work on 256-wide super-blocks: a tensor whose row length is not a multiple of 256 is silently
 stored as Q5_0/Q8_0 instead. `QuantizeResult.tensor_types` shows what was actually written.
+
+llama.cpp logs a line per tensor to the process's stdout/stderr (from C, and through llama-cpp-python's
+log callback). `quiet=True` sends all of it to `<output>.log` at the file-descriptor level instead; the
+log is deleted after a success and kept, its last lines quoted in the error, after a failure.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,10 +92,44 @@ def resolve_quant_type(name: str) -> int:
     return known[key]
 
 
+@contextmanager
+def _native_output_to(log: Path) -> Iterator[None]:
+    """Send everything printed for the duration to `log`: file descriptors 1 and 2 (what ggml prints from
+    C) and `sys.stdout`/`sys.stderr` (llama-cpp-python's log callback prints there, and they need not be
+    descriptors 1 and 2, e.g. under pytest). Not thread-safe: meant for one quantization at a time."""
+    streams = (sys.stdout, sys.stderr)
+    for stream in streams:
+        stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with log.open("w", encoding="utf-8", errors="replace") as handle:
+            os.dup2(handle.fileno(), 1)
+            os.dup2(handle.fileno(), 2)
+            sys.stdout = sys.stderr = handle
+            try:
+                yield
+            finally:
+                handle.flush()
+                sys.stdout, sys.stderr = streams
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+    finally:
+        for descriptor in saved:
+            os.close(descriptor)
+
+
+def _log_tail(log: Path, lines: int = 8) -> str:
+    if not log.is_file():
+        return ""
+    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:]
+    return "; llama.cpp's log ends:\n  " + "\n  ".join(tail) + f"\n(full log: {log})" if tail else ""
+
+
 def quantize_gguf(
-    source: str | Path, out_path: str | Path, quant: str, *, threads: int | None = None
+    source: str | Path, out_path: str | Path, quant: str, *, threads: int | None = None, quiet: bool = False
 ) -> QuantizeResult:
-    """Quantize `source` (an F16/F32 GGUF) into `out_path` as type `quant`."""
+    """Quantize `source` (an F16/F32 GGUF) into `out_path` as type `quant` (`quiet`: llama.cpp's
+    per-tensor log goes to `<out_path>.log`, kept only when quantizing fails)."""
     llama_cpp = import_llama_cpp()
     source = Path(source)
     out_path = Path(out_path)
@@ -100,12 +140,17 @@ def quantize_gguf(
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype
     params.nthread = threads if threads is not None else (os.cpu_count() or 1)
+    log = out_path.with_name(out_path.name + ".log")
     start = time.perf_counter()
-    status = llama_cpp.llama_model_quantize(str(source).encode(), str(out_path).encode(), params)
+    with _native_output_to(log) if quiet else nullcontext():
+        status = llama_cpp.llama_model_quantize(str(source).encode(), str(out_path).encode(), params)
     seconds = time.perf_counter() - start
     if status != 0 or not out_path.is_file():
         out_path.unlink(missing_ok=True)  # a failed run may leave a truncated file
-        raise HarnessError(f"llama.cpp could not quantize {source} to {quant} (status {status})")
+        detail = _log_tail(log) if quiet else ""
+        raise HarnessError(f"llama.cpp could not quantize {source} to {quant} (status {status}){detail}")
+    if quiet:
+        log.unlink(missing_ok=True)
     from harness.trainers.quant.inspect import read_gguf_summary
 
     return QuantizeResult(

@@ -312,8 +312,10 @@ def run_quant_report(
     pre: str | None = None,
     converter: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    quiet: bool = False,
 ) -> QuantReport:
-    """Export `model_dir` to F16, quantize to each of `quants`, evaluate, decide, write the files."""
+    """Export `model_dir` to F16, quantize to each of `quants`, evaluate, decide, write the files
+    (`quiet`: llama.cpp's per-tensor quantization log is not shown)."""
     from harness.trainers.quant.export import export_gguf
     from harness.trainers.quant.inspect import read_gguf_summary
     from harness.trainers.quant.quantize import quantize_gguf, resolve_quant_type
@@ -333,7 +335,7 @@ def run_quant_report(
     files: dict[str, Path] = {REFERENCE: f16}
     for name in names:
         say(f"quantize {name}")
-        files[name] = quantize_gguf(f16, gguf_dir / f"{stem}-{name.lower()}.gguf", name).path
+        files[name] = quantize_gguf(f16, gguf_dir / f"{stem}-{name.lower()}.gguf", name, quiet=quiet).path
     evaluate = evaluator or (lambda path: evaluate_with_lm_eval(path, tasks=tasks, limit=limit))
     measured: dict[str, tuple[float, list[FamilyScore]]] = {}
     for name, path in files.items():
@@ -445,7 +447,7 @@ def write_report_files(report: QuantReport, out_dir: str | Path) -> dict[str, Pa
         f"{report.policy.min_retention:g} on {', '.join(report.policy.families)}"
         + (f" (overrides: {dict(report.policy.per_quant)})" if report.policy.per_quant else ""),
         "",
-        tabulate(rows, headers=header, tablefmt="github"),
+        tabulate(rows, headers=header, tablefmt="github", disable_numparse=True),
         "",
         f"**verdict: {report.verdict.value.upper()}**",
     ]

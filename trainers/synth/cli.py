@@ -15,6 +15,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 __all__ = ["register"]
 
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=None, help="output JSONL file")
     parser.add_argument("--workers", type=int, default=1,
                         help="processes to build examples with (default 1; the file is the same for any value)")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
     parser.set_defaults(handler=_generate)
     verbs = parser.add_subparsers(dest="synth_command", metavar="verify")
     verify = verbs.add_parser("verify", help="re-check every claim of a synth JSONL file",
@@ -41,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="eval task JSONL for the contamination check (repeatable; default: the suite's)")
     verify.add_argument("--no-contamination", action="store_true", help="skip the contamination check")
     verify.add_argument("--workers", type=int, default=1, help="processes to verify with (default 1)")
-    verify.add_argument("--quiet", action="store_true", help="no progress output")
+    verify.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
     verify.set_defaults(handler=_verify)
 
 
@@ -54,28 +55,29 @@ def _generate(args: argparse.Namespace) -> int:
     if args.kind not in KIND_CHOICES:
         raise SynthError(f"--kind {args.kind!r} is unknown; choose one of {', '.join(KIND_CHOICES)}")
     started = time.monotonic()
-
-    def progress(count: int, sample: dict) -> None:
-        if not args.quiet and (count % 25 == 0 or count == args.n):
-            print(f"  {count}/{args.n} {sample['id']}", file=sys.stderr)
-
-    count = write_jsonl(args.out, args.kind, args.n, args.seed, progress, workers=args.workers)
+    with _progress_bar(args.quiet, total=args.n, desc="synth") as bar:
+        count = write_jsonl(args.out, args.kind, args.n, args.seed, lambda _count, _sample: bar.update(1),
+                            workers=args.workers)
     print(f"wrote {count} examples ({args.kind}, seed {args.seed}) to {args.out} in "
           f"{time.monotonic() - started:.1f} s")
     return 0
+
+
+def _progress_bar(quiet: bool, *, total: int | None, desc: str) -> Any:
+    """A tqdm bar on stderr, drawn only on a terminal (tqdm's `disable=None`) and never with --quiet, so
+    logs and pipes get no carriage-return noise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="example", file=sys.stderr, disable=True if quiet else None)
 
 
 def _verify(args: argparse.Namespace) -> int:
     from harness.trainers.synth.verify import verify_file
 
     started = time.monotonic()
-
-    def progress(count: int) -> None:
-        if not args.quiet and count % 50 == 0:
-            print(f"  verified {count} examples", file=sys.stderr)
-
-    report = verify_file(args.file, contamination=not args.no_contamination, task_files=args.tasks,
-                         progress=progress, workers=args.workers)
+    with _progress_bar(args.quiet, total=None, desc="verify") as bar:
+        report = verify_file(args.file, contamination=not args.no_contamination, task_files=args.tasks,
+                             progress=lambda count: bar.update(count - bar.n), workers=args.workers)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:

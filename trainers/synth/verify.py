@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.core.jsonl import iter_jsonl
 from harness.errors import HarnessError
 from harness.trainers.synth.claims import ClaimContext, check_claim
 
@@ -132,17 +133,14 @@ def verify_record(record: Mapping[str, Any], line: int) -> tuple[str, int, list[
 
 
 def _read(path: Path) -> list[tuple[int, Any]]:
+    """(line number, object) per non-blank line, through the one JSONL reader; a line that is not a JSON
+    object becomes a record carrying the reader's reason, so it is reported as a failure, never skipped."""
     if not path.is_file():
         raise HarnessError(f"synth file not found: {path}")
-    records = []
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not text.strip():
-            continue
-        try:
-            records.append((number, json.loads(text)))
-        except json.JSONDecodeError as error:
-            records.append((number, {"id": f"line {number}", "__error__": f"invalid JSON: {error.msg}"}))
-    return records
+    return [
+        (line.number, line.value if line.value is not None else {"id": f"line {line.number}", "__error__": line.problem})
+        for line in iter_jsonl(path, "synth")
+    ]
 
 
 def _contamination(path: Path, task_files: Iterable[Path] | None) -> tuple[tuple[str, ...], int]:
