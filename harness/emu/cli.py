@@ -1,4 +1,5 @@
-"""CLI verbs of the emulator: `emu selftest` (vectors, hardware cases) and `run` (one routine)."""
+"""CLI verbs of the emulator: `emu selftest` (vectors, hardware cases), `emu crosscheck` (against bsnes)
+and `run` (one routine)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--gilyon", type=Path, default=None, help="gilyon/snes-tests tests-full.txt to run too"
     )
     selftest.set_defaults(handler=_selftest)
+
+    cross = emu_sub.add_parser(
+        "crosscheck",
+        help="compare random programs with the bsnes accuracy core (apt: libretro-bsnes-mercury-accuracy)",
+    )
+    cross.add_argument("--programs", type=int, default=200, help="test programs to compare (default 200)")
+    cross.add_argument("--seed", type=int, default=1, help="generator seed (same seed, same programs)")
+    cross.add_argument("--show", type=int, default=3, help="differences to print in full (default 3)")
+    cross.add_argument("--core", type=Path, default=None, help="path of bsnes_mercury_accuracy_libretro.so")
+    cross.add_argument("--json", action="store_true", help="machine-readable report")
+    cross.add_argument(
+        "--exclude",
+        default="",
+        metavar="F,F",
+        help="leave features out: wdm,emulation_rmw,block_move,mul_div,wram_port,flow,calls",
+    )
+    cross.add_argument(
+        "--emulation",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="share of programs in emulation mode (default 0: native only); adds the v094 probes",
+    )
+    cross.add_argument(
+        "--code", default=None, metavar="HEX", help="compare this straight-line code instead (e.g. '42 00')"
+    )
+    cross.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="R=V",
+        help="with --code: start register (A X Y S D DBR P) or E=1 (emulation mode)",
+    )
+    cross.add_argument("--fast", action="store_true", help="with --code: run from bank $84 with FastROM on")
+    cross.set_defaults(handler=_crosscheck)
 
     run = subparsers.add_parser("run", help="assemble FILE and run one routine on the SNES model")
     run.add_argument("file", help="ASAR source file")
@@ -78,6 +114,85 @@ def _selftest(args: argparse.Namespace) -> int:
     print(f"time: {time.perf_counter() - started:.1f} s")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
+
+
+# -- crosscheck ----------------------------------------------------------------------------------
+
+
+def _crosscheck(args: argparse.Namespace) -> int:
+    from harness.emu.crosscheck import run_crosscheck
+
+    if args.programs < 1:
+        raise HarnessError(f"--programs={args.programs} must be >= 1")
+    if args.show < 0:
+        raise HarnessError(f"--show={args.show} must be >= 0")
+    if args.code is None and (args.set or args.fast):
+        raise HarnessError("--set and --fast apply to --code only")
+    if args.code is not None and (args.emulation or args.exclude):
+        raise HarnessError("--emulation and --exclude apply to random programs, not to --code")
+    if args.code is not None:
+        report = _crosscheck_code(args)
+    else:
+        exclude = [name.strip() for name in args.exclude.split(",") if name.strip()]
+        report = run_crosscheck(
+            args.programs, args.seed, core_path=args.core, exclude=exclude, emulation=args.emulation
+        )
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        _print_crosscheck(report, args.show)
+    return 0 if report.ok else 1
+
+
+def _print_crosscheck(report, show: int) -> None:
+    print(f"crosscheck: {report.programs} programs, seed {report.seed}, against {report.core}")
+    print(report.summary())
+    overhead = ", ".join(f"{name} {value}" for name, value in report.overhead.items())
+    print(
+        f"timing: exact after DRAM-refresh correction; {report.timing_exact} of "
+        f"{report.programs + report.probes} "
+        f"measurements resolved to one value; overhead {overhead} clocks "
+        f"({report.calibrations} calibration programs agree)"
+    )
+    if report.probes:
+        print(f"probes of documented bsnes v094 inaccuracies: {report.probes} (counted above)")
+    print(
+        f"speed: {report.programs_per_second:.0f} programs/s ({report.batches} ROM loads; generation "
+        f"{report.generation_seconds:.1f} s, reference {report.reference_seconds:.1f} s, "
+        f"emulator {report.emulator_seconds:.1f} s)"
+    )
+    for note in report.notes:
+        print(note)
+    if report.rejected:
+        rejected = ", ".join(f"{k} x{v}" for k, v in report.rejected.items())
+        print(f"rejected drafts (never compared): {rejected}")
+    if report.kinds:
+        print("differences by kind: " + ", ".join(f"{k} x{v}" for k, v in report.kinds.items()))
+    for mismatch in report.mismatches[:show]:
+        print()
+        print(mismatch.describe())
+
+
+def _crosscheck_code(args: argparse.Namespace):
+    from harness.emu.crosscheck import DEFAULT_CODE_START, crosscheck_code
+
+    try:
+        code = bytes.fromhex(args.code.replace("$", ""))
+    except ValueError:
+        raise HarnessError(f"--code {args.code!r} is not hex bytes (e.g. '42 00' or 'a9 12 60')") from None
+    if not code:
+        raise HarnessError("--code is empty; give the program's bytes, e.g. '42 00'")
+    emulation = [item for item in args.set if item.partition("=")[0].strip().upper() == "E"]
+    regs, memory = parse_sets([item for item in args.set if item not in emulation])
+    if memory:
+        raise HarnessError("--set with --code takes registers only (A X Y S D DBR P, E)")
+    e = _int(emulation[-1].partition("=")[2], "--set E") if emulation else 0
+    if e not in (0, 1):
+        raise HarnessError(f"--set E={e}: E is 0 (native) or 1 (emulation mode)")
+    start = DEFAULT_CODE_START.replace(e=e, s=0x01E0, p=0x30) if e else DEFAULT_CODE_START
+    names = {"A": "a", "X": "x", "Y": "y", "S": "s", "D": "d", "DBR": "dbr", "P": "p"}
+    start = start.replace(**{names[k]: v for k, v in regs.items()})
+    return crosscheck_code(code, start, fast=args.fast, seed=args.seed, core_path=args.core)
 
 
 # -- run -----------------------------------------------------------------------------------------
