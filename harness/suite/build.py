@@ -1,9 +1,19 @@
 """`asm65816 tasks build`: regenerate tasks/asm65816/data deterministically from the generators.
 
-Each family has a base seed (recorded in MANIFEST.json); task i of a family draws its kernel from a
-fixed rotation and its parameters from `base + i * 1000 + attempt` (attempt > 0 only to skip a
-duplicate). Trace answers are computed by the emulator (`harness.verify.expected_state`). Running the
-build twice gives byte-identical files: no timestamps, sorted keys, fixed order.
+Dataset 2.0 rules, enforced here and re-checked by `tasks validate`:
+- **One kernel per family task.** Two tasks of one kernel are near-duplicates however its constants
+  vary, so each routine family draws distinct kernels (a second lap only for a draw whose prompt is
+  less than `MAX_SIMILARITY` like every prompt already in the family).
+- **Few-shot kernels are not test kernels.** `FEWSHOT_KERNELS` kernels are set aside first; the
+  few-shot split (8 per family, mc letters balanced) comes only from them.
+- **No leaks.** No gold routine appears inside another task's prompt; a task whose prompt would show
+  one is drawn again with the next seed.
+- **Frozen cases.** Every task with a spec stores its case plan (`frozen_cases`); plans already in the
+  output folder are reused, so a rebuild (and `--check`) does not depend on the installed hypothesis.
+- **Tiers.** Every routine task carries `tier` (easy/medium/hard, from the reference's size).
+Task i of a family draws its parameters from `base + i * 1000 + attempt`, with `base` the family's
+seed (shifted by `private_seed` for a private split). Running the build twice gives byte-identical
+files: no timestamps, sorted keys, fixed order.
 """
 
 from __future__ import annotations
@@ -11,15 +21,17 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.core.families import family_names
+from harness.errors import HarnessError
 from harness.suite import families, mc
 from harness.suite.kernels import KERNELS, build_routine
 from harness.suite.routines import Routine
+from harness.suite.similarity import MAX_SIMILARITY, jaccard, shingles
 from harness.suite.snippets import random_snippet
 
 __all__ = [
@@ -27,6 +39,8 @@ __all__ = [
     "DATASET_VERSION",
     "FAMILIES",
     "FAMILY_SEEDS",
+    "FEWSHOT_KERNELS",
+    "FEWSHOT_PER_FAMILY",
     "TARGET_COUNTS",
     "BuildResult",
     "build_all",
@@ -35,7 +49,7 @@ __all__ = [
 ]
 
 DATASET_NAME = "asm65816"
-DATASET_VERSION = "1.1.0"  # 1.1.0: guessable trace tasks re-drawn; mc gold letters spread evenly
+DATASET_VERSION = "2.0.0"
 FAMILIES = family_names()
 TARGET_COUNTS = {"gen": 110, "optimize": 84, "trace": 104, "explain": 44, "fix": 66, "mc": 64}
 FAMILY_SEEDS = {
@@ -47,9 +61,12 @@ FAMILY_SEEDS = {
     "mc": 600_000,
     "fewshot": 900_000,
 }
-FEWSHOT_PER_FAMILY = 3
-_ROUTINE_TRACES = 60  # the rest of the trace family are synthetic width/flag snippets
+FEWSHOT_PER_FAMILY = 8
+FEWSHOT_KERNELS = 10
+PRIVATE_STRIDE = 10_000_000  # a private split's seeds: every family seed + private_seed * stride
+_ROUTINE_TRACE_SHARE = 60 / 104  # the rest of the trace family are synthetic width/flag snippets
 _MAX_ATTEMPTS = 50
+_ROUTINE_FAMILIES = ("gen", "optimize", "fix", "explain", "trace")
 
 
 def default_data_dir() -> Path:
@@ -70,96 +87,122 @@ class BuildResult:
     manifest: dict[str, Any]
 
 
-def _rotation(names: Sequence[str], seed: int) -> list[str]:
-    order = list(names)
-    random.Random(seed).shuffle(order)
-    return order
-
-
-class NoAcceptableDraw(RuntimeError):
+class NoAcceptableDraw(HarnessError):
     """A generator (or kernel) that cannot produce an acceptable task from this seed."""
 
 
-def _always(_: Any) -> bool:
-    return True
+def _eligible(family: str, kernels: Sequence[str]) -> list[str]:
+    """Kernels that can make a task of the family (optimize needs a slow draft, fix a bug)."""
+    if family == "optimize":
+        return [k for k in kernels if build_routine(k, 0).slow]
+    if family == "fix":
+        return [k for k in kernels if build_routine(k, 0).bugs]
+    return list(kernels)
 
 
-def _fresh(
-    make: Callable[[int], tuple[str, Any]], base: int, used: set[str], accept: Callable[[Any], bool] = _always
-) -> Any:
-    """The first attempt whose dedupe key is new and that `accept`s; raises if none does."""
-    for attempt in range(_MAX_ATTEMPTS):
-        key, value = make(base + attempt)
-        if key not in used and accept(value):
-            used.add(key)
-            return value
-    raise NoAcceptableDraw(f"generator found no new, acceptable draw in {_MAX_ATTEMPTS} tries from seed {base}")
+def fewshot_kernels(seed: int = FAMILY_SEEDS["fewshot"]) -> tuple[str, ...]:
+    """The kernels set aside for few-shot examples: never used by a test task."""
+    complete = [k for k in KERNELS if build_routine(k, 0).slow and build_routine(k, 0).bugs]
+    random.Random(seed).shuffle(complete)
+    return tuple(sorted(complete[:FEWSHOT_KERNELS], key=list(KERNELS).index))
 
 
-def _traceable(doc: dict[str, Any]) -> bool:
+def _routine_fields(routine: Routine) -> dict[str, Any]:
+    fields: dict[str, Any] = {"tier": routine.difficulty}
+    if routine.base is not None:
+        fields["base"] = routine.base
+        fields["origin"] = f"${routine.origin:06X}" if routine.origin is not None else None
+    return fields
+
+
+def _family_doc(family: str, routine: Routine, lap: int, task_id: str, seed: int) -> dict[str, Any]:
+    if family == "gen":
+        doc = families.gen_task(routine, task_id, seed)
+    elif family == "explain":
+        doc = families.explain_task(routine, task_id, seed)
+    elif family == "optimize":
+        doc = families.optimize_task(routine, routine.slow[lap % len(routine.slow)], task_id, seed)
+    elif family == "fix":
+        doc = families.fix_task(routine, routine.bugs[lap % len(routine.bugs)], task_id, seed)
+    elif family == "trace":
+        doc = families.routine_trace_task(routine, task_id, seed)
+    else:
+        raise ValueError(family)
+    return {**doc, **_routine_fields(routine)}
+
+
+class _Family:
+    """The docs of one family (or split) so far, with their prompts' shingles for near-duplicates."""
+
+    def __init__(self) -> None:
+        self.docs: list[dict[str, Any]] = []
+        self._shingles: list[frozenset] = []
+
+    def too_similar(self, doc: Mapping[str, Any]) -> bool:
+        mine = shingles(str(doc["prompt"]))
+        return any(jaccard(mine, other) > MAX_SIMILARITY for other in self._shingles)
+
+    def add(self, doc: dict[str, Any]) -> None:
+        self.docs.append(doc)
+        self._shingles.append(shingles(str(doc["prompt"])))
+
+
+def _traceable(doc: Mapping[str, Any]) -> bool:
     """A trace task a model must actually trace (see `validate.guessable_trace`)."""
     from harness.suite.validate import guessable_trace
 
     return guessable_trace(doc) is None
 
 
-def _routine_docs(
-    family: str, count: int, base: int, prefix: str, used: set[str], kernels: Sequence[str] | None = None,
-    accept: Callable[[Any], bool] = _always,
-) -> list[dict[str, Any]]:
-    """gen/optimize/fix/explain docs: kernel i mod K, parameters from the seed; one draft per task."""
-    eligible = [k for k in (kernels or KERNELS)]
-    if family == "optimize":
-        eligible = [k for k in eligible if build_routine(k, 0).slow]
-    if family == "fix":
-        eligible = [k for k in eligible if build_routine(k, 0).bugs]
-    order = _rotation(eligible, base)
-    docs = []
-    for i in range(count):
-        docs.append(_kernel_doc(family, order, i, base, prefix, used, accept))
-    return docs
-
-
-def _kernel_doc(
-    family: str, order: Sequence[str], i: int, base: int, prefix: str, used: set[str], accept: Callable[[Any], bool]
+def _draw(
+    make: Callable[[int], dict[str, Any]], base: int, accept: Callable[[dict[str, Any]], bool]
 ) -> dict[str, Any]:
-    """Task i from kernel i mod K; a kernel that cannot give an acceptable task (e.g. a table clear as a
-    trace: its answer is always 0) gives way to the next kernel in the rotation."""
-    lap = i // len(order)
-    task_id = f"{prefix}-{i + 1:04d}"
-    for shift in range(len(order)):
-        kernel = order[(i + shift) % len(order)]
-
-        def make(seed: int, kernel: str = kernel) -> tuple[str, Any]:
-            return _family_doc(family, build_routine(kernel, seed), lap, task_id, seed)
-
+    for attempt in range(_MAX_ATTEMPTS):
         try:
-            return _fresh(make, base + i * 1000, used, accept)
+            doc = make(base + attempt)
         except NoAcceptableDraw:
             continue
-    raise NoAcceptableDraw(f"no kernel gives an acceptable {family} task {task_id}")
+        if accept(doc):
+            return doc
+    raise NoAcceptableDraw(f"no acceptable draw in {_MAX_ATTEMPTS} tries from seed {base}")
 
 
-def _family_doc(
-    family: str, routine: Routine, lap: int, task_id: str, seed: int
-) -> tuple[str, dict[str, Any]]:
-    if family == "gen":
-        return routine.reference, families.gen_task(routine, task_id, seed)
-    if family == "explain":
-        return routine.reference, families.explain_task(routine, task_id, seed)
-    if family == "optimize":
-        draft = routine.slow[lap % len(routine.slow)]
-        return draft.source, families.optimize_task(routine, draft, task_id, seed)
-    if family == "fix":
-        bug = routine.bugs[lap % len(routine.bugs)]
-        return bug.source, families.fix_task(routine, bug, task_id, seed)
-    if family == "trace":
-        doc = families.routine_trace_task(routine, task_id, seed)
-        return doc["prompt"], doc
-    raise ValueError(family)
+def _routine_family(
+    family: str, count: int, base: int, prefix: str, kernels: Sequence[str], split: _Family
+) -> None:
+    """`count` tasks, one kernel each in a seeded order; a second lap only for dissimilar draws."""
+    order = _eligible(family, kernels)
+    random.Random(base).shuffle(order)
+    if not order:
+        raise NoAcceptableDraw(f"no kernel can make a {family} task")
+    accept_trace = _traceable if family == "trace" else (lambda doc: True)
+    index = 0
+    for lap in range(4):
+        for kernel in order:
+            if len(split.docs) >= count:
+                return
+            task_id = f"{prefix}-{len(split.docs) + 1:04d}"
+            seed = base + index * 1000
+            index += 1
+
+            def make(s: int, kernel: str = kernel, task_id: str = task_id, lap: int = lap) -> dict[str, Any]:
+                return _family_doc(family, build_routine(kernel, s), lap, task_id, s)
+
+            def accept(doc: dict[str, Any]) -> bool:
+                return accept_trace(doc) and not split.too_similar(doc)
+
+            try:
+                split.add(_draw(make, seed, accept))
+            except NoAcceptableDraw:
+                continue  # this kernel cannot give a distinct task here: the next one may
+    if len(split.docs) < count:
+        raise NoAcceptableDraw(
+            f"{family}: only {len(split.docs)} of {count} distinct tasks from {len(order)} kernels; "
+            "write more kernels (one task per kernel per family keeps prompts distinct)"
+        )
 
 
-def _snippet_trace(task_id: str, seed: int) -> tuple[str, dict[str, Any]]:
+def _snippet_trace(task_id: str, seed: int) -> dict[str, Any]:
     """A synthetic width/flag trace: a random straight-line snippet with every input fixed."""
     from harness.suite import prompts
 
@@ -187,7 +230,7 @@ def _snippet_trace(task_id: str, seed: int) -> tuple[str, dict[str, Any]]:
         "flag:C": str(fixed["flag:C"]),
         "$7E0010..$7E0013": " ".join(f"${v:02X}" for v in memory.values()),
     }
-    doc = {
+    return {
         "id": task_id,
         "family": "trace",
         "prompt": prompts.trace_prompt(
@@ -201,20 +244,117 @@ def _snippet_trace(task_id: str, seed: int) -> tuple[str, dict[str, Any]]:
         "answer": {},
         "tags": ["width", "snippet", "rep-sep"],
         "source": families.source_tag("snippets.random_snippet", seed),
+        "tier": "easy",
     }
-    return snippet.source, doc
 
 
-def _trace_docs(
-    count: int, base: int, prefix: str, used: set[str], routine_share: int
-) -> list[dict[str, Any]]:
-    docs = _routine_docs("trace", routine_share, base, prefix, used, accept=_traceable)
-    for i in range(routine_share, count):
+def _trace_family(count: int, base: int, prefix: str, kernels: Sequence[str], split: _Family) -> None:
+    routines = min(count, max(1, round(count * _ROUTINE_TRACE_SHARE)))
+    _routine_family("trace", routines, base, prefix, kernels, split)
+    for i in range(len(split.docs), count):
         task_id = f"{prefix}-{i + 1:04d}"
-        docs.append(
-            _fresh(lambda seed, task_id=task_id: _snippet_trace(task_id, seed), base + i * 1000, used, _traceable)
-        )
-    return docs
+
+        def accept(doc: dict[str, Any]) -> bool:
+            return _traceable(doc) and not split.too_similar(doc)
+
+        split.add(_draw(lambda seed, task_id=task_id: _snippet_trace(task_id, seed), base + i * 1000, accept))
+
+
+def _mc_family(count: int, base: int, prefix: str, split: _Family) -> None:
+    for i, (kind, gold_at) in enumerate(mc.mc_plan(count)):
+        task_id = f"{prefix}-{i + 1:04d}"
+
+        def make(seed: int, kind: str = kind, task_id: str = task_id, gold_at: int = gold_at) -> dict[str, Any]:
+            return mc.mc_task(kind, task_id, seed, gold_at)
+
+        split.add(_draw(make, base + i * 1000, lambda doc: not split.too_similar(doc)))
+
+
+def _family(family: str, count: int, base: int, prefix: str, kernels: Sequence[str]) -> list[dict[str, Any]]:
+    split = _Family()
+    if family == "trace":
+        _trace_family(count, base, prefix, kernels, split)
+    elif family == "mc":
+        _mc_family(count, base, prefix, split)
+    else:
+        _routine_family(family, count, base, prefix, kernels, split)
+    return split.docs
+
+
+_GOLD_FAMILIES = ("gen", "optimize", "fix")
+
+
+def _leaks(docs: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """(task whose prompt shows a gold, the gold's task): no gold routine may appear in another prompt."""
+    golds = [
+        (str(doc["id"]), str(doc["reference"]).strip())
+        for doc in docs
+        if doc["family"] in _GOLD_FAMILIES and len(str(doc["reference"]).strip()) > 40
+    ]
+    found = []
+    for doc in docs:
+        prompt = str(doc["prompt"])
+        for gold_id, gold in golds:
+            if gold_id != doc["id"] and gold in prompt:
+                found.append((str(doc["id"]), gold_id))
+    return found
+
+
+def _redraw_leaks(files: dict[str, list[dict[str, Any]]], seeds: Mapping[str, int], test_kernels: Sequence[str]) -> None:
+    """A prompt that shows another task's gold is drawn again (next seeds of the same kernel)."""
+    for round_ in range(1, 6):
+        docs = [doc for name in files if name != "fewshot.jsonl" for doc in files[name]]
+        leaking = {task_id for task_id, _ in _leaks(docs)}
+        if not leaking:
+            return
+        for name, split in files.items():
+            if name == "fewshot.jsonl":
+                continue
+            for position, doc in enumerate(split):
+                if doc["id"] in leaking:
+                    split[position] = _redraw(doc, round_ * 97)
+    raise NoAcceptableDraw(f"gold routines still leak into prompts: {sorted(leaking)[:5]}")
+
+
+def _redraw(doc: Mapping[str, Any], shift: int) -> dict[str, Any]:
+    kernel, _, seed_text = str(doc["source"]).removeprefix("generated:").partition("@")
+    seed = int(seed_text) + shift
+    if kernel.startswith("kernel."):
+        routine = build_routine(kernel.removeprefix("kernel."), seed)
+        return _family_doc(str(doc["family"]), routine, 0, str(doc["id"]), seed)
+    if kernel.startswith("snippets."):
+        return _snippet_trace(str(doc["id"]), seed)
+    raise NoAcceptableDraw(f"cannot redraw {doc['id']} from {doc['source']}")
+
+
+def _freeze(doc: dict[str, Any], stored: Mapping[tuple[str, str], Any]) -> None:
+    """Store the task's case plan in it (reusing the plan already on disk for the same spec)."""
+    from harness.verify.cases import encode_plan, plan_for
+    from harness.verify.equivalence import index_bases
+    from harness.verify.spec import parse_spec
+
+    if doc["family"] == "mc" or doc.get("spec") is None:
+        return
+    key = (str(doc["id"]), json.dumps(doc["spec"], sort_keys=True))
+    if key in stored:
+        doc["frozen_cases"] = stored[key]
+        return
+    spec = parse_spec(doc["spec"])
+    doc["frozen_cases"] = encode_plan(spec, plan_for(spec, index_bases(str(doc.get("reference") or "")), None))
+
+
+def _stored_plans(folder: Path | None) -> dict[tuple[str, str], Any]:
+    """Plans already frozen in a data folder, by (task id, spec)."""
+    plans: dict[tuple[str, str], Any] = {}
+    if folder is None:
+        return plans
+    from harness.core.jsonl import read_jsonl
+
+    for path in sorted(folder.glob("*.jsonl")):
+        for doc in read_jsonl(path):
+            if doc.get("frozen_cases") is not None and doc.get("spec") is not None:
+                plans[(str(doc.get("id")), json.dumps(doc["spec"], sort_keys=True))] = doc["frozen_cases"]
+    return plans
 
 
 def _fill_trace_answers(docs: Iterable[dict[str, Any]]) -> None:
@@ -225,65 +365,61 @@ def _fill_trace_answers(docs: Iterable[dict[str, Any]]) -> None:
             doc["answer"] = expected_state(doc)
 
 
-def _mc_docs(count: int, base: int, prefix: str, used: set[str]) -> list[dict[str, Any]]:
-    kinds = list(mc.MC_KINDS)
-    docs = []
-    for i in range(count):
-        task_id = f"{prefix}-{i + 1:04d}"
-        kind = kinds[i % len(kinds)]
+def build_all(
+    counts: dict[str, int] | None = None,
+    *,
+    private_seed: int | None = None,
+    plans_from: Path | None = None,
+    fewshot_per_family: int = FEWSHOT_PER_FAMILY,
+) -> BuildResult:
+    """Build every family and the few-shot split (from kernels the test split never uses).
 
-        # within each kind the gold letter cycles A, B, C, D, ... (i % 4 would tie each kind to one letter)
-        gold_at = i // len(kinds)
-
-        def make(seed: int, kind: str = kind, task_id: str = task_id, gold_at: int = gold_at) -> tuple[str, Any]:
-            doc = mc.mc_task(kind, task_id, seed, gold_at)
-            return doc["prompt"], doc
-
-        docs.append(_fresh(make, base + i * 1000, used))
-    return docs
-
-
-def _family(family: str, count: int, base: int, prefix: str, used: set[str]) -> list[dict[str, Any]]:
-    if family == "trace":
-        share = min(count, max(1, round(count * _ROUTINE_TRACES / TARGET_COUNTS["trace"])))
-        return _trace_docs(count, base, prefix, used, share)
-    if family == "mc":
-        return _mc_docs(count, base, prefix, used)
-    return _routine_docs(family, count, base, prefix, used)
-
-
-def build_all(counts: dict[str, int] | None = None) -> BuildResult:
-    """Build every family and the few-shot split (never overlapping the test split)."""
+    `private_seed`: a private split (other parameters, names and constants for every kernel).
+    `plans_from`: a data folder whose frozen case plans are reused for unchanged tasks."""
     counts = dict(TARGET_COUNTS if counts is None else counts)
+    shift = PRIVATE_STRIDE * private_seed if private_seed else 0
+    seeds = {name: seed + shift for name, seed in FAMILY_SEEDS.items()}
+    reserved = fewshot_kernels(seeds["fewshot"])
+    test_kernels = [k for k in KERNELS if k not in reserved]
     files: dict[str, list[dict[str, Any]]] = {}
-    used: dict[str, set[str]] = {family: set() for family in FAMILIES}
     for family in FAMILIES:
-        files[f"{family}.jsonl"] = _family(family, counts[family], FAMILY_SEEDS[family], family, used[family])
+        files[f"{family}.jsonl"] = _family(family, counts[family], seeds[family], family, test_kernels)
+    _redraw_leaks(files, seeds, test_kernels)
     fewshot: list[dict[str, Any]] = []
     for index, family in enumerate(FAMILIES):
-        base = FAMILY_SEEDS["fewshot"] + index * 100_000
-        fewshot.extend(_family(family, FEWSHOT_PER_FAMILY, base, f"fewshot-{family}", used[family]))
+        base = seeds["fewshot"] + index * 100_000
+        fewshot.extend(_family(family, fewshot_per_family, base, f"fewshot-{family}", reserved))
     files["fewshot.jsonl"] = fewshot
+    stored = _stored_plans(plans_from)
     for docs in files.values():
         _fill_trace_answers(docs)
-    return BuildResult(files, _manifest(files, counts))
+        for doc in docs:
+            _freeze(doc, stored)
+    return BuildResult(files, _manifest(files, counts, reserved, private_seed))
 
 
 def _dump(docs: Sequence[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(doc, sort_keys=True, ensure_ascii=False) + "\n" for doc in docs).encode()
 
 
-def _manifest(files: dict[str, list[dict[str, Any]]], counts: dict[str, int]) -> dict[str, Any]:
+def _manifest(
+    files: dict[str, list[dict[str, Any]]], counts: dict[str, int], reserved: Sequence[str], private_seed: int | None
+) -> dict[str, Any]:
+    from harness.verify.cases import generator_version
+
     entries = {}
     for name, docs in sorted(files.items()):
         entries[name] = {"sha256": hashlib.sha256(_dump(docs)).hexdigest(), "count": len(docs)}
     return {
         "name": DATASET_NAME,
-        "version": DATASET_VERSION,
+        "version": DATASET_VERSION if private_seed is None else f"{DATASET_VERSION}+private.{private_seed}",
         "files": entries,
         "counts": counts,
         "seeds": dict(FAMILY_SEEDS),
+        "private_seed": private_seed,
         "kernels": list(KERNELS),
+        "fewshot_kernels": list(reserved),
+        "case_plans": generator_version().split(" ")[0],
         "generator": "harness.suite.build (asm65816 tasks build)",
         "split": {"test": [f"{f}.jsonl" for f in FAMILIES], "fewshot": "fewshot.jsonl"},
     }

@@ -180,6 +180,17 @@ def _build(args: argparse.Namespace) -> int:
     return 0 if not differ else 1
 
 
+def _stats(args: argparse.Namespace) -> int:
+    from harness.suite.stats import family_stats, format_stats
+    from harness.suite.validate import load_tasks
+
+    docs = load_tasks(_data_files(args.files))
+    print(format_stats(family_stats(docs)))
+    kernels = {str(d.get("source", "")).split("@")[0] for d in docs if str(d.get("source", "")).startswith("generated:kernel.")}
+    print(f"distinct kernels in all splits: {len(kernels)}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     tasks = subparsers.add_parser("tasks", help="build and validate the asm65816 task data")
     verbs = tasks.add_subparsers(dest="tasks_command", metavar="VERB", required=True)
@@ -203,6 +214,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.set_defaults(handler=_validate)
+
+    stats = verbs.add_parser(
+        "stats", help="kernels, skeletons, tiers, prompt similarity and reference sizes per family"
+    )
+    stats.add_argument("files", nargs="*", metavar="F", help="task JSONL files (default: the bundled data)")
+    stats.set_defaults(handler=_stats)
 
     build = verbs.add_parser(
         "build", help="regenerate tasks/asm65816/data from the generators (deterministic)"

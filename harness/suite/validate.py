@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from harness.asar.cleanup import install_termination_cleanup
 from harness.core.families import code_families, family_names
 from harness.errors import HarnessError, TaskDataError
 
@@ -318,12 +319,73 @@ def _mc_checks(doc: Mapping[str, Any]) -> list[str]:
     return verify_mc(doc)
 
 
+def _bounds_stated(prompt: str, lo: int, hi: int) -> bool:
+    """Both ends of a restricted range appear in the prompt, in decimal or in `$` hex."""
+
+    def stated(value: int) -> bool:
+        spellings = {str(value), f"${value:X}", f"${value:02X}", f"${value:04X}", f"${value:06X}"}
+        return any(re.search(rf"(?<![\w$]){re.escape(s)}(?![\w])", prompt, re.IGNORECASE) for s in spellings)
+
+    return stated(lo) and stated(hi)
+
+
+def domain_problems(doc: Mapping[str, Any]) -> list[str]:
+    """Inputs narrower than their width are restrictions the prompt must state (both bounds); code
+    tasks may not list input values (every unstated value may occur: a list lets a routine that
+    handles only those values pass). One problem per spec key (a range of bytes is one input)."""
+    from harness.verify.spec import parse_spec
+
+    if doc.get("family") not in CODE_FAMILIES or doc.get("spec") is None:
+        return []
+    spec = parse_spec(doc["spec"])
+    by_text = dict(spec.inputs)
+    prompt = str(doc.get("prompt", ""))
+    problems = []
+    for key in sorted((doc["spec"].get("inputs") or {}), key=str):
+        location = next(loc for loc in by_text if loc.text.split("..")[0] in _spellings(key))
+        domain = by_text[location]
+        if domain.values is not None and len(domain.values) > 1:
+            problems.append(f"{key}: an input value list {list(domain.values)[:6]}; give a range with boundaries")
+            continue
+        full = (1 << location.width) - 1
+        if location.name in ("X", "Y"):
+            full = 0xFF if spec.mode.x else 0xFFFF
+        if domain.values is None and (domain.lo, domain.hi) != (0, full) and not _bounds_stated(prompt, domain.lo, domain.hi):
+            problems.append(f"{key} is restricted to {domain.lo}..{domain.hi} but the prompt does not state both bounds")
+    return problems
+
+
+def _spellings(key: str) -> set[str]:
+    """The location texts a spec key expands to (its first cell for a range)."""
+    from harness.verify.spec import parse_location
+
+    return {loc.text for loc in parse_location(key)[:1]}
+
+
+def _stored_cases_problems(doc: Mapping[str, Any]) -> list[str]:
+    """The frozen case plan decodes against the task's spec (it is the data the task is scored on)."""
+    from harness.verify.cases import decode_plan
+    from harness.verify.spec import parse_spec
+
+    if doc.get("family") == "mc" or doc.get("spec") is None:
+        return []
+    if doc.get("frozen_cases") is None:
+        return ["no frozen_cases: scoring would plan the cases itself (rebuild the data)"]
+    decode_plan(parse_spec(doc["spec"]), doc["frozen_cases"], "frozen_cases")
+    return []
+
+
 def check_task(doc: Mapping[str, Any]) -> list[Problem]:
     """Every per-task check; problems name the check. Tool problems (no ASAR) raise."""
     task_id = str(doc.get("id"))
     problems = [Problem(task_id, "schema", p) for p in _schema(doc)]
     if problems:
         return problems
+    try:
+        problems += [Problem(task_id, "domains", p) for p in domain_problems(doc)]
+        problems += [Problem(task_id, "frozen-cases", p) for p in _stored_cases_problems(doc)]
+    except (TaskDataError, HarnessError) as error:
+        problems.append(Problem(task_id, "spec", str(error)))
     family = doc["family"]
     try:
         if doc.get("spec") is not None:
@@ -338,7 +400,47 @@ def check_task(doc: Mapping[str, Any]) -> list[Problem]:
         if type(error).__name__ in ("ToolMissingError", "ToolMismatchError"):
             raise
         found = [str(error)]
-    return [Problem(task_id, family, p) for p in found]
+    return [*problems, *(Problem(task_id, family, p) for p in found)]
+
+
+# ------------------------------------------------------------------------------------- suite checks
+
+
+def suite_problems(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """Checks across tasks: near-duplicate prompts within a family, gold routines leaking into other
+    prompts, few-shot tasks from test kernels, and tiers."""
+    from harness.suite.similarity import MAX_SIMILARITY, most_similar_pairs
+
+    problems: list[Problem] = []
+    test = [doc for doc in docs if not str(doc.get("id", "")).startswith("fewshot-")]
+    fewshot = [doc for doc in docs if str(doc.get("id", "")).startswith("fewshot-")]
+    for family in sorted({str(doc.get("family")) for doc in test}):
+        prompts = [(str(d["id"]), str(d.get("prompt", ""))) for d in test if d.get("family") == family]
+        for similarity, a, b in most_similar_pairs(prompts, top=3):
+            if similarity > MAX_SIMILARITY:
+                problems.append(Problem(a, "near-duplicate", f"{similarity:.0%} similar to {b} (max {MAX_SIMILARITY:.0%})"))
+    golds = [(str(d["id"]), str(d.get("reference") or "").strip()) for d in test if d.get("family") in CODE_FAMILIES]
+    for doc in test:
+        for gold_id, gold in golds:
+            if len(gold) > 40 and gold_id != doc.get("id") and gold in str(doc.get("prompt", "")):
+                problems.append(Problem(str(doc["id"]), "leak", f"the prompt shows the gold routine of {gold_id}"))
+    test_kernels = {_kernel_of(doc) for doc in test} - {None}
+    for doc in fewshot:
+        kernel = _kernel_of(doc)
+        if kernel in test_kernels:
+            problems.append(Problem(str(doc["id"]), "fewshot", f"kernel {kernel} is also in the test split"))
+    for doc in docs:
+        if doc.get("family") in ROUTINE_FAMILIES and doc.get("tier") not in ("easy", "medium", "hard"):
+            problems.append(Problem(str(doc.get("id")), "tier", f"tier {doc.get('tier')!r} is not easy/medium/hard"))
+    return problems
+
+
+ROUTINE_FAMILIES = ("gen", "optimize", "fix", "explain", "trace")
+
+
+def _kernel_of(doc: Mapping[str, Any]) -> str | None:
+    source = str(doc.get("source", ""))
+    return source.removeprefix("generated:kernel.").split("@")[0] if source.startswith("generated:kernel.") else None
 
 
 # ---------------------------------------------------------------------------------------- mutation
@@ -440,8 +542,8 @@ def validate(
     progress: Any = None,
 ) -> ValidationReport:
     """Run every check over `docs` (in worker processes) and, optionally, mutation adequacy."""
-    problems = list(check_ids(docs))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    problems = list(check_ids(docs)) + suite_problems(docs)
+    with ProcessPoolExecutor(max_workers=workers, initializer=install_termination_cleanup) as pool:
         for found in _progress(pool.map(check_task, docs, chunksize=4), len(docs), "tasks", progress):
             problems.extend(found)
         outcomes: list[MutantOutcome] = []
