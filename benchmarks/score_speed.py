@@ -1,13 +1,19 @@
-"""Offline scoring speed: samples/second for optimize samples, and where the time goes.
+"""Offline scoring speed: samples/second for optimize samples, the 1.x path and the 2.0 path side by
+side in one run, and where the time goes.
 
     python benchmarks/score_speed.py [--samples 200] [--cases 64] [--workers 2] [--profile 40]
 
 Builds `--samples` optimize tasks (four routine templates, each task with its own spec seed so no
-reference run is shared) with one completion each (most pass, some fail), scores them with
-`score_predictions` on `--workers` processes, and prints samples/s. Then scores `--profile` of them
-in this process with timers around `harness.asar.assemble` and `Machine.run` to print the share of time
-spent in ASAR, in the emulator and elsewhere (hypothesis, state building, comparison). Numbers depend
-on the machine and its load: report them with `nproc` and the load average printed alongside.
+reference run is shared) with one completion each (most pass, some fail) and scores them twice with
+`score_predictions` on `--workers` processes:
+- the 1.x path: tasks without stored cases and an empty case cache, so every task's cases are planned
+  by hypothesis while scoring (what 1.x did for every task, every run);
+- the 2.0 path: the same tasks with their case plans frozen in them at build time (not timed), so
+  scoring only runs them.
+It prints samples/s of each and `ratio_vs_1x`. Then scores `--profile` samples of the 2.0 path in this
+process with timers around `harness.asar.assemble` and `Machine.run` (share of time in ASAR, the
+emulator and elsewhere). Numbers depend on the machine and its load: report them with `nproc` and the
+load average printed alongside; the CPU-time figures do not depend on load.
 """
 
 from __future__ import annotations
@@ -159,6 +165,35 @@ def build(samples: int, cases: int, directory: Path) -> tuple[Path, Path]:
     return task_path, prediction_path
 
 
+def freeze(task_path: Path, directory: Path) -> Path:
+    """The same tasks with their case plans stored in them (the dataset build's job, not timed)."""
+    from harness.verify.cases import encode_plan, plan_for
+    from harness.verify.equivalence import index_bases
+    from harness.verify.spec import parse_spec
+
+    frozen = []
+    for line in task_path.read_text().splitlines():
+        task = json.loads(line)
+        spec = parse_spec(task["spec"])
+        task["frozen_cases"] = encode_plan(spec, plan_for(spec, index_bases(task["reference"]), None))
+        frozen.append(task)
+    path = directory / "tasks-frozen.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in frozen))
+    return path
+
+
+def timed_score(task_path: Path, prediction_path: Path, workers: int, cache: Path) -> tuple[float, float, object]:
+    """Wall seconds, CPU seconds (workers and their ASAR runs) and the Results of one scoring run, with
+    an empty case cache of its own."""
+    from harness.score import score_predictions
+
+    os.environ["ASM65816_CACHE"] = str(cache)
+    cpu_before = _children_cpu() + time.process_time()
+    started = time.perf_counter()
+    results = score_predictions(task_path, prediction_path, workers=workers)
+    return time.perf_counter() - started, _children_cpu() + time.process_time() - cpu_before, results
+
+
 def _children_cpu() -> float:
     """User + system CPU seconds of finished child processes (workers and the ASAR runs they made)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -210,30 +245,32 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=40, help="samples to profile in-process (0: skip)")
     args = parser.parse_args()
 
-    from harness.score import score_predictions
-
     with tempfile.TemporaryDirectory(prefix="asm65816-bench-") as scratch:
-        task_path, prediction_path = build(args.samples, args.cases, Path(scratch))
+        root = Path(scratch)
+        from harness.asar import find_asar
+
+        os.environ.setdefault("ASAR_PATH", str(find_asar().path))  # the binary stays where it is
+        task_path, prediction_path = build(args.samples, args.cases, root)
+        os.environ["ASM65816_CACHE"] = str(root / "build-cache")
+        frozen_path = freeze(task_path, root)
         load = os.getloadavg()
-        children_before = _children_cpu()
-        started = time.perf_counter()
-        results = score_predictions(task_path, prediction_path, workers=args.workers)
-        elapsed = time.perf_counter() - started
-        worker_cpu = _children_cpu() - children_before
-        optimize = results.metrics["optimize"]
+        old_wall, old_cpu, old = timed_score(task_path, prediction_path, args.workers, root / "cache-1x")
+        new_wall, new_cpu, new = timed_score(frozen_path, prediction_path, args.workers, root / "cache-2x")
+        assert old.metrics == new.metrics, "the two paths must score identically"
+        optimize = new.metrics["optimize"]
         print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        print(f"{args.samples} optimize samples x {args.cases} cases on {args.workers} workers (identical metrics):")
+        print(f"  1.x path (cases planned while scoring): {old_wall:6.2f} s wall {args.samples / old_wall:7.1f} samples/s; "
+              f"{old_cpu:6.2f} s CPU {args.samples / old_cpu:7.1f} samples per CPU-second")
+        print(f"  2.0 path (cases frozen in the tasks):  {new_wall:6.2f} s wall {args.samples / new_wall:7.1f} samples/s; "
+              f"{new_cpu:6.2f} s CPU {args.samples / new_cpu:7.1f} samples per CPU-second")
         print(
-            f"scored {args.samples} optimize samples x {args.cases} cases on {args.workers} workers "
-            f"in {elapsed:.2f} s: {args.samples / elapsed:.1f} samples/s"
+            f"  pass@1 {optimize['pass@1']:.3f}, saving_share {optimize['saving_share']:.3f}, "
+            f"speedup (geometric mean) {optimize['speedup']:.3f}"
         )
-        print(
-            f"  CPU time of the workers and their ASAR runs: {worker_cpu:.2f} s "
-            f"({args.samples / worker_cpu:.1f} samples per CPU-second, independent of machine load)"
-        )
-        print(
-            f"  passes {optimize['passes']:.3f}, improved {optimize['improved']:.3f}, "
-            f"speedup (geometric mean) {optimize.get('speedup', float('nan')):.3f}"
-        )
+        print(f"ratio_vs_1x={old_wall / new_wall:.2f} (wall)  cpu_ratio_vs_1x={old_cpu / new_cpu:.2f}")
+        os.environ["ASM65816_CACHE"] = str(root / "cache-profile")
+        task_path = frozen_path
         if args.profile:
             spent = profile(task_path, prediction_path, args.profile)
             print(

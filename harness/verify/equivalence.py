@@ -185,7 +185,7 @@ class Outcome:
     written: tuple[tuple[int, int, int], ...]  # (address, old, new), sorted
     io: tuple[tuple[int, int], ...]  # ordered hardware writes (see _UNORDERED_IO)
     acknowledged: frozenset[int]  # $4210/$4211 if read
-    hardware: tuple[tuple[str, int], ...]  # state left behind, sorted by name
+    hardware: Mapping[str, int]  # state left behind, by name
 
 
 @dataclass(frozen=True)
@@ -380,7 +380,7 @@ def run_routine(
         returned_by=result.returned_by,
         cycles=int(result.cycles),
         clocks=int(result.master_clocks),
-        outputs=tuple(observe(loc, result.state, machine) for loc in spec.outputs),
+        outputs=_observe_all(spec.outputs, result.state, machine),
         preserve_before=tuple(_initial_value(loc, before, machine_input, written) for loc in spec.preserve),
         preserve_after=tuple(observe(loc, result.state, machine) for loc in spec.preserve),
         convention_before=tuple(observe(loc, before, None) for loc in CONVENTION),
@@ -394,8 +394,21 @@ def run_routine(
         acknowledged=frozenset(
             int(a.address) & 0xFFFF for a in result.io_reads if (int(a.address) & 0xFFFF) in _ACKNOWLEDGING_READS
         ),
-        hardware=tuple(sorted((str(k), int(v)) for k, v in result.hardware.items())),
+        hardware=result.hardware,
     )
+
+
+def _observe_all(locations: Sequence[Location], state: Any, machine: Any) -> tuple[int, ...]:
+    """`observe` for many locations, with WRAM bytes read straight from the machine's memory (the
+    common case: output tables), the rest through `observe`."""
+    wram = getattr(machine.bus, "mem", None)
+    values = []
+    for location in locations:
+        if wram is not None and location.kind is LocationKind.BYTE and 0x7E0000 <= int(location.name) < 0x800000:
+            values.append(wram[int(location.name) - 0x7E0000])
+        else:
+            values.append(observe(location, state, machine))
+    return tuple(values)
 
 
 def _stack_cells(spec: Spec) -> frozenset[int]:
@@ -518,19 +531,23 @@ def _writable_registers(spec: Spec) -> frozenset[int]:
     return frozenset(a & 0xFFFF for a in spec.writable_addresses if a >> 16 in (0x00, 0x80) and 0x2100 <= a & 0xFFFF < 0x4400)
 
 
+@functools.lru_cache(maxsize=4096)
+def _compared_state(name: str, writable: frozenset[int]) -> bool:
+    """Whether a hardware-state name is a side effect under the task's writable registers."""
+    if name in _NOT_SIDE_EFFECTS:
+        return False
+    register = _STATE_REGISTER.get(name)
+    if register is None and re.fullmatch(r"\$[0-9A-F]{4}", name):
+        register = int(name[1:], 16)
+    return register is None or register not in writable
+
+
 def _side_effect(ref: Outcome, cand: Outcome, spec: Spec) -> _Problem | None:
+    if ref.hardware == cand.hardware and ref.acknowledged == cand.acknowledged:
+        return None
     writable = _writable_registers(spec)
-
-    def compared(name: str) -> bool:
-        if name in _NOT_SIDE_EFFECTS:
-            return False
-        register = _STATE_REGISTER.get(name)
-        if register is None and re.fullmatch(r"\$[0-9A-F]{4}", name):
-            register = int(name[1:], 16)
-        return register is None or register not in writable
-
-    want = {k: v for k, v in ref.hardware if compared(k)}
-    have = {k: v for k, v in cand.hardware if compared(k)}
+    want = {k: v for k, v in ref.hardware.items() if _compared_state(k, writable)}
+    have = {k: v for k, v in cand.hardware.items() if _compared_state(k, writable)}
     for name in sorted(set(want) | set(have)):
         if want.get(name) != have.get(name):
             return _Problem(

@@ -148,13 +148,32 @@ def _poke(
             pokes[address] = byte
 
 
+_NOISE_BYTES = 1 << 20
+
+
+@functools.cache
+def _noise() -> bytes:
+    """1 MiB of fixed pseudo-random bytes (the same on every machine and Python): memory contents at
+    entry are windows of it at random offsets, so a case costs a copy, not 200 KiB of generation."""
+    return random.Random("asm65816-noise/1").randbytes(_NOISE_BYTES)
+
+
+def _window(rng: random.Random, size: int) -> bytearray:
+    """`size` noise bytes from a random offset (wrapping around)."""
+    noise = _noise()
+    start = rng.randrange(_NOISE_BYTES)
+    end = start + size
+    if end <= _NOISE_BYTES:
+        return bytearray(noise[start:end])
+    return bytearray(noise[start:] + noise[: end - _NOISE_BYTES])
+
+
 def _ppu_memories(rng: random.Random) -> dict[str, bytearray]:
     """VRAM, CGRAM and OAM at entry: random like WRAM (a CGRAM colour is 15 bits: bit 7 of each high
     byte is always 0 on hardware)."""
-    memories = {space: bytearray(rng.randbytes(size)) for space, size in SPACE_SIZES.items()}
+    memories = {space: _window(rng, size) for space, size in SPACE_SIZES.items()}
     cgram = memories["cgram"]
-    for index in range(1, len(cgram), 2):
-        cgram[index] &= 0x7F
+    cgram[1::2] = bytes(value & 0x7F for value in cgram[1::2])
     return memories
 
 
@@ -166,7 +185,7 @@ def build_input(spec: Spec, case: Case) -> MachineInput:
     the same states one after another. The result is shared, so callers must not mutate it.
     """
     rng = random.Random(case.background)
-    wram = bytearray(rng.randbytes(WRAM_SIZE))
+    wram = _window(rng, WRAM_SIZE)
     mode = spec.mode
     registers = {"A": rng.getrandbits(16), "X": rng.getrandbits(16), "Y": rng.getrandbits(16)}
     p = (rng.getrandbits(8) & ~_P_FIXED_MASK) | (mode.m << 5) | (mode.x << 4) | FLAG_BITS["I"]
