@@ -6,6 +6,7 @@ imports nothing from the stages above it (asar, emu, verify, score, lmeval, gate
 stage can import it at module top.
 """
 
+from harness.core.facts import INTERRUPT_VECTORS, REFERENCE_MAX_CYCLES, STATUS_FLAGS, StopReason
 from harness.core.families import (
     FAMILIES,
     GROUP,
@@ -25,6 +26,10 @@ from harness.core.results import DatasetIdentity, Results, SampleScore, Scoring,
 
 __all__ = [
     "FAMILIES",
+    "INTERRUPT_VECTORS",
+    "REFERENCE_MAX_CYCLES",
+    "STATUS_FLAGS",
+    "StopReason",
     "GROUP",
     "DatasetIdentity",
     "FailReason",

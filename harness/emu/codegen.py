@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from harness.core.facts import INTERRUPT_VECTORS
 from harness.emu.opcodes import OPCODES, Kind, Mode, Opcode
 
 __all__ = ["VARIANTS", "variant_index", "factory_source", "compiled_factory"]
@@ -686,9 +687,7 @@ def _gen_interrupt(b: _Body, v: _V, op: Opcode) -> None:
     _push(b, v, "pc & 0xFF", False)
     _push(b, v, "getp()", False)
     b.raw("fi = 1; fd = 0; pb = 0")
-    vector = {("BRK", 0): 0xFFE6, ("COP", 0): 0xFFE4, ("BRK", 1): 0xFFFE, ("COP", 1): 0xFFF4}[
-        (op.mnemonic, v.e)
-    ]
+    vector = INTERRUPT_VECTORS[(op.mnemonic, v.e)]
     b.read("t", hex(vector))
     b.read_hi("t", hex(vector + 1))
     b.raw("pc = t")

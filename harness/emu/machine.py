@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.facts import INTERRUPT_VECTORS
 from harness.emu.cpu import Cpu, RunOutcome
 from harness.emu.disasm import format_instruction
 from harness.emu.faults import BudgetExhausted, BusFault
@@ -31,7 +32,6 @@ __all__ = ["Machine", "SENTINEL_PC"]
 
 SENTINEL_PC = 0xFFFF  # return lands on PBR:$FFFF (jsr) or $FF:FFFF (jsl); routines never run there
 _SENTINEL_BANK_LONG = 0xFF
-_VECTORS = {("BRK", 0): 0xFFE6, ("COP", 0): 0xFFE4, ("BRK", 1): 0xFFFE, ("COP", 1): 0xFFF4}
 _UNKNOWN_OPCODE = "?"  # returned_by when the last opcode came from an I/O register (not inspectable)
 
 
@@ -236,7 +236,7 @@ class Machine:
         )
 
     def _vector(self, kind: str, e: int) -> int:
-        address = _VECTORS[(kind, e)]
+        address = INTERRUPT_VECTORS[(kind, e)]
         try:
             return self.bus.peek(address) | (self.bus.peek(address + 1) << 8)
         except BusFault:

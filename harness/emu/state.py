@@ -7,19 +7,12 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from harness.core.facts import STATUS_FLAGS, StopReason
+
 __all__ = ["CpuState", "StopReason", "IoWrite", "IoKind", "IoAccess", "TraceStep", "RunResult", "FLAG_BITS"]
 
-FLAG_BITS: Mapping[str, int] = {
-    "N": 0x80,
-    "V": 0x40,
-    "M": 0x20,
-    "X": 0x10,
-    "D": 0x08,
-    "I": 0x04,
-    "Z": 0x02,
-    "C": 0x01,
-    "B": 0x10,
-}
+# `CpuState.flag` letters: the status bits by upper-case name, and B (the x bit in emulation mode).
+FLAG_BITS: Mapping[str, int] = {**{name.upper(): bit for name, bit in STATUS_FLAGS.items()}, "B": 0x10}
 
 
 @dataclass(frozen=True)
@@ -75,19 +68,6 @@ class CpuState:
             f"A={self.a:04X} X={self.x:04X} Y={self.y:04X} S={self.s:04X} D={self.d:04X} "
             f"DBR={self.dbr:02X} PB:PC={self.pbr:02X}:{self.pc:04X} P={self.p:02X} E={self.e}"
         )
-
-
-class StopReason(enum.Enum):
-    """Why a run ended. Closed: anything else is a bug."""
-
-    RETURNED = "returned"  # the routine returned to the sentinel address
-    BRK = "brk"
-    COP = "cop"
-    STP = "stp"
-    WAI = "wai"
-    BUDGET = "budget"  # max_cycles reached
-    UNSUPPORTED = "unsupported"  # DMA, unmapped read, ... (see detail)
-    LIMIT = "limit"  # max_instructions reached (single-stepping)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.facts import REFERENCE_MAX_CYCLES
 from harness.core.reasons import FailReason
 from harness.core.results import Verdict
 from harness.emu.state import StopReason
@@ -71,7 +72,6 @@ __all__ = [
     "task_fields",
 ]
 
-REFERENCE_MAX_CYCLES = 200_000
 BUDGET_FACTOR = 10
 BUDGET_FLOOR = 1000
 # Emulated candidate cycles a counterexample's shrinking may spend (after the failure is known): it

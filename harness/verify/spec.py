@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from harness.core.facts import STATUS_FLAGS
 from harness.errors import SpecError
 
 __all__ = [
@@ -38,16 +39,7 @@ __all__ = [
 ]
 
 # Status-register bit of each flag name (e is separate: the emulation bit is not in P).
-FLAG_BITS: Mapping[str, int] = {
-    "N": 0x80,
-    "V": 0x40,
-    "m": 0x20,
-    "x": 0x10,
-    "D": 0x08,
-    "I": 0x04,
-    "Z": 0x02,
-    "C": 0x01,
-}
+FLAG_BITS: Mapping[str, int] = STATUS_FLAGS
 _REGISTER_WIDTH: Mapping[str, int] = {
     "A": 16,
     "A.lo": 8,
