@@ -68,6 +68,7 @@ __all__ = [
     "check_equivalence",
     "observe",
     "reference_outcome",
+    "run_on_case",
     "run_routine",
     "task_fields",
 ]
@@ -664,6 +665,25 @@ def _origin(task: Mapping[str, Any]) -> int | None:
     if not 0 <= value <= 0xFFFFFF:
         raise TaskDataError(f"task {task.get('id')!r}: origin {raw!r} must be a 24-bit address like \"$018000\"")
     return value
+
+
+def run_on_case(
+    fields: TaskFields, source: str, case: Case, *, avoid: Sequence[str] = (), max_cycles: int = REFERENCE_MAX_CYCLES
+) -> tuple[Outcome, Program]:
+    """Run `source` on the verifier's input state of one case: the same memory, frame phase and caller
+    address as `check_equivalence` gives it when `avoid` holds the other sources of that check (the
+    caller avoids every source's code). Raises HarnessError when the source does not assemble."""
+    program = fields.assemble(source)
+    if not program.result.ok or program.entry is None:
+        raise HarnessError(f"does not assemble or lacks {fields.entry!r}: {program.result.error_text()}")
+    spans = [*program.spans, *(span for other in avoid for span in fields.assemble(other).spans)]
+    reference = fields.assemble(fields.reference)
+    machine_input = build_input(fields.spec, case)
+    caller = pick_caller(reference.entry or program.entry, fields.call, machine_input.caller_seed, spans)
+    outcome = run_routine(
+        program.machine, program, fields.spec, machine_input, call=fields.call, max_cycles=max_cycles, caller=caller
+    )
+    return outcome, program
 
 
 def reference_outcome(task: Mapping[str, Any], case: Case, *, whole_spec: bool = True) -> Outcome:

@@ -193,12 +193,13 @@ def _check_counterexample(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
     if set(expected) != set(got) or not expected:
         raise _Mismatch("expected and got must name the same, non-empty set of locations")
     locations = sorted(expected)
-    stop_ref, ref, ref_cycles = replay_case(ctx.reference, ctx.entry, ctx.call, ctx.spec, values, background,
-                                            locations)
+    checked = (ctx.reference, candidate)
+    stop_ref, ref, ref_cycles = replay_case(ctx.reference, checked, ctx.entry, ctx.call, ctx.spec, values,
+                                            background, locations)
     if stop_ref != "RETURNED":
         raise _Mismatch(f"the correct routine stops by {stop_ref} on this case")
-    stop_bug, bug, _ = replay_case(candidate, ctx.entry, ctx.call, ctx.spec, values, background, locations,
-                                   max_cycles=ref_cycles * 10 + 1000)
+    stop_bug, bug, _ = replay_case(candidate, checked, ctx.entry, ctx.call, ctx.spec, values, background,
+                                   locations, max_cycles=ref_cycles * 10 + 1000)
     for text in locations:
         location = parse_location(text)[0]
         _same(f"expected {text}", expected[text], location.format(ref[text]))

@@ -17,26 +17,17 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from harness.suite.routines import asm, hex8, hex16
+
 __all__ = ["GENERATORS", "Routine", "Variant", "asm", "draw_routine"]
 
 
-def asm(text: str) -> str:
-    """Dedented assembly text with exactly one trailing newline."""
-    return textwrap.dedent(text).strip("\n") + "\n"
-
-
-def h8(value: int) -> str:
-    return f"${value & 0xFF:02X}"
-
-
-def h16(value: int) -> str:
-    return f"${value & 0xFFFF:04X}"
+h8, h16 = hex8, hex16  # the suite's helpers, under the names the corpus uses
 
 
 def _range(address: int, count: int) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.facts import REFERENCE_MAX_CYCLES
 from harness.errors import HarnessError
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
     "traced_run",
 ]
 
-_MAX_CYCLES = 200_000
+_MAX_CYCLES = REFERENCE_MAX_CYCLES
 _WRAM_BASE, _WRAM_SIZE = 0x7E0000, 0x20000
 
 
@@ -223,28 +224,27 @@ def _observe(machine: Any, state: Any, locations: Sequence[str]) -> dict[str, in
     return observed
 
 
-def replay_case(source: str, entry: str, call: str, spec: Mapping[str, Any], values: tuple[int, ...],
-                background: int, locations: Sequence[str], max_cycles: int = _MAX_CYCLES,
-                ) -> tuple[str, dict[str, int], int]:
-    """Run `source` on the verifier's input state of a recorded case; (stop, {location: value}, cycles).
+def replay_case(source: str, checked: tuple[str, str], entry: str, call: str, spec: Mapping[str, Any],
+                values: tuple[int, ...], background: int, locations: Sequence[str],
+                max_cycles: int = REFERENCE_MAX_CYCLES) -> tuple[str, dict[str, int], int]:
+    """Run `source` on the verifier's own input state of a recorded case: the same memory, frame phase
+    and caller address as when `checked` = (reference, candidate) were checked against each other;
+    (stop, {location: value}, cycles). `locations` are spellings of single locations (`A`, `flag:C`,
+    `$7E0E53`, `$7E0040:w`); their final values are observed."""
+    reference = checked[0]
+    from harness.verify import Case
+    from harness.verify.equivalence import run_on_case, task_fields
 
-    `locations` are spellings of single locations (`A`, `flag:C`, `$7E0E53`, `$7E0040:w`); their final
-    values are observed.
-    """
-    from harness.emu import Machine
-    from harness.verify import Case, build_input, parse_spec
+    fields = task_fields({"spec": dict(spec), "reference": reference, "entry": entry, "call": call})
+    if len(values) != len(fields.spec.inputs):
+        raise SynthError(f"case has {len(values)} input values, the spec names {len(fields.spec.inputs)} inputs")
+    try:
+        outcome, program = run_on_case(fields, source, Case(tuple(values), background),
+                                       avoid=checked, max_cycles=max_cycles)
+    except HarnessError as error:
+        raise SynthError(str(error)) from None
+    return outcome.stop.name, _observe(program.machine, _final_state(program.machine), locations), outcome.cycles
 
-    parsed = parse_spec(dict(spec))
-    if len(values) != len(parsed.inputs):
-        raise SynthError(f"case has {len(values)} input values, the spec names {len(parsed.inputs)} inputs")
-    machine_input = build_input(parsed, Case(tuple(values), background))
-    result, address = assemble_entry(source, entry)
-    machine = Machine.from_assembly(result)
-    from harness.emu import CpuState
 
-    state = CpuState(a=machine_input.a, x=machine_input.x, y=machine_input.y, s=machine_input.s,
-                     d=machine_input.d, dbr=machine_input.dbr, pbr=address >> 16, pc=address & 0xFFFF,
-                     p=machine_input.p, e=machine_input.e)
-    run = machine.run(address, state, wram=machine_input.wram, memory=machine_input.pokes, call=call,
-                      max_cycles=max_cycles)
-    return run.stop.name, _observe(machine, run.state, locations), run.cycles
+def _final_state(machine: Any) -> Any:
+    return machine.cpu.state
