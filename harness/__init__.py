@@ -8,6 +8,6 @@ imported on use.
 
 from harness.errors import HarnessError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["HarnessError", "__version__"]
