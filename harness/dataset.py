@@ -27,6 +27,7 @@ __all__ = [
     "is_dataset_dir",
     "load_tasks",
     "read_jsonl",
+    "resolve_tasks",
     "task_data_dir",
 ]
 
@@ -86,3 +87,19 @@ def load_tasks(path: str | Path) -> list[dict[str, Any]]:
             raise TaskDataError(f"{path}: duplicate task id {task_id!r}")
         seen.add(task_id)
     return tasks
+
+
+def resolve_tasks(name: str | Path) -> Path:
+    """A task file: a path, or a bundled family by name (`optimize` or `asm65816_optimize`), like
+    EvalPlus's `--dataset`, read from `task_data_dir()` (so `ASM65816_TASK_DATA` applies)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    text = str(name)
+    family_name = text.removeprefix(f"{DATASET_NAME}_")
+    from harness.core.families import FAMILIES
+
+    if family_name in FAMILIES:
+        return task_data_dir() / f"{family_name}.jsonl"
+    known = ", ".join(f"{DATASET_NAME}_{f}" for f in FAMILIES)
+    raise TaskDataError(f"task file {text!r} does not exist and is not a bundled task ({known})")

@@ -21,7 +21,9 @@ def _env_allows_degraded() -> bool:
 
 def register(subparsers: Any) -> None:
     score = subparsers.add_parser("score", help="score a predictions file against a task file (Results JSON)")
-    score.add_argument("--tasks", required=True, help="task file (JSONL)")
+    score.add_argument(
+        "--tasks", required=True, help="task file (JSONL), or a bundled family: asm65816_gen, asm65816_optimize, ..."
+    )
     score.add_argument(
         "--predictions", required=True, help='predictions JSONL: {"id": ..., "completion": ...}'
     )
@@ -56,8 +58,10 @@ def _score(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise TaskDataError(f"--workers {args.workers}: give at least 1")
     require_sandbox(allow_degraded=args.allow_degraded_sandbox or _env_allows_degraded())
+    from harness.dataset import resolve_tasks
+
     results = score_predictions(
-        args.tasks,
+        resolve_tasks(args.tasks),
         args.predictions,
         workers=args.workers,
         model=args.model,

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.dataset import load_tasks
+from harness.dataset import load_tasks, resolve_tasks
 from harness.errors import TaskDataError
 
 __all__ = ["register"]
@@ -17,7 +17,9 @@ def register(subparsers: Any) -> None:
     check = subparsers.add_parser(
         "check", help="verify one candidate routine against a task (prints the verdict and counterexample)"
     )
-    check.add_argument("--tasks", required=True, help="task file (JSONL)")
+    check.add_argument(
+        "--tasks", required=True, help="task file (JSONL), or a bundled family: asm65816_gen, asm65816_optimize, ..."
+    )
     check.add_argument("--id", required=True, dest="task_id", help="task id in the file")
     check.add_argument(
         "--candidate", required=True, help="file with the candidate: ASAR source or a completion"
@@ -30,7 +32,7 @@ def register(subparsers: Any) -> None:
 def _find_task(path: str, task_id: str) -> dict[str, Any]:
     import difflib
 
-    tasks = {task["id"]: task for task in load_tasks(path)}
+    tasks = {task["id"]: task for task in load_tasks(resolve_tasks(path))}
     if task_id not in tasks:
         near = difflib.get_close_matches(task_id, list(tasks), n=3)
         raise TaskDataError(
