@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from harness import __version__
 from harness.errors import HarnessError
+from harness.logs import configure
 
 __all__ = ["build_parser", "main"]
 
@@ -41,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verified evaluation of language models on 65816 (SNES) assembly.",
     )
     parser.add_argument("--version", action="version", version=f"asm65816-harness {__version__}")
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument("-v", "--verbose", action="store_true", help="more detail on stderr")
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", help="only warnings and results (no progress, no status lines)"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
@@ -57,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if getattr(args, "passthrough", None) is not None:
         args.passthrough = [*args.passthrough, *unknown]
+    configure(1 if args.verbose else -1 if args.quiet else 0)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

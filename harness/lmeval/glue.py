@@ -17,7 +17,6 @@ import json
 import os
 import secrets
 import statistics
-import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +24,7 @@ from harness import dataset as _dataset
 from harness.core.families import FAMILIES, primary_metric
 from harness.core.results import DatasetIdentity
 from harness.errors import TaskDataError
+from harness.logs import progress_enabled
 
 __all__ = [
     "FAMILY_METRICS",
@@ -199,7 +199,7 @@ def verify_responses(resps: Sequence[Sequence[str]], docs: Sequence[Mapping[str,
     require_sandbox(allow_degraded=os.environ.get(ALLOW_DEGRADED_ENV) == "1")
     jobs = [(_doc(doc), completions_of(responses)) for responses, doc in zip(resps, docs, strict=True)]
     workers = int(os.environ.get("ASM65816_WORKERS") or os.cpu_count() or 1)
-    scores = score_samples(jobs, workers=workers, progress=len(jobs) > 1 and sys.stderr.isatty())
+    scores = score_samples(jobs, workers=workers, progress=len(jobs) > 1 and progress_enabled())
     broken = [score for score in scores if score.task_error]
     if broken:
         shown = "; ".join(f"{score.id}: {score.error}" for score in broken[:5])

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.gate.store import add_store_argument, load_run, store_from_args
+from harness.logs import LOG
 
 __all__ = ["register"]
 
@@ -20,7 +21,7 @@ def _report(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(written[0].read_text(encoding="utf-8"))
     for path in written:
-        print(path)
+        LOG.info("wrote %s", path)
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import TaskDataError
+from harness.logs import LOG, progress_enabled
 
 __all__ = ["register"]
 
@@ -67,17 +68,19 @@ def _score(args: argparse.Namespace) -> int:
         model=args.model,
         dataset_name=args.dataset_name,
         dataset_version=args.dataset_version,
-        progress=not args.no_progress and sys.stderr.isatty(),
+        progress=not args.no_progress and progress_enabled(),
         allow_missing=args.allow_missing,
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(dumps_results(results), encoding="utf-8")
     print(format_table(results))
-    print(f"results written to {out}")
+    LOG.info("results written to %s", out)
     scoring = results.scoring
     if scoring is not None and scoring.missing:
-        print(f"{len(scoring.missing)} task(s) had no prediction and scored as failures (--allow-missing)")
+        LOG.warning("%d task(s) had no prediction and scored as failures (--allow-missing)", len(scoring.missing))
+    if scoring is not None and scoring.null_completions:
+        LOG.warning("%d null completion(s) scored as empty answers", scoring.null_completions)
     if results.task_errors:
         shown = ", ".join(results.task_errors[:10]) + (" ..." if len(results.task_errors) > 10 else "")
         print(

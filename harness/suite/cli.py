@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.logs import LOG, progress_enabled
 
 __all__ = ["register"]
 
@@ -106,7 +106,7 @@ def _validate(args: argparse.Namespace) -> int:
     files = _data_files(args.files)
     docs = load_tasks(files)
     progress = None
-    if not args.json and sys.stderr.isatty():
+    if not args.json and progress_enabled():
         from tqdm import tqdm
 
         progress = tqdm
@@ -161,9 +161,9 @@ def _build(args: argparse.Namespace) -> int:
     result = build_all()
     if not args.check:
         for path in write_dataset(result, out):
-            print(path)
+            LOG.info("wrote %s", path)
         for name in _task_configs(out, check=False) if bundled else []:
-            print(f"rewrote task config {name}")
+            LOG.info("rewrote task config %s", name)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         fresh = write_dataset(result, Path(tmp))
