@@ -100,11 +100,28 @@ def _print_report(report, elapsed: float, manifest: list[str]) -> None:
     )
 
 
+def _mutation_record(files: list[Path], mode: str) -> dict | None:
+    """The recorded mutation outcomes next to the task files (`--mutants recorded`, the default when
+    a record exists), or None to check every mutant now."""
+    from harness.suite.validate import MUTATION_FILE
+
+    if mode == "all" or mode == "none":
+        return None
+    folders = {f.parent for f in files}
+    paths = [folder / MUTATION_FILE for folder in folders if (folder / MUTATION_FILE).is_file()]
+    if not paths:
+        if mode == "recorded":
+            raise HarnessError(f"no {MUTATION_FILE} next to the task files: run `asm65816 tasks build --mutants`")
+        return None
+    return json.loads(paths[0].read_text(encoding="utf-8"))
+
+
 def _validate(args: argparse.Namespace) -> int:
     from harness.suite.validate import load_tasks, validate
 
     files = _data_files(args.files)
     docs = load_tasks(files)
+    record = _mutation_record(files, args.mutants)
     progress = None
     if not args.json and progress_enabled():
         from tqdm import tqdm
@@ -113,7 +130,8 @@ def _validate(args: argparse.Namespace) -> int:
     started = time.monotonic()
     report = validate(
         docs,
-        mutation=args.mutants,
+        mutation=args.mutants != "none",
+        record=record,
         sample=args.sample,
         workers=args.workers,
         min_kill=args.min_kill,
@@ -156,14 +174,18 @@ def _build(args: argparse.Namespace) -> int:
 
     from harness.suite.build import build_all, default_data_dir, write_dataset
 
+    if args.private is not None and not args.out:
+        raise HarnessError("a private split needs --out DIR (then point the tasks at it: ASM65816_TASK_DATA=DIR)")
     out = Path(args.out) if args.out else _default_out()
     bundled = out.resolve() == default_data_dir().resolve()
-    result = build_all()
+    result = build_all(private_seed=args.private, plans_from=out if out.is_dir() else None)
     if not args.check:
         for path in write_dataset(result, out):
             LOG.info("wrote %s", path)
         for name in _task_configs(out, check=False) if bundled else []:
             LOG.info("rewrote task config %s", name)
+        if args.mutants:
+            _write_mutation_record(result, out, args.workers)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         fresh = write_dataset(result, Path(tmp))
@@ -191,6 +213,21 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_mutation_record(result, out: Path, workers: int | None) -> None:
+    from harness.suite.validate import MUTATION_FILE, mutation_record
+
+    progress = None
+    if progress_enabled():
+        from tqdm import tqdm
+
+        progress = tqdm
+    docs = [doc for name, docs in result.files.items() if name != "fewshot.jsonl" for doc in docs]
+    record = mutation_record(docs, workers=workers, progress=progress)
+    path = out / MUTATION_FILE
+    path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    LOG.info("wrote %s", path)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     tasks = subparsers.add_parser("tasks", help="build and validate the asm65816 task data")
     verbs = tasks.add_subparsers(dest="tasks_command", metavar="VERB", required=True)
@@ -201,9 +238,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     validate.add_argument(
         "--mutants",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="mutation adequacy of gen/optimize/fix references (default: on)",
+        choices=("auto", "recorded", "all", "none"),
+        default="auto",
+        help="mutation adequacy of gen/optimize/fix references: the recorded outcomes checked current and "
+        "re-derived on a sample (recorded; the default when a MUTATION.json sits next to the data), every "
+        "mutant now (all: minutes), or none",
     )
     validate.add_argument(
         "--sample", type=int, default=None, metavar="N", help="at most N random mutants per task"
@@ -228,4 +267,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--check", action="store_true", help="compare with the files on disk instead of writing"
     )
+    build.add_argument(
+        "--mutants", action="store_true", help="also check every mutant and write MUTATION.json (minutes)"
+    )
+    build.add_argument(
+        "--private", type=int, default=None, metavar="SEED",
+        help="a private split: other parameters, names and constants for every kernel (give --out)",
+    )
+    build.add_argument("--workers", type=int, default=None, help="worker processes for --mutants")
     build.set_defaults(handler=_build)

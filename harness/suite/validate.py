@@ -19,6 +19,7 @@ Kill rate = KILLED / (KILLED + WEAK + EQUIVALENT?).
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import Counter
@@ -446,56 +447,134 @@ def _kernel_of(doc: Mapping[str, Any]) -> str | None:
 # ---------------------------------------------------------------------------------------- mutation
 
 
-def _same_bytes(a: str, b: str) -> bool:
-    from harness.verify import assemble_program
+def _same_bytes(doc: Mapping[str, Any], a: str, b: str) -> bool:
+    from harness.verify.equivalence import task_fields
 
-    ra, rb = assemble_program(a, None).result, assemble_program(b, None).result
+    fields = task_fields(doc)
+    ra, rb = fields.assemble(a).result, fields.assemble(b).result
     return ra.ok and rb.ok and ra.segments == rb.segments
+
+
+def mutant_outcome(doc: Mapping[str, Any], mutant: Any) -> MutantOutcome:
+    """The fate of one mutant of the task's reference (see the module docstring for the statuses)."""
+    from harness.verify import FailReason
+
+    verdict = _equivalence(doc, mutant.source)
+    status, detail = MutantStatus.KILLED, f"{verdict.reason.value}: {verdict.detail}"[:200]
+    if verdict.reason in (FailReason.ASSEMBLY, FailReason.NO_ENTRY, FailReason.EMPTY, FailReason.LIMIT):
+        status = MutantStatus.STILLBORN
+    elif verdict.passes:
+        if _same_bytes(doc, doc["reference"], mutant.source):
+            status, detail = MutantStatus.IDENTICAL, "assembles to the reference's bytes"
+        elif _proved_noop(doc, mutant):
+            status, detail = MutantStatus.PROVED, "REP/SEP bit already in that state on every path (modeflow)"
+        else:
+            extra = _equivalence(doc, mutant.source, cases=EXTRA_CASES)
+            if extra.passes:
+                status, detail = MutantStatus.EQUIVALENT, f"survives {EXTRA_CASES} cases"
+            else:
+                status, detail = MutantStatus.WEAK, f"killed only with {EXTRA_CASES} cases: {extra.detail}"[:200]
+    return MutantOutcome(
+        str(doc["id"]), str(doc["family"]), mutant.operator.value, mutant.line, mutant.description, status, detail
+    )
 
 
 def mutate_task(doc: Mapping[str, Any], sample: int | None = None, seed: int = 0) -> list[MutantOutcome]:
     """Check every (or `sample` random) mutant(s) of the task's reference against its spec."""
     from harness.suite.mutate import mutants
-    from harness.verify import FailReason
 
     pool = mutants(doc["reference"])
     if sample is not None and len(pool) > sample:
         pool = random.Random(f"{seed}:{doc['id']}").sample(pool, sample)
-    outcomes = []
-    for mutant in pool:
-        verdict = _equivalence(doc, mutant.source)
-        status, detail = MutantStatus.KILLED, f"{verdict.reason.value}: {verdict.detail}"[:200]
-        if verdict.reason in (FailReason.ASSEMBLY, FailReason.NO_ENTRY, FailReason.EMPTY):
-            status = MutantStatus.STILLBORN
-        elif verdict.passes:
-            if _same_bytes(doc["reference"], mutant.source):
-                status, detail = MutantStatus.IDENTICAL, "assembles to the reference's bytes"
-            elif _proved_noop(doc, mutant):
-                status, detail = (
-                    MutantStatus.PROVED,
-                    "REP/SEP bit already in that state on every path (modeflow)",
-                )
-            else:
-                extra = _equivalence(doc, mutant.source, cases=EXTRA_CASES)
-                if extra.passes:
-                    status, detail = MutantStatus.EQUIVALENT, f"survives {EXTRA_CASES} cases"
-                else:
-                    status, detail = (
-                        MutantStatus.WEAK,
-                        f"killed only with {EXTRA_CASES} cases: {extra.detail}"[:200],
-                    )
-        outcomes.append(
-            MutantOutcome(
-                str(doc["id"]),
-                str(doc["family"]),
-                mutant.operator.value,
-                mutant.line,
-                mutant.description,
-                status,
-                detail,
-            )
-        )
-    return outcomes
+    return [mutant_outcome(doc, mutant) for mutant in pool]
+
+
+# The mutation record: `tasks build --mutants` checks every mutant once (minutes) and stores each task's
+# count and its mutants that were not killed; `tasks validate` checks the record is current and
+# re-derives a deterministic sample of its verdicts (seconds), so CI proves the record honest.
+MUTATION_FILE = "MUTATION.json"
+MUTATION_FORMAT = "asm65816-mutation/1"
+
+
+def _reference_sha(doc: Mapping[str, Any]) -> str:
+    import hashlib
+
+    text = json.dumps([doc.get("reference"), doc.get("spec"), doc.get("base"), doc.get("frozen_cases")], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _record_job(doc: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    outcomes = mutate_task(doc)
+    not_killed = [
+        [index, outcome.status.value, outcome.detail]
+        for index, outcome in enumerate(outcomes)
+        if outcome.status is not MutantStatus.KILLED
+    ]
+    entry = {"family": doc["family"], "reference_sha256": _reference_sha(doc), "mutants": len(outcomes),
+             "not_killed": not_killed}
+    return str(doc["id"]), entry
+
+
+def mutation_record(docs: Sequence[Mapping[str, Any]], *, workers: int | None = None, progress: Any = None) -> dict[str, Any]:
+    """Check every mutant of every code task; the record `tasks validate` verifies."""
+    code_docs = [doc for doc in docs if doc.get("family") in CODE_FAMILIES]
+    tasks: dict[str, Any] = {}
+    with ProcessPoolExecutor(max_workers=workers, initializer=install_termination_cleanup) as pool:
+        for task_id, entry in _progress(pool.map(_record_job, code_docs), len(code_docs), "mutants", progress):
+            tasks[task_id] = entry
+    return {"format": MUTATION_FORMAT, "extra_cases": EXTRA_CASES, "tasks": dict(sorted(tasks.items()))}
+
+
+def _recorded_outcomes(doc: Mapping[str, Any], entry: Mapping[str, Any]) -> list[MutantOutcome]:
+    from harness.suite.mutate import mutants
+
+    pool = mutants(doc["reference"])
+    statuses = {int(index): (MutantStatus(status), detail) for index, status, detail in entry["not_killed"]}
+    return [
+        MutantOutcome(str(doc["id"]), str(doc["family"]), mutant.operator.value, mutant.line, mutant.description,
+                      *statuses.get(index, (MutantStatus.KILLED, "recorded")))
+        for index, mutant in enumerate(pool)
+    ]
+
+
+def _sample_job(job: tuple[Mapping[str, Any], int, str]) -> tuple[str, int, str, str]:
+    from harness.suite.mutate import mutants
+
+    doc, index, recorded = job
+    return str(doc["id"]), index, recorded, mutant_outcome(doc, mutants(doc["reference"])[index]).status.value
+
+
+def check_mutation_record(
+    docs: Sequence[Mapping[str, Any]], record: Mapping[str, Any], *, sample: int, seed: int, workers: int | None
+) -> tuple[list[Problem], list[MutantOutcome]]:
+    """Problems of a mutation record (stale, incomplete, or a sampled verdict that does not reproduce)
+    and the recorded outcomes of every mutant (for kill rates and the survivor list)."""
+    problems: list[Problem] = []
+    outcomes: list[MutantOutcome] = []
+    if record.get("format") != MUTATION_FORMAT or record.get("extra_cases") != EXTRA_CASES:
+        return [Problem("-", "mutation-record", f"not a {MUTATION_FORMAT} record with extra_cases={EXTRA_CASES}")], []
+    entries = record.get("tasks") or {}
+    sampled: list[tuple[Mapping[str, Any], int, str]] = []
+    rng = random.Random(seed)
+    for doc in (d for d in docs if d.get("family") in CODE_FAMILIES):
+        entry = entries.get(str(doc["id"]))
+        if entry is None or entry.get("reference_sha256") != _reference_sha(doc):
+            problems.append(Problem(str(doc["id"]), "mutation-record", "missing or stale: run `asm65816 tasks build --mutants`"))
+            continue
+        recorded = _recorded_outcomes(doc, entry)
+        if len(recorded) != entry["mutants"]:
+            problems.append(Problem(str(doc["id"]), "mutation-record", "the mutant count changed: rebuild the record"))
+            continue
+        outcomes.extend(recorded)
+        if recorded:
+            index = rng.randrange(len(recorded))
+            sampled.append((doc, index, recorded[index].status.value))
+    jobs = [sampled[i] for i in sorted(rng.sample(range(len(sampled)), min(sample, len(sampled))))]
+    with ProcessPoolExecutor(max_workers=workers, initializer=install_termination_cleanup) as pool:
+        for task_id, index, recorded_status, actual in pool.map(_sample_job, jobs):
+            if recorded_status != actual:
+                problems.append(Problem(task_id, "mutation-record", f"mutant {index}: recorded {recorded_status}, re-run gives {actual}"))
+    return problems, outcomes
 
 
 def _proved_noop(doc: Mapping[str, Any], mutant: Any) -> bool:
@@ -540,18 +619,24 @@ def validate(
     min_kill: float = 0.9,
     seed: int = 0,
     progress: Any = None,
+    record: Mapping[str, Any] | None = None,
+    record_sample: int = 24,
 ) -> ValidationReport:
-    """Run every check over `docs` (in worker processes) and, optionally, mutation adequacy."""
+    """Run every check over `docs` (in worker processes) and, optionally, mutation adequacy: every
+    mutant now, or (`record`) the recorded outcomes, checked current and re-derived on a sample."""
     problems = list(check_ids(docs)) + suite_problems(docs)
+    code_docs = [doc for doc in docs if doc.get("family") in CODE_FAMILIES]
+    outcomes: list[MutantOutcome] = []
     with ProcessPoolExecutor(max_workers=workers, initializer=install_termination_cleanup) as pool:
         for found in _progress(pool.map(check_task, docs, chunksize=4), len(docs), "tasks", progress):
             problems.extend(found)
-        outcomes: list[MutantOutcome] = []
-        code_docs = [doc for doc in docs if doc.get("family") in CODE_FAMILIES]
-        if mutation and code_docs:
+        if mutation and code_docs and record is None:
             jobs = [(doc, sample, seed) for doc in code_docs]
             for found in _progress(pool.map(_mutate_job, jobs), len(jobs), "mutants", progress):
                 outcomes.extend(found)
+    if mutation and code_docs and record is not None:
+        found, outcomes = check_mutation_record(docs, record, sample=record_sample, seed=seed, workers=workers)
+        problems.extend(found)
     families = sorted({str(doc.get("family")) for doc in code_docs}) if mutation else []
     tasks = Counter(str(doc.get("family")) for doc in docs)
     return ValidationReport(
