@@ -45,6 +45,7 @@ __all__ = [
     "BuildResult",
     "build_all",
     "default_data_dir",
+    "freeze",
     "write_dataset",
 ]
 
@@ -327,7 +328,7 @@ def _redraw(doc: Mapping[str, Any], shift: int) -> dict[str, Any]:
     raise NoAcceptableDraw(f"cannot redraw {doc['id']} from {doc['source']}")
 
 
-def _freeze(doc: dict[str, Any], stored: Mapping[tuple[str, str], Any]) -> None:
+def freeze(doc: dict[str, Any], stored: Mapping[tuple[str, str], Any] | None = None) -> None:
     """Store the task's case plan in it (reusing the plan already on disk for the same spec)."""
     from harness.verify.cases import encode_plan, plan_for
     from harness.verify.equivalence import index_bases
@@ -336,7 +337,7 @@ def _freeze(doc: dict[str, Any], stored: Mapping[tuple[str, str], Any]) -> None:
     if doc["family"] == "mc" or doc.get("spec") is None:
         return
     key = (str(doc["id"]), json.dumps(doc["spec"], sort_keys=True))
-    if key in stored:
+    if stored and key in stored:
         doc["frozen_cases"] = stored[key]
         return
     spec = parse_spec(doc["spec"])
@@ -394,7 +395,7 @@ def build_all(
     for docs in files.values():
         _fill_trace_answers(docs)
         for doc in docs:
-            _freeze(doc, stored)
+            freeze(doc, stored)
     return BuildResult(files, _manifest(files, counts, reserved, private_seed))
 
 

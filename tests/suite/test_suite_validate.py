@@ -10,7 +10,7 @@ from harness.suite.build import build_all
 from harness.suite.families import explain_task, fix_task, gen_task, optimize_task
 from harness.suite.kernels import KERNELS, build_routine
 from harness.suite.routines import Draft
-from harness.suite.validate import MutantStatus, check_ids, check_task, mutate_task
+from harness.suite.validate import MutantStatus, check_ids, check_task, domain_problems, mutate_task
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +26,14 @@ def asar() -> None:
 
 def _checks(doc: dict) -> list[str]:
     return [p.detail for p in check_task(doc)]
+
+
+def _as_built(doc: dict) -> dict:
+    """The task as the builder stores it: with its case plan frozen in (`tasks validate` wants one)."""
+    from harness.suite.build import freeze
+
+    freeze(doc, {})
+    return doc
 
 
 def test_duplicate_ids_are_reported() -> None:
@@ -64,7 +72,7 @@ def test_broken_reference_is_reported(asar: None) -> None:
 
 
 def test_explain_with_missing_fact_or_uncaught_false_claim_is_reported(asar: None) -> None:
-    doc = explain_task(build_routine("sprite_damage", 2), "explain-x", 2)
+    doc = _as_built(explain_task(build_routine("sprite_damage", 2), "explain-x", 2))
     assert _checks(doc) == []
     bad = copy.deepcopy(doc)
     bad["answer"]["example"] = "It does something with a table."
@@ -122,3 +130,78 @@ def test_mutation_kills_with_a_strong_spec_and_flags_a_weak_one(asar: None) -> N
     )
     survivors = [(o.line, o.description) for o in mutate_task(weak) if o.survived]
     assert (store_line, ",X -> ,Y") in survivors
+
+
+def test_domain_check_reports_value_lists_and_unstated_restrictions() -> None:
+    doc = gen_task(build_routine("sprite_damage", 1), "gen-x", 1)
+    assert domain_problems(doc) == []
+    listed = copy.deepcopy(doc)
+    listed["spec"]["inputs"]["X"] = {"values": list(range(16))}
+    assert any(p.startswith("X: an input value list") for p in domain_problems(listed))
+    unstated = copy.deepcopy(doc)
+    unstated["spec"]["inputs"]["$7E0E50..$7E0E5F"] = [0x13, 0xE7]
+    assert any("restricted to 19..231" in p for p in domain_problems(unstated))
+    narrower = copy.deepcopy(doc)  # the prompt still says X is 0-15
+    narrower["spec"]["inputs"]["X"] = [3, 13]
+    assert any(p.startswith("X is restricted to 3..13") for p in domain_problems(narrower))
+
+
+def test_every_kernel_draws_its_inputs_from_full_or_stated_ranges() -> None:
+    for name in KERNELS:
+        for seed in range(3):
+            routine = build_routine(name, seed)
+            docs = [gen_task(routine, "gen-x", seed), fix_task(routine, routine.bugs[0], "fix-x", seed)]
+            for doc in docs:
+                assert domain_problems(doc) == [], (name, seed, doc["family"])
+
+
+def _old_domain(doc: dict, inputs: dict) -> dict:
+    """The task with the narrow value lists of dataset 1.1.0 put back (and a fresh case plan)."""
+    narrow = copy.deepcopy(doc)
+    narrow.pop("frozen_cases", None)
+    narrow["spec"]["inputs"] = inputs
+    return narrow
+
+
+def test_a_routine_that_handles_only_the_old_listed_states_fails(asar: None) -> None:
+    from harness.verify import check_equivalence
+
+    routine = build_routine("count_active", 4)
+    doc = gen_task(routine, "gen-x", 4)
+    # counts only states with bit 0, 3 or 7 set: right for every state 1.1.0 tried (0, 1, 8, 9, $80)
+    lines = routine.reference.split("\n")
+    load = next(i for i, line in enumerate(lines) if line.strip().startswith("LDA") and ",X" in line)
+    narrow = "\n".join([*lines[: load + 1], "    AND #$89", *lines[load + 1 :]])
+    old = _old_domain(doc, {"$7E0DD0..$7E0DDF": {"values": [0, 0, 0, 1, 8, 9, 0x80]}})
+    assert check_equivalence(old, narrow).passes
+    assert not check_equivalence(doc, narrow).passes
+
+
+def test_a_dispatch_without_the_high_byte_mask_fails(asar: None) -> None:
+    from harness.verify import check_equivalence
+
+    routine = build_routine("jump_dispatch", 2)
+    doc = gen_task(routine, "gen-x", 2)
+    unmasked = next(b for b in routine.bugs if b.name == "no-mask").source
+    assert "AND #$00FF" not in unmasked
+    states = len(routine.params["handlers"])
+    pinned = {**doc["spec"]["inputs"], "A": {"values": list(range(states))}}
+    assert check_equivalence(_old_domain(doc, pinned), unmasked).passes
+    assert not check_equivalence(doc, unmasked).passes
+
+
+def test_busy_tables_mix_free_and_busy_entries_in_the_edge_cases() -> None:
+    """The free/busy patterns `busy_table` promises hold under the verifier's edge-case order."""
+    import random
+
+    from harness.suite.kernels.common import BUSY_PERIOD, busy_table
+    from harness.verify.spec import parse_spec
+    from harness.verify.states import edge_cases
+
+    inputs = busy_table(0x0DD0, 17, random.Random(7), alone=(0, 16))
+    spec = parse_spec({"mode": {"e": 0, "m": 1, "x": 1}, "inputs": inputs, "outputs": ["A.lo"], "seed": 7})
+    free = [{i for i, v in enumerate(case.values) if v == 0} for case in edge_cases(spec)]
+    assert len(free) == BUSY_PERIOD
+    assert set() in free and {0} in free and {16} in free
+    assert all(sum(i in cells for cells in free) == 1 for i in range(17))
+    assert len({frozenset(cells) for cells in free}) == BUSY_PERIOD

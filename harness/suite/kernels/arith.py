@@ -7,7 +7,18 @@ from __future__ import annotations
 import random
 
 from harness.suite.kernels.common import COMMON_FORBID, fact
-from harness.suite.routines import Draft, Routine, asm, hex8, hex16, hex_index, mixed, spec_dict
+from harness.suite.routines import (
+    Draft,
+    Routine,
+    asm,
+    byte_range,
+    hex8,
+    hex16,
+    hex_index,
+    span,
+    spec_dict,
+    word_range,
+)
 
 __all__ = [
     "KERNELS",
@@ -24,7 +35,12 @@ __all__ = [
 ]
 
 _VARS = [0x0F80, 0x0F90, 0x1A00, 0x1A20, 0x0300, 0x0420, 0x1E40, 0x07F0]
-_BCD = [int(f"{i:02d}", 16) for i in (0, 1, 9, 10, 11, 19, 42, 49, 50, 51, 89, 90, 98, 99)]
+# Packed-BCD edges of the BCD add, paired index by index (sorted boundaries meet in the edge cases):
+# A + low byte: a digit carry, no carry, a carry into the high byte, the largest sum; the high byte
+# then takes that carry at 00, 09, 98 and 99 (99 + carry wraps the score to 0000).
+_BCD_A = (0x01, 0x09, 0x50, 0x99)
+_BCD_LOW = (0x09, 0x49, 0x50, 0x99)
+_BCD_HIGH = (0x00, 0x09, 0x98, 0x99)
 
 
 def _var(rng: random.Random) -> int:
@@ -91,7 +107,11 @@ def add_score16(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=0,
             x=1,
-            inputs={"A": [0, 0xFFFF], f"$7E{v:04X}:w": [0, 0xFFFF]},
+            # paired edges: sums $8000, exactly $10000, $1FFFD, exactly $FFFF
+            inputs={
+                "A": word_range(0x0001, 0x8000, 0xFFFF),
+                f"$7E{v:04X}:w": word_range(0x7FFF, 0x8000, 0xFFFE, 0xFFFF),
+            },
             outputs=[f"$7E{v:04X}:w"],
             preserve=["X", "Y"],
         ),
@@ -158,18 +178,19 @@ def add_score_bcd(rng: random.Random) -> Routine:
         summary=f"Add the BCD byte in A (00-99) to the 4-digit packed-BCD score at ${v:04X}-${v + 1:04X}.",
         details=(
             f"The score is packed BCD: $7E{v:04X} holds the two low digits and $7E{v + 1:04X} the two high "
-            "digits (e.g. 1234 is stored as $34, $12). A (8-bit) holds a BCD value 00-99. Add it; a "
-            "result above 9999 wraps. Observable: both score bytes; the decimal flag must be clear "
-            "again on return. Keep X and Y."
+            "digits (e.g. 1234 is stored as $34, $12); each score byte is $00-$99. A (8-bit) holds a BCD "
+            "value $00-$99. Add it; a result above 9999 wraps. Digits are not checked: for a nibble above "
+            "9 the result is what the 65816's decimal-mode ADC gives. Observable: both score bytes; the "
+            "decimal flag must be clear again on return. Keep X and Y."
         ),
         reference=ref,
         spec=spec_dict(
             m=1,
             x=1,
             inputs={
-                "A.lo": {"values": _BCD},
-                f"$7E{v:04X}": {"values": _BCD},
-                f"$7E{v + 1:04X}": {"values": _BCD},
+                "A.lo": span(0x00, 0x99, *_BCD_A),
+                f"$7E{v:04X}": span(0x00, 0x99, *_BCD_LOW),
+                f"$7E{v + 1:04X}": span(0x00, 0x99, *_BCD_HIGH),
             },
             outputs=[f"$7E{v:04X}", f"$7E{v + 1:04X}"],
             preserve=["X", "Y"],
@@ -268,7 +289,7 @@ def hw_multiply(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=x,
-            inputs={"A.lo": [0, 255]},
+            inputs={"A.lo": byte_range(0x00, 0x01, 0x80, 0xFF)},
             outputs=[f"$7E{v:04X}:w"],
             preserve=["Y"],
             writable=["$004202..$004206"],
@@ -355,21 +376,11 @@ def clamp_speed16(rng: random.Random) -> Routine:
             "8-bit immediate in 16-bit mode: misassembled",
         ),
     )
-    lim_values = [
-        0,
-        1,
-        limit - 1,
-        limit,
-        limit + 1,
-        0x7FFF,
-        0x8000,
-        0x10000 - limit - 1,
-        0x10000 - limit,
-        0x10000 - limit + 1,
-        0xFFFF,
-        0x1234,
-        0xF000,
-    ]
+    # any word; the boundaries are both limits (each side), the sign change and the ends
+    velocity = word_range(
+        0, 1, limit - 1, limit, limit + 1, 0x7FFF, 0x8000, 0x10000 - limit - 1, 0x10000 - limit,
+        0x10000 - limit + 1, 0xFFFF,
+    )
     return Routine(
         kernel="clamp_speed16",
         entry=entry,
@@ -384,7 +395,7 @@ def clamp_speed16(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=0,
             x=1,
-            inputs={"A": {"values": lim_values}},
+            inputs={"A": velocity},
             outputs=["A", f"$7E{v:04X}:w"],
             preserve=["X", "Y"],
         ),
@@ -463,7 +474,13 @@ def sign_extend(rng: random.Random) -> Routine:
             f"Observable: {', '.join(outputs)}. Keep X and Y."
         ),
         reference=ref,
-        spec=spec_dict(m=0, x=1, inputs={"A": [0, 0xFFFF]}, outputs=outputs, preserve=["X", "Y"]),
+        spec=spec_dict(
+            m=0,
+            x=1,
+            inputs={"A": word_range(0x0000, 0x007F, 0x0080, 0x00FF, 0xFF00, 0xFF7F, 0xFF80, 0x5A7F, 0xA580)},
+            outputs=outputs,
+            preserve=["X", "Y"],
+        ),
         slow=(slow,),
         bugs=bugs,
         facts=(
@@ -533,7 +550,11 @@ def lcg_random(rng: random.Random) -> Routine:
         ),
         reference=ref,
         spec=spec_dict(
-            m=0, x=1, inputs={f"$7E{v:04X}:w": [0, 0xFFFF]}, outputs=["A", f"$7E{v:04X}:w"], preserve=["Y"]
+            m=0,
+            x=1,
+            inputs={f"$7E{v:04X}:w": word_range(0x0000, 0x0001, 0x7FFF, 0x8000, 0xFFFF)},
+            outputs=["A", f"$7E{v:04X}:w"],
+            preserve=["Y"],
         ),
         slow=(slow,),
         bugs=bugs,
@@ -567,7 +588,13 @@ def abs_distance(rng: random.Random) -> Routine:
     radius = rng.choice([0x08, 0x10, 0x18, 0x20, 0x30])
     entry = rng.choice(["CheckProximity", "Sprite_DistanceX", "AbsDelta"])
     t = f"${target:02X}" if target < 0x100 else f"${target:04X}"
-    near = [radius - 1, radius, radius + 1]  # distances on both sides of the threshold
+    # Paired edges (the sorted boundaries of A and the target meet index by index): A below and
+    # above the target by radius-1, radius and radius+1, by one and equal. Both coordinates stay
+    # any byte; random cases bring the wrap-arounds.
+    offsets = (-radius - 1, -radius, -radius + 1, -1, 0, 1, radius - 1, radius, radius + 1)
+    first = rng.randrange(radius + 2, 0xFF - radius - len(offsets) - 1)
+    targets = [first + k for k in range(len(offsets))]
+    coords = [t + d for t, d in zip(targets, offsets, strict=True)]
     tloc = f"$7E{target:04X}"
     ref = asm(f"""
         {entry}:
@@ -620,10 +647,8 @@ def abs_distance(rng: random.Random) -> Routine:
             m=1,
             x=1,
             inputs={
-                "A.lo": mixed(
-                    rng, [0, 1, *near, 2 * radius - 1, 2 * radius + 1, 0x7F, 0x80, 0xFF], 0, 255, n=4
-                ),
-                tloc: mixed(rng, [0, 1, radius, 2 * radius, 0x80, 0xFF], 0, 255, n=4),
+                "A.lo": byte_range(*coords),
+                tloc: byte_range(*targets),
             },
             outputs=["A.lo", "flag:C"],
             preserve=["X", "Y"],
@@ -704,7 +729,11 @@ def sum_words(rng: random.Random) -> Routine:
         ),
         reference=ref,
         spec=spec_dict(
-            m=0, x=0, inputs={f"$7E{table:04X}..$7E{last:04X}": [0, 255]}, outputs=["A"], preserve=["Y"]
+            m=0,
+            x=0,
+            inputs={f"$7E{table:04X}..$7E{last:04X}": byte_range(0x00, 0x01, 0x80, 0xFF)},
+            outputs=["A"],
+            preserve=["Y"],
         ),
         slow=(slow,),
         bugs=bugs,
@@ -782,8 +811,11 @@ def add_timer24(rng: random.Random) -> Routine:
             m=0,
             x=x,
             inputs={
-                "A": [0, 0xFFFF],
-                f"$7E{v:04X}..$7E{v + 2:04X}": {"values": [0, 1, 0x7F, 0xFE, 0xFF, 0x80]},
+                # Case k takes each input's k-th edge value (sorted boundaries first): counters
+                # $000000, $010101 (+$8000: no carry), $7F7F7F (+$FFFF: a carry), $FFFFFF (+$80: the
+                # carry wraps the third byte). Random cases bring the rest.
+                "A": word_range(0x0001, 0x8000, 0xFFFF),
+                f"$7E{v:04X}..$7E{v + 2:04X}": byte_range(0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF),
             },
             outputs=[f"$7E{v:04X}..$7E{v + 2:04X}"],
             preserve=["X", "Y"],
@@ -862,13 +894,18 @@ def pack_bytes(rng: random.Random) -> Routine:
         summary=f"Set the 16-bit X to (${hi:02X} << 8) | ${lo:02X}: the byte at ${hi:02X} high, ${lo:02X} low.",
         details=(
             f"Mode: 8-bit A (m=1), 16-bit X/Y (x=0). X must end as $7E00{hi:02X} * 256 + $7E00{lo:02X} "
-            "(e.g. $12 and $34 give X = $1234). Observable: X. A may be clobbered; keep Y."
+            "(e.g. $12 and $34 give X = $1234). A holds anything at entry, its hidden high byte (B) "
+            "included. Observable: X. A may be clobbered; keep Y."
         ),
         reference=ref,
         spec=spec_dict(
             m=1,
             x=0,
-            inputs={f"$7E00{hi:02X}": [0, 255], f"$7E00{lo:02X}": [0, 255], "A": [0, 0xFFFF]},
+            inputs={
+                f"$7E00{hi:02X}": byte_range(0x00, 0x80, 0xFF),
+                f"$7E00{lo:02X}": byte_range(0x00, 0x01, 0xFF),
+                "A": word_range(0x00FF, 0xFF00),
+            },
             outputs=["X"],
             preserve=["Y"],
         ),

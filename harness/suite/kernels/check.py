@@ -23,6 +23,7 @@ __all__ = ["check_kernel", "main"]
 
 def check_kernel(name: str, seeds: range, mutants: bool) -> list[str]:
     """Problems of one kernel over `seeds` (empty when it is ready for the suite)."""
+    from harness.suite.build import freeze
     from harness.suite.families import fix_task, gen_task, optimize_task
     from harness.suite.validate import check_task, mutate_task
 
@@ -36,6 +37,7 @@ def check_kernel(name: str, seeds: range, mutants: bool) -> list[str]:
         docs += [optimize_task(routine, d, f"{name}-opt-{seed}-{i}", seed) for i, d in enumerate(routine.slow)]
         docs += [fix_task(routine, b, f"{name}-fix-{seed}-{i}", seed) for i, b in enumerate(routine.bugs)]
         for doc in docs:
+            freeze(doc)  # as the dataset build does: the task is checked on its stored case plan
             problems += [f"seed {seed} {p.task_id}: [{p.check}] {p.detail}" for p in check_task(doc)]
         if mutants:
             survivors = [o for o in mutate_task(gen) if o.survived]

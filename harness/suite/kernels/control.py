@@ -7,49 +7,74 @@ from __future__ import annotations
 import random
 
 from harness.suite.kernels.common import COMMON_FORBID, fact
-from harness.suite.routines import Draft, Routine, asm, hex8, hex16, mixed, spec_dict
+from harness.suite.routines import Draft, Routine, asm, byte_range, hex8, hex16, span, spec_dict, word_range
 
 __all__ = [
     "KERNELS","bit_flag_set", "block_copy", "heal_link", "jump_dispatch", "rupee_add"]
 
+# State actions on the word at $10 (16-bit A, m=0): code and the prose that states it.
 _HANDLERS = (
-    ("INC $10", "increment $10"),
-    ("DEC $10", "decrement $10"),
-    ("ASL $10", "shift $10 left by one"),
-    ("STZ $10", "set $10 to 0"),
-    ("LSR $10", "shift $10 right by one"),
-    ("LDA #$FF : STA $10", "set $10 to $FF"),
-    ("LDA $11 : STA $10", "copy $11 into $10"),
+    ("INC $10", "increment the word at $10"),
+    ("DEC $10", "decrement the word at $10"),
+    ("ASL $10", "shift the word at $10 left by one"),
+    ("STZ $10", "set the word at $10 to 0"),
+    ("LSR $10", "shift the word at $10 right by one"),
+    ("LDA #$FFFF : STA $10", "set the word at $10 to $FFFF"),
+    ("LDA $12 : STA $10", "copy the word at $12 into $10"),
+    ("LDA $10 : EOR #$FFFF : STA $10", "invert every bit of the word at $10"),
+    ("LDA $10 : SEC : SBC $12 : STA $10", "subtract the word at $12 from the word at $10"),
 )
 
 
+def _dispatch_states(n: int, rng: random.Random) -> dict[str, object] | list[int]:
+    """A (16-bit) for the jump dispatch: any word. The boundaries are every state with B clear and
+    with B garbage (a dispatch without `AND #$00FF` fails those), the first state past the table
+    with and without garbage, and $00FF."""
+    garbage = [rng.randrange(1, 0x100) << 8 for _ in range(n + 1)]
+    states = [*range(n + 1), *(high | state for state, high in enumerate(garbage))]
+    return word_range(*states, 0x00FF, 0xFF00 | (n - 1))
+
+
 def jump_dispatch(rng: random.Random) -> Routine:
-    """Dispatch on a state number through `JMP (table,X)`; the slow draft is a CMP/BEQ chain."""
+    """Dispatch on the state in A's low byte through `JMP (table,X)` with a 16-bit A whose high
+    byte is garbage (the classic missing `AND #$00FF`); states past the table do nothing. The slow
+    draft is a CMP/BNE chain."""
     n = rng.choice([4, 5, 6])
     handlers = rng.sample(_HANDLERS, n)
+    x = rng.choice([0, 1])
     entry = rng.choice(["RunState", "Module_Dispatch", "Menu_Action", "Sprite_StateJump"])
     table = ", ".join(f".s{i}" for i in range(n))
     bodies = "".join(
         f".s{i}:\n    {code.replace(' : ', chr(10) + '    ')}\n    RTS\n"
         for i, (code, _) in enumerate(handlers)
     )
-    ref = f"{entry}:\n    ASL A\n    TAX\n    JMP (.table,X)\n.table:\n    dw {table}\n{bodies}"
-    chain = "".join(f"    CMP #{hex8(i)}\n    BNE .not{i}\n    JMP .s{i}\n.not{i}:\n" for i in range(n - 1))
-    slow_src = f"{entry}:\n{chain}    JMP .s{n - 1}\n{bodies}"
+    ref = (
+        f"{entry}:\n    AND #$00FF\n    CMP #{hex16(n)}\n    BCS .none\n    ASL A\n    TAX\n"
+        f"    JMP (.table,X)\n.none:\n    RTS\n.table:\n    dw {table}\n{bodies}"
+    )
+    chain = "".join(f"    CMP #{hex16(i)}\n    BNE .not{i}\n    JMP .s{i}\n.not{i}:\n" for i in range(n))
+    slow_src = f"{entry}:\n    AND #$00FF\n{chain}    RTS\n{bodies}"
     slow = Draft("cmp-chain", slow_src, "a CMP/BNE/JMP chain tests every state in turn")
     bugs = (
+        Draft(
+            "no-mask",
+            ref.replace("    AND #$00FF\n", "", 1),
+            "AND #$00FF missing: the garbage high byte of A makes a valid state fail the bound check",
+        ),
         Draft(
             "no-asl",
             ref.replace("    ASL A\n", "", 1),
             "index not doubled: the word table is read at odd offsets",
         ),
         Draft(
+            "bound",
+            ref.replace(f"CMP #{hex16(n)}", f"CMP #{hex16(n + 1)}"),
+            f"off by one: state {n} jumps through the word after the table",
+        ),
+        Draft(
             "db-table",
             ref.replace(f"    dw {table}", f"    db {table}"),
             "table of bytes: addresses truncated",
-        ),
-        Draft(
-            "tay", ref.replace("    TAX\n    JMP", "    TAY\n    JMP"), "index goes to Y; JMP (a,X) uses X"
         ),
     )
     listing = "; ".join(f"{i}: {text}" for i, (_, text) in enumerate(handlers))
@@ -57,17 +82,23 @@ def jump_dispatch(rng: random.Random) -> Routine:
         kernel="jump_dispatch",
         entry=entry,
         call="jsr",
-        summary=f"Run the handler for state A (0-{n - 1}) through a jump table.",
+        summary=f"Run the handler for the state in A's low byte (0-{n - 1}) through a jump table.",
         details=(
-            f"A (8-bit) is a state number 0-{n - 1}. State actions on the byte at $10 (and $11): {listing}. "
-            "Observable: $7E0010. X and A may be clobbered; keep Y."
+            f"A is 16-bit (m=0): its low byte is the state number and its high byte is not part of it "
+            f"(it may hold anything). States 0-{n - 1} act on the word at $10: {listing}. Any other "
+            f"state (low byte {n} to 255) does nothing. Observable: the word $7E0010. X and A may be "
+            "clobbered; keep Y."
         ),
         reference=ref,
         spec=spec_dict(
-            m=1,
-            x=1,
-            inputs={"A": {"values": list(range(n))}, "$7E0010": [0, 255], "$7E0011": [0, 255]},
-            outputs=["$7E0010"],
+            m=0,
+            x=x,
+            inputs={
+                "A": _dispatch_states(n, rng),
+                "$7E0010:w": word_range(0x0001, 0x7FFF, 0x8000, 0xFFFE),
+                "$7E0012:w": word_range(0x0002, 0x4001, 0x8001, 0xC003),
+            },
+            outputs=["$7E0010:w"],
             preserve=["Y"],
         ),
         slow=(slow,),
@@ -86,13 +117,14 @@ def jump_dispatch(rng: random.Random) -> Routine:
         ),
         forbid=(*COMMON_FORBID, r"\bJSR \(.*\)\s+returns? twice"),
         explanation=(
-            "Doubles the state in A (ASL) because each table entry is a 2-byte word, moves it to X and "
-            "jumps indirectly through the jump table with JMP (.table,X). Each handler does its action "
-            "on $10 and returns with RTS to the original caller."
+            "Masks A to its low byte (AND #$00FF: the high byte is garbage), returns at once for a state "
+            f"of {n} or more (CMP/BCS), doubles the state (ASL) because each table entry is a 2-byte "
+            "word, moves it to X and jumps indirectly through the jump table with JMP (.table,X). Each "
+            "handler does its action on the word at $10 and returns with RTS to the original caller."
         ),
         false_claims=("Uses MUL to scale the state and STZ long to clear it.",),
-        tags=("jump-table", "dispatch", "indirect"),
-        params={"handlers": [h for h, _ in handlers]},
+        tags=("jump-table", "dispatch", "indirect", "16-bit"),
+        params={"handlers": [h for h, _ in handlers], "x": x},
     )
 
 
@@ -158,7 +190,7 @@ def block_copy(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={f"$7E{src:04X}..$7E{src + n - 1:04X}": [0, 255]},
+            inputs={f"$7E{src:04X}..$7E{src + n - 1:04X}": byte_range(0x00, 0x01, 0x80, 0xFF)},
             outputs=[f"$7F{dst:04X}..$7F{dst + n - 1:04X}"],
         ),
         slow=(slow,),
@@ -239,7 +271,8 @@ def bit_flag_set(rng: random.Random) -> Routine:
         call="jsr",
         summary=f"Set flag number A (0-{size * 8 - 1}) in the bit array at ${base:04X}.",
         details=(
-            f"The array is {size} bytes at $7E{base:04X}; flag n lives in byte n/8, bit n%8 (bit 0 = $01). "
+            f"A (8-bit) holds the flag number n, 0-{size * 8 - 1}. The array is {size} bytes at "
+            f"$7E{base:04X}; flag n lives in byte n/8, bit n%8 (bit 0 = $01). "
             f"Set that bit, leaving the others. Observable: $7E{base:04X}-$7E{base + size - 1:04X}. "
             "A, X, Y may be clobbered."
         ),
@@ -247,7 +280,10 @@ def bit_flag_set(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"A.lo": [0, size * 8 - 1], f"$7E{base:04X}..$7E{base + size - 1:04X}": [0, 255]},
+            inputs={
+                "A.lo": span(0, size * 8 - 1, 0, 1, 7, 8, size * 8 - 2, size * 8 - 1),
+                f"$7E{base:04X}..$7E{base + size - 1:04X}": byte_range(0x00, 0x7F, 0xAA, 0xFF),
+            },
             outputs=[f"$7E{base:04X}..$7E{base + size - 1:04X}"],
         ),
         slow=(slow,),
@@ -317,22 +353,28 @@ def heal_link(rng: random.Random) -> Routine:
         Draft("no-clc", ref.replace("    CLC\n", ""), "entry carry adds one"),
         Draft("bank-dropped", ref.replace("STA $7EF36D", "STA $F36D"), "absolute store: DBR $00, not $7E"),
     )
-    hearts = {"values": [i * 8 for i in range(3, 21)]}
+    # The game keeps max health at 3-20 hearts ($18-$A0) and health at or below $A0, so the sum never
+    # passes $FF. Paired edges (sorted boundaries meet index by index): health + amount one below,
+    # at and one above the maximum, three times over.
+    lowest = rng.randrange(max(0x18, amount + 1), 0x92)
+    maxima = [lowest + 3 * k for k in range(6)]
+    healths = [top - amount + (-1, 0, 1)[k % 3] for k, top in enumerate(maxima)]
     return Routine(
         kernel="heal_link",
         entry=entry,
         call=call,
         summary=f"Heal Link by {hex8(amount)} health points without exceeding his maximum health.",
         details=(
-            f"Current health is the byte $7EF36D and maximum health $7EF36C (8 points per heart). Add "
-            f"{hex8(amount)} to the current health; if the result reaches or exceeds the maximum, store the "
-            "maximum. Observable: $7EF36D. DBR is $00, so these need long addressing. Keep X and Y."
+            f"Current health is the byte $7EF36D ($00-$A0) and maximum health $7EF36C ($18-$A0: 3 to 20 "
+            f"hearts of 8 points). Add {hex8(amount)} to the current health; if the result reaches or "
+            "exceeds the maximum, store the maximum. Observable: $7EF36D. DBR is $00, so these need long "
+            "addressing. Keep X and Y."
         ),
         reference=ref,
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"$7EF36C": hearts, "$7EF36D": {"values": [0, 1, 4, 8, 0x18, 0x40, 0x80, 0xA0]}},
+            inputs={"$7EF36C": span(0x18, 0xA0, *maxima), "$7EF36D": span(0x00, 0xA0, *healths)},
             outputs=["$7EF36D"],
             preserve=["X", "Y"],
         ),
@@ -394,7 +436,13 @@ def rupee_add(rng: random.Random) -> Routine:
         Draft("bcs", ref.replace("BCC .store", "BCS .store"), "inverted cap"),
         Draft("bank-dropped", ref.replace("STA $7EF360", "STA $F360"), "absolute store goes to bank $00"),
     )
-    edges = [0, 1, 2, 3, cap // 2, cap - 3, cap - 2, cap - 1, cap]
+    # Paired edges: case k gives A and the count their k-th edge values (sorted boundaries, then 0,
+    # the cap, 1, $7F, ...). A has one boundary more than the count, so after the boundaries' sums
+    # (cap-1, cap+2, then A alone) the ends meet as 0 + cap (exactly the cap) and cap + 1 (one over).
+    low = rng.randrange(2, 11)
+    step = rng.choice([1, 2])
+    amounts = (low, low + step, rng.randrange(low + step + 1, cap - 1))
+    counts = (cap - 1 - low, cap + 2 - low - step)
     return Routine(
         kernel="rupee_add",
         entry=entry,
@@ -408,7 +456,7 @@ def rupee_add(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=0,
             x=1,
-            inputs={"A": mixed(rng, edges, 0, cap, n=4), "$7EF360:w": mixed(rng, edges, 0, cap, n=4)},
+            inputs={"A": span(0, cap, *amounts), "$7EF360:w": span(0, cap, *counts)},
             outputs=["$7EF360:w"],
             preserve=["X", "Y"],
             cases=160,

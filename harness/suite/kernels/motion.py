@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from harness.suite.kernels.common import COMMON_FORBID, SLOT_VALUES, fact
-from harness.suite.routines import Draft, Routine, asm, hex8, hex16, mixed, spec_dict
+from harness.suite.kernels.common import COMMON_FORBID, fact, slot_index
+from harness.suite.routines import Draft, Routine, asm, byte_range, hex8, hex16, span, spec_dict, word_range
 
 __all__ = [
     "KERNELS","fill_block", "frames_to_seconds", "joypad_new_presses", "move_sprite_x"]
@@ -82,11 +82,13 @@ def move_sprite_x(rng: random.Random) -> Routine:
             m=1,
             x=1,
             inputs={
-                "X": SLOT_VALUES,
-                f"$7E{speed:04X}..$7E{speed + 15:04X}": mixed(
-                    rng, [0, 1, 0x7F, 0x80, 0xFF, 0xFE], 0, 255, n=8
-                ),
-                lo_r: mixed(rng, [0, 1, 0x7F, 0x80, 0xFE, 0xFF], 0, 255, n=8),
+                # Paired edges (case k takes each input's k-th edge value: sorted boundaries, then
+                # $00, $FF, $01, $7F, $80): speed+low = $01+$FE (no carry), $7F+$FF (carry, high
+                # $FF wraps to 0), $80+$00 (borrow, high 0 wraps to $FF), $FF+$01 (exactly $100).
+                "X": slot_index(rng.randrange(2, 15)),
+                f"$7E{speed:04X}..$7E{speed + 15:04X}": byte_range(0x01, 0x7F, 0x80, 0xFF),
+                lo_r: byte_range(0xFE, 0xFF),
+                hi_r: byte_range(0x7F, 0xFF),
             },
             outputs=[lo_r, hi_r],
             preserve=["X", "Y"],
@@ -192,7 +194,7 @@ def frames_to_seconds(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=0,
             x=1,
-            inputs={"A": mixed(rng, [0, 1, rate - 1, rate, rate + 1, limit - 1, limit], 0, limit)},
+            inputs={"A": span(0, limit, 0, 1, rate - 1, rate, rate + 1, limit - rate, limit - 1, limit)},
             outputs=[f"$7E{v:04X}..$7E{v + 3:04X}"],
             preserve=["Y"],
             writable=["$004202..$004206"],
@@ -272,7 +274,11 @@ def fill_block(rng: random.Random) -> Routine:
         ),
         reference=ref,
         spec=spec_dict(
-            m=1, x=1, inputs={"A.lo": [0, 255]}, outputs=[f"$7F{dst:04X}..$7F{last:04X}"], cases=48
+            m=1,
+            x=1,
+            inputs={"A.lo": byte_range(0x00, 0x01, 0x80, 0xFF)},
+            outputs=[f"$7F{dst:04X}..$7F{last:04X}"],
+            cases=48,
         ),
         slow=(slow,),
         bugs=bugs,
@@ -348,7 +354,13 @@ def joypad_new_presses(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=0,
             x=0,
-            inputs={"A": [0, 0xFFFF], f"$7E{prev:04X}:w": [0, 0xFFFF]},
+            # Paired edges (case k takes each input's k-th edge value: sorted boundaries, then $0000,
+            # $FFFF, $0001, ...; A has one boundary more): some pressed and some held, every held
+            # button new, everything pressed from nothing, everything released.
+            inputs={
+                "A": word_range(0x0F0F, 0x5A3C, 0xFFFF),
+                f"$7E{prev:04X}:w": word_range(0x3C3C, 0xA5C3),
+            },
             outputs=[f"$7E{prev:04X}:w", f"$7E{new:04X}:w"],
             preserve=["Y"],
         ),

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import random
 
-from harness.suite.kernels.common import COMMON_FORBID, SLOT_VALUES, fact
-from harness.suite.routines import Draft, Routine, asm, hex8, hex_index, spec_dict
+from harness.suite.kernels.common import COMMON_FORBID, busy_table, fact, slot_index
+from harness.suite.routines import (
+    Draft,
+    Routine,
+    asm,
+    byte_range,
+    hex8,
+    hex_index,
+    span,
+    spec_dict,
+    word_range,
+)
 
 __all__ = [
     "KERNELS",
@@ -24,6 +34,8 @@ __all__ = [
 
 _STATE = 0x0DD0
 _HP = 0x0E50
+# Joypad bytes where the d-pad outcome changes: right/left/both/none, with the other buttons clear or set.
+_DPAD_EDGES = (0x00, 0x01, 0x02, 0x03, 0x04, 0x81, 0x82, 0xFC, 0xFD, 0xFE, 0xFF)
 
 
 def _table(address: int) -> str:
@@ -34,7 +46,8 @@ def sprite_damage(rng: random.Random) -> Routine:
     """HP -= damage; at or below zero the sprite dies (HP and state cleared). The seed's trap kernel."""
     dmg = rng.choice([2, 4, 6, 8, 0x10, 0x18, 0x20, 0x28])
     entry = rng.choice(["Sprite_Damage", "DamageSprite", "HurtEnemy", "Enemy_TakeHit"])
-    hp_values = sorted({0, 1, dmg - 1, dmg, dmg + 1, 2 * dmg, 0x7F, 0x80, 0x80 + dmg, 0xFF})
+    # HP is any byte; the boundaries are where the outcome changes (kill at <= dmg, sign bit, top).
+    hp = byte_range(0, 1, dmg - 1, dmg, dmg + 1, 2 * dmg, 0x7F, 0x80, 0x80 + dmg - 1, 0x80 + dmg, 0xFF)
     ref = asm(f"""
         {entry}:
             LDA $0E50,X
@@ -105,7 +118,7 @@ def sprite_damage(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"X": SLOT_VALUES, _table(_HP): {"values": hp_values}},
+            inputs={"X": slot_index(rng.randrange(2, 15)), _table(_HP): hp},
             outputs=[_table(_HP), _table(_STATE)],
             preserve=["X", "Y"],
         ),
@@ -174,7 +187,8 @@ def tick_timers(rng: random.Random) -> Routine:
         Draft("start-16", ref.replace("LDX #$0F", "LDX #$10"), "starts at slot 16, one past the table"),
         Draft("bne-skip", ref.replace("BEQ .next", "BNE .next"), "decrements the zero timers instead"),
     )
-    values = {"values": [0, 0, 1, 2, 3, 0x10, 0x7F, 0x80, 0xFF]}
+    # Every timer is any byte; the edge cases mix running and expired (0) timers per slot.
+    timers = busy_table(table, 16, rng, alone=(0,))
     return Routine(
         kernel="tick_timers",
         entry=entry,
@@ -186,7 +200,7 @@ def tick_timers(rng: random.Random) -> Routine:
             "clobbered; keep Y."
         ),
         reference=ref,
-        spec=spec_dict(m=1, x=1, inputs={_table(table): values}, outputs=[_table(table)], preserve=["Y"]),
+        spec=spec_dict(m=1, x=1, inputs=timers, outputs=[_table(table)], preserve=["Y"]),
         slow=(slow,),
         bugs=bugs,
         facts=(
@@ -304,7 +318,7 @@ def joypad_speed(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"X": SLOT_VALUES, "$7E00F0": [0, 255]},
+            inputs={"X": slot_index(rng.randrange(2, 15)), "$7E00F0": byte_range(*_DPAD_EDGES)},
             outputs=["$7E0D50..$7E0D5F"],
             preserve=["X", "Y"],
         ),
@@ -397,7 +411,7 @@ def count_active(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={_table(_STATE): {"values": [0, 0, 0, 1, 8, 9, 0x80]}},
+            inputs=busy_table(_STATE, 16, rng, alone=(0, 15)),
             outputs=["A.lo", f"$7E{out:04X}"],
         ),
         slow=(slow,),
@@ -484,7 +498,8 @@ def find_free_slot(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"$7E0DD0..$7E0DE0": {"values": [0, 1, 2, 9, 0x80, 0xFF, 3]}},
+            # slots 0..last and the one above the search (a start one too high must be caught)
+            inputs=busy_table(_STATE, last + 2, rng, alone=(0, last + 1)),
             outputs=["X", "flag:C"],
             preserve=["Y"],
         ),
@@ -579,18 +594,19 @@ def oam_write(rng: random.Random) -> Routine:
         details=(
             f"Entry Y (16-bit index, 0-31) occupies 4 bytes at $7E{base:04X}+4*Y: byte 0 = X position "
             f"(copy of $22), byte 1 = Y position (copy of $20), byte 2 = tile {hex8(tile)}, byte 3 = "
-            f"attributes {hex8(attr)}. Observable: $7E{base:04X}-$7E{top:04X}. A and X may be clobbered; "
-            "keep Y. The entry mode must be restored before returning."
+            f"attributes {hex8(attr)}. A holds anything at entry, its hidden high byte (B) included. "
+            f"Observable: $7E{base:04X}-$7E{top:04X}. A and X may be clobbered; keep Y. The entry mode "
+            "must be restored before returning."
         ),
         reference=ref,
         spec=spec_dict(
             m=1,
             x=0,
             inputs={
-                "Y": {"values": list(range(32))},
-                "A": [0, 0xFFFF],
-                "$7E0020": [0, 255],
-                "$7E0022": [0, 255],
+                "Y": span(0, 31, 0, 1, 30, 31, rng.randrange(2, 30)),
+                "A": word_range(0x00FF, 0xFF00, 0x8000),
+                "$7E0020": byte_range(),
+                "$7E0022": byte_range(),
             },
             outputs=[f"$7E{base:04X}..$7E{top:04X}"],
             preserve=["Y"],
@@ -665,7 +681,13 @@ def clear_table(rng: random.Random) -> Routine:
             "A and X may be clobbered; keep Y. Return in the entry mode."
         ),
         reference=ref,
-        spec=spec_dict(m=1, x=x, inputs={_table(table): [1, 255]}, outputs=[_table(table)], preserve=["Y"]),
+        spec=spec_dict(
+            m=1,
+            x=x,
+            inputs={_table(table): byte_range(0x01, 0x80, 0xFF)},
+            outputs=[_table(table)],
+            preserve=["Y"],
+        ),
         slow=(slow,),
         bugs=bugs,
         facts=(
