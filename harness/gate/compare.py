@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from harness.core.families import FAMILIES
 from harness.gate.errors import DatasetMismatchError, PolicyError
 from harness.gate.record import RunRecord
 from harness.gate.stats import (
@@ -43,9 +44,11 @@ __all__ = [
     "metric_values",
 ]
 
-# Metrics where smaller is better, unless a record (lm-eval's higher_is_better) or a rule says otherwise.
+# Metrics where smaller is better, unless a record (lm-eval's higher_is_better) or a rule says otherwise:
+# the family registry's, plus raw costs a record may carry.
 LOWER_IS_BETTER: frozenset[str] = frozenset(
-    {"forbidden", "hallucinated_addresses", "cycles", "cand_cycles", "bytes", "cand_bytes", "clocks"}
+    {metric.name for name in FAMILIES for metric in FAMILIES.get(name).metrics if not metric.higher_is_better}
+    | {"cycles", "cand_cycles", "bytes", "cand_bytes", "clocks"}
 )
 
 

@@ -1,9 +1,12 @@
-"""Optional LLM-judge scorer for explanations, with any lm-eval model (`generate_until`).
+"""Optional LLM-judge scorer for explanations, with any lm-eval model (`generate_until`). Never the
+default: `explain_score` (`harness.score.explain`, claims checked by execution) is the metric.
 
 The judge must grade on a 0/1/2 rubric and quote, verbatim, the fragment of the explanation that
 justifies a non-zero grade. A quote that is not in the explanation voids the grade (0, `judge_valid`
 = 0): a judge cannot reward text that is not there, and a long answer earns nothing by being long.
-This complements the regex scorer (`score_explanation`); it never replaces it.
+The judge is shown what the routine was measured to do (the footprint and the example values the
+execution scorer checks against), so it grades against the emulator's truth, not its own reading of
+the code; a task that cannot be measured (no reference or no example) falls back to its fact names.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ __all__ = ["JUDGE_RUBRIC", "build_judge_prompt", "judge_explanations", "parse_ju
 JUDGE_RUBRIC = """You grade an explanation of 65816 (SNES) assembly code.
 Grades:
 0 = wrong, misleading, or says nothing checkable about what the code does;
-1 = partly correct: some behaviour right, but a key effect missing or a claim wrong;
+1 = partly correct: some behaviour right, but a key effect missing or a claim (an address, a
+    constant, a register, a value) wrong;
 2 = correct and complete: every effect of the code stated, no wrong claim.
 Answer with exactly two lines:
 SCORE: <0, 1 or 2>
@@ -28,12 +32,36 @@ _SCORE_RE = re.compile(r"SCORE:\s*([012])\b")
 _QUOTE_RE = re.compile(r"QUOTE:\s*\"(.+?)\"\s*$", re.MULTILINE | re.DOTALL)
 
 
-def build_judge_prompt(task: Mapping[str, Any], explanation: str) -> str:
-    """The judge's prompt: rubric, the task's prompt (which shows the code), expected facts, answer."""
-    facts = [str(f.get("id")) for f in (task.get("answer") or {}).get("facts", []) if isinstance(f, Mapping)]
-    fact_line = f"Facts a complete answer states: {', '.join(facts)}\n" if facts else ""
+def _measured(task: Mapping[str, Any]) -> str:
+    """What running the reference showed, for the judge; "" when the task cannot be measured."""
+    from harness.errors import SpecError, TaskDataError
+    from harness.score.explain import probe_expected, summary_truth
+
+    try:
+        summary = summary_truth(task)
+        example = probe_expected(task)
+    except (TaskDataError, SpecError):
+        return ""
+    lines = [f"{name}: {', '.join(items) or 'nothing'}" for name, items in summary.items()]
+    lines.append("on the example input: " + ", ".join(f"{loc}=${value:X}" for loc, value in example.items()))
     return (
-        f"{JUDGE_RUBRIC}\nTask given to the student:\n{task.get('prompt', '')}\n\n{fact_line}"
+        "Measured by running the routine (the truth; registers and memory it touches):\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+
+
+def build_judge_prompt(task: Mapping[str, Any], explanation: str) -> str:
+    """The judge's prompt: rubric, the task's prompt (which shows the code), the measured truth (or the
+    expected fact names of an unmeasurable task), the answer."""
+    truth = _measured(task)
+    if not truth:
+        facts = [
+            str(f.get("id")) for f in (task.get("answer") or {}).get("facts", []) if isinstance(f, Mapping)
+        ]
+        truth = f"Facts a complete answer states: {', '.join(facts)}\n" if facts else ""
+    return (
+        f"{JUDGE_RUBRIC}\nTask given to the student:\n{task.get('prompt', '')}\n\n{truth}"
         f"Explanation to grade:\n<<<\n{explanation}\n>>>\n"
     )
 

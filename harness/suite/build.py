@@ -161,7 +161,7 @@ def _draw(
     for attempt in range(_MAX_ATTEMPTS):
         try:
             doc = make(base + attempt)
-        except NoAcceptableDraw:
+        except (NoAcceptableDraw, families.UnbuildableTask):
             continue
         if accept(doc):
             return doc

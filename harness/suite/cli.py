@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -137,13 +138,26 @@ def _validate(args: argparse.Namespace) -> int:
         min_kill=args.min_kill,
         progress=progress,
     )
+    guessed = None
+    if args.guessers:
+        from harness.suite.guessers import run_guessers
+
+        test_docs = [doc for doc in docs if not str(doc.get("id", "")).startswith("fewshot-")]
+        guessed = run_guessers(test_docs, workers=args.workers or os.cpu_count(), progress=progress)
     manifest = _manifest_problems(files)
     elapsed = time.monotonic() - started
+    guessers_ok = guessed is None or guessed.ok
     if args.json:
-        print(json.dumps({**report.to_json(), "manifest": manifest, "seconds": round(elapsed, 1)}, indent=2))
+        extra = {"guessers": guessed.to_json() if guessed else None, "manifest": manifest}
+        print(json.dumps({**report.to_json(), **extra, "seconds": round(elapsed, 1)}, indent=2))
     else:
+        if guessed is not None:
+            print("content-free guessers (each must stay within 0.10 of chance; explain at most 0.10):")
+            print("\n".join(guessed.lines()))
         _print_report(report, elapsed, manifest)
-    return 0 if report.ok and not manifest else 1
+        if not guessers_ok:
+            print(f"FAILED: {len(guessed.failures)} guesser(s) beat chance")
+    return 0 if report.ok and not manifest and guessers_ok else 1
 
 
 def _default_out() -> Path:
@@ -250,6 +264,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
     validate.add_argument(
         "--min-kill", type=float, default=0.9, help="required kill rate per family (default 0.9)"
+    )
+    validate.add_argument(
+        "--guessers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="score content-free guessers for every family; fail when one beats chance (default: on)",
     )
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.set_defaults(handler=_validate)

@@ -32,6 +32,7 @@ from typing import Any
 from harness.asar.cleanup import install_termination_cleanup
 from harness.core.families import code_families, family_names
 from harness.errors import HarnessError, TaskDataError
+from harness.suite.prompts import prompt_spec_problems
 
 __all__ = [
     "CODE_FAMILIES",
@@ -279,33 +280,10 @@ def _trace_checks(doc: Mapping[str, Any]) -> list[str]:
 
 
 def _explain_checks(doc: Mapping[str, Any]) -> list[str]:
-    from harness.verify import assemble_program
+    """The probe is well-formed, the gold answer earns the whole score from the measured truth."""
+    from harness.suite.families import explain_problems
 
-    problems = []
-    answer = doc["answer"]
-    try:
-        facts = [(f["id"], [re.compile(p, re.IGNORECASE) for p in f["any"]]) for f in answer["facts"]]
-        forbid = [re.compile(p, re.IGNORECASE) for p in answer["forbid"]]
-    except (KeyError, TypeError, re.error) as error:
-        return [f"answer.facts/forbid malformed: {error}"]
-    if not facts:
-        problems.append("no facts")
-    example = str(answer.get("example", ""))
-    for fact_id, patterns in facts:
-        if not any(p.search(example) for p in patterns):
-            problems.append(f"example explanation misses fact {fact_id!r}")
-        trivial = [p.pattern for p in patterns if p.search(_BLAND)]
-        if trivial:
-            problems.append(f"fact {fact_id!r} is satisfied by a contentless text: {trivial}")
-    for pattern in forbid:
-        if pattern.search(example):
-            problems.append(f"example explanation trips forbid {pattern.pattern!r}")
-    for claim in answer.get("false_claims", []):
-        if not any(p.search(claim) for p in forbid):
-            problems.append(f"false claim not caught by forbid: {claim!r}")
-    if not assemble_program(doc["reference"], doc["entry"]).result.ok:
-        problems.append("reference does not assemble")
-    return problems
+    return explain_problems(doc)
 
 
 def _mc_checks(doc: Mapping[str, Any]) -> list[str]:
@@ -320,39 +298,22 @@ def _mc_checks(doc: Mapping[str, Any]) -> list[str]:
     return verify_mc(doc)
 
 
-def _bounds_stated(prompt: str, lo: int, hi: int) -> bool:
-    """Both ends of a restricted range appear in the prompt, in decimal or in `$` hex."""
-
-    def stated(value: int) -> bool:
-        spellings = {str(value), f"${value:X}", f"${value:02X}", f"${value:04X}", f"${value:06X}"}
-        return any(re.search(rf"(?<![\w$]){re.escape(s)}(?![\w])", prompt, re.IGNORECASE) for s in spellings)
-
-    return stated(lo) and stated(hi)
-
-
 def domain_problems(doc: Mapping[str, Any]) -> list[str]:
-    """Inputs narrower than their width are restrictions the prompt must state (both bounds); code
-    tasks may not list input values (every unstated value may occur: a list lets a routine that
-    handles only those values pass). One problem per spec key (a range of bytes is one input)."""
+    """Code tasks may not list input values: every value a prompt does not rule out may occur, and a
+    list lets a routine that handles only those values pass. (Restricted ranges are stated by the
+    prompt's contract block, which `prompt_spec_problems` checks against the spec.)"""
     from harness.verify.spec import parse_spec
 
     if doc.get("family") not in CODE_FAMILIES or doc.get("spec") is None:
         return []
     spec = parse_spec(doc["spec"])
     by_text = dict(spec.inputs)
-    prompt = str(doc.get("prompt", ""))
     problems = []
     for key in sorted((doc["spec"].get("inputs") or {}), key=str):
         location = next(loc for loc in by_text if loc.text.split("..")[0] in _spellings(key))
         domain = by_text[location]
         if domain.values is not None and len(domain.values) > 1:
             problems.append(f"{key}: an input value list {list(domain.values)[:6]}; give a range with boundaries")
-            continue
-        full = (1 << location.width) - 1
-        if location.name in ("X", "Y"):
-            full = 0xFF if spec.mode.x else 0xFFFF
-        if domain.values is None and (domain.lo, domain.hi) != (0, full) and not _bounds_stated(prompt, domain.lo, domain.hi):
-            problems.append(f"{key} is restricted to {domain.lo}..{domain.hi} but the prompt does not state both bounds")
     return problems
 
 
@@ -385,6 +346,7 @@ def check_task(doc: Mapping[str, Any]) -> list[Problem]:
     try:
         problems += [Problem(task_id, "domains", p) for p in domain_problems(doc)]
         problems += [Problem(task_id, "frozen-cases", p) for p in _stored_cases_problems(doc)]
+        problems += [Problem(task_id, "prompt-spec", p) for p in prompt_spec_problems(doc)]
     except (TaskDataError, HarnessError) as error:
         problems.append(Problem(task_id, "spec", str(error)))
     family = doc["family"]

@@ -82,7 +82,7 @@ def test_floors_min_and_max():
     policy = _policy(
         {"floor": "overall/pass@1", "min": 0.6},
         {"floor": "overall/pass@1", "min": 0.7, "name": "too high"},
-        {"floor": "explain/forbidden", "max": 0.05},
+        {"floor": "explain/has_wrong_claim", "max": 0.05},
         {"floor": "gen/pass@1", "min": 0.5, "basis": "ci"},
     )
     report = evaluate_policy(policy, cand, None)
@@ -119,7 +119,7 @@ def test_quant_retention():
 
 def test_lower_is_better_metrics_flip_the_gain():
     base = _record(BASE)
-    cmp = compare(_record("cand-3b-improved.json"), base, "explain/forbidden", resamples=500)
+    cmp = compare(_record("cand-3b-improved.json"), base, "explain/has_wrong_claim", resamples=500)
     assert not cmp.higher_is_better
     assert cmp.gain == pytest.approx(-(cmp.bootstrap.candidate - cmp.bootstrap.baseline))
 

@@ -45,7 +45,7 @@ def test_oracle_is_perfect_and_optimize_speedup_exceeds_one(fixture_tasks):
     assert table["gen"]["pass@1"] == table["fix"]["pass@1"] == table["optimize"]["pass@1"] == 1.0
     assert table["optimize"]["saving_share"] == 1.0
     assert table["trace"]["exact"] == 1.0 and table["mc"]["acc"] == 1.0
-    assert table["explain"]["fact_recall"] == 1.0 and table["explain"]["hallucinated_addresses"] == 0.0
+    assert table["explain"]["explain_score"] == 1.0 and table["explain"]["has_wrong_claim"] == 0.0
     # baseline STA/CLC/ADC vs ASL: the speedup is measured in emulated cycles, not claimed
     assert table["optimize"]["speedup"] > 1.0 and table["optimize"]["improved"] == 1.0
     assert results["results"]["asm65816"]["score,verified"] == 1.0

@@ -50,15 +50,16 @@ def test_mc_without_tools():
     assert mc_choice("A routine that stores", ["a", "b"]) is None  # prose, not the letter A
 
 
-def test_explain_family_without_emulator():
-    metrics = score_sample(
-        _task("trap-enemy-explain"),
-        "It subtracts 16 from the value at $0E20,X; SEC sets carry for the borrow; "
-        "if negative it kills the sprite via $0DD0.",
-    )
-    assert metrics["fact_recall"] == 1.0 and metrics["forbidden"] == 0.0
-    assert metrics["hallucinated_addresses"] == 0.0
-    assert score_sample(_task("trap-enemy-explain"), "$0E20 is the enemy HP table")["forbidden"] == 1.0
+def test_explain_is_scored_on_claims_the_emulator_checks(tools):
+    task = _task("trap-enemy-explain")
+    gold = task["answer"]["example"]
+    assert score_sample(task, gold)["explain_score"] == 1.0
+    # keywords without the summary block earn nothing
+    words = "It subtracts 16 from $0E20,X with SEC and SBC, kills the sprite via $0DD0, carry, borrow."
+    assert score_sample(task, words)["explain_score"] == 0.0
+    # a wrong table in the summary costs precision and counts as a wrong claim
+    wrong = score_sample(task, gold.replace("writes: $0E20,X, $0DD0,X", "writes: $0E20,X, $0E50,X"))
+    assert 0.0 < wrong["explain_score"] < 1.0 and wrong["has_wrong_claim"] == 1.0
 
 
 def test_unknown_family_suggests():
