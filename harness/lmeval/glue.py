@@ -161,7 +161,7 @@ def gold_completion(doc: Mapping[str, Any]) -> str:
     if family in ("gen", "fix", "optimize"):
         return f"```asm\n{str(doc['reference']).strip()}\n```\n"
     if family == "trace":
-        return _trace_text(doc) + "\n"
+        return f"```\n{_trace_text(doc)}\n```\n"  # the final block TRACE_ANSWER_FORMAT asks for
     if family == "explain":
         answer = doc.get("answer") or {}
         return str(answer.get("example") or answer.get("text") or "")

@@ -149,9 +149,13 @@ class _Family:
 
 
 def _traceable(doc: Mapping[str, Any]) -> bool:
-    """A trace task a model must actually trace (see `validate.guessable_trace`)."""
+    """A trace task a model must actually trace (see `validate.guessable_trace`), asking only for
+    locations the trace-answer parser reads (registers, flags, CPU memory; not PPU memories)."""
     from harness.suite.validate import guessable_trace
 
+    asked = [str(location) for location in (doc.get("spec") or {}).get("outputs", [])]
+    if any(location.startswith(("vram:", "cgram:", "oam:")) for location in asked):
+        return False
     return guessable_trace(doc) is None
 
 
