@@ -7,9 +7,10 @@ side effects (what the vectors assume); `RecordingBus` also records every cycle 
 
 from __future__ import annotations
 
+import enum
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Bus", "FlatBus", "RecordingBus", "Cycle"]
+__all__ = ["Bus", "FlatBus", "RecordingBus", "Cycle", "MemoryKind"]
 
 Cycle = tuple[int, "int | None", str]  # (address, value or None for idle, "r" | "w")
 
@@ -25,6 +26,20 @@ class Bus(Protocol):
     def idle(self, address: int) -> None: ...
 
 
+class MemoryKind(enum.Enum):
+    """What a bus lets the CPU's block path (`blocks.py`) do without calling it, when it says so in a
+    `memory_kind` attribute. A bus without one gets exactly one call per bus cycle (the vectors' path).
+
+    FLAT: `ram` is 16 MiB indexed by the 24-bit address; read/write/idle are exactly ram[a], ram[a] = v
+    and nothing, with no timing. PAGED: an `SnesBus`-like map (`mem`, `fast_tables`, `first_values`,
+    `cycle`, `clocks`, `code_index`): plain pages are read and written directly and timed from the
+    clock table, every other access goes to the bus.
+    """
+
+    FLAT = "flat"
+    PAGED = "paged"
+
+
 # Internal cycles touch nothing on a flat RAM bus. `bool` is a C-level one-argument callable with no
 # side effect: about a third of the cost of calling a Python no-op, once per internal cycle.
 _NO_EFFECT = bool
@@ -32,6 +47,8 @@ _NO_EFFECT = bool
 
 class FlatBus:
     """16 MiB of RAM; read/write are the bytearray's own item methods (no Python frame per cycle)."""
+
+    memory_kind = MemoryKind.FLAT
 
     def __init__(self) -> None:
         self.ram = bytearray(0x1000000)

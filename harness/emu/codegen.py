@@ -117,6 +117,18 @@ class _Body:
         self.raw(f"if {cond}:")
         self.raw(f"    I({self._last(addr)}); k += 1")
 
+    def branch(self, cond: str, emulation: bool) -> None:
+        """The end of a relative branch whose offset is in `o`: explicit returns, so the not-taken path
+        (the common one in loops' exits, the rare one in loops) pays no counter."""
+        addr = self._last(LAST)
+        self.raw(f"if {cond}:")
+        self.raw("    t = (pc + o - ((o & 0x80) << 1)) & 0xFFFF")
+        self.raw(f"    I({addr})")
+        if emulation:
+            self.raw("    if (t ^ pc) & 0xFF00:")
+            self.raw(f"        I({addr}); pc = t; return {self.cycles + 2}")
+        self.raw(f"    pc = t; return {self.cycles + 1}")
+
 
 
 
@@ -304,13 +316,7 @@ def _read_op(b: _Body, mnemonic: str, wide: bool) -> None:
             b.raw(f"r = (a {sym} val) & 0xFF; a = (a & 0xFF00) | r")
             _nz(b, "r", False)
     elif mnemonic in ("ADC", "SBC"):
-        fn = f"{mnemonic.lower()}{16 if wide else 8}"
-        if wide:
-            b.raw(f"a, fc, fv = {fn}(a, val, fc, fd)")
-            _nz(b, "a", True)
-        else:
-            b.raw(f"r, fc, fv = {fn}(a & 0xFF, val, fc, fd); a = (a & 0xFF00) | r")
-            _nz(b, "r", False)
+        _add_with_carry(b, mnemonic, wide)
     elif mnemonic in ("CMP", "CPX", "CPY"):
         reg = {"CMP": "a", "CPX": "x", "CPY": "y"}[mnemonic]
         src = reg if (wide or reg != "a") else "(a & 0xFF)"
@@ -324,6 +330,31 @@ def _read_op(b: _Body, mnemonic: str, wide: bool) -> None:
         )
     else:  # pragma: no cover
         raise AssertionError(mnemonic)
+
+
+def _add_with_carry(b: _Body, mnemonic: str, wide: bool) -> None:
+    """ADC/SBC: decimal mode calls `alu.py`; binary mode is inlined (the common case, and a Python
+    call per ADC is a large share of a short instruction). SBC adds the operand's complement."""
+    fn = f"{mnemonic.lower()}{16 if wide else 8}"
+    mask, top, carry_shift = ("0xFFFF", "0x8000", 16) if wide else ("0xFF", "0x80", 8)
+    src = "a" if wide else "lo"
+    b.raw("if fd:")
+    if wide:
+        b.raw(f"    a, fc, fv = {fn}(a, val, fc, fd)")
+    else:
+        b.raw(f"    r, fc, fv = {fn}(a & 0xFF, val, fc, fd)")
+    b.raw("else:")
+    if mnemonic == "SBC":
+        b.raw(f"    val ^= {mask}")
+    if not wide:
+        b.raw("    lo = a & 0xFF")
+    b.raw(f"    r = {src} + val + fc; fv = ~({src} ^ val) & ({src} ^ r) & {top}; fc = r >> {carry_shift}")
+    b.raw(f"    {'a' if wide else 'r'} = r & {mask}")
+    if wide:
+        _nz(b, "a", True)
+    else:
+        b.raw("a = (a & 0xFF00) | r")
+        _nz(b, "r", False)
 
 
 def _rmw_op(b: _Body, mnemonic: str, wide: bool) -> None:
@@ -433,17 +464,9 @@ _FLAG_OPS = {
 
 
 def _gen_branch(b: _Body, v: _V, op: Opcode) -> None:
-    """2 cycles; +1 if taken; +1 more if taken across a page in emulation mode (explicit returns)."""
+    """2 cycles; +1 if taken; +1 more if taken across a page in emulation mode (see `_Body.branch`)."""
     b.fetch("o")
-    addr = b._last(LAST)
-    cond = _BRANCH_COND[op.mnemonic]
-    b.raw(f"if {cond}:")
-    b.raw("    t = (pc + o - ((o & 0x80) << 1)) & 0xFFFF")
-    b.raw(f"    I({addr})")
-    if v.e:
-        b.raw("    if (t ^ pc) & 0xFF00:")
-        b.raw(f"        I({addr}); pc = t; return {b.cycles + 2}")
-    b.raw(f"    pc = t; return {b.cycles + 1}")
+    b.branch(_BRANCH_COND[op.mnemonic], bool(v.e))
 
 
 def _gen_transfer(b: _Body, v: _V, op: Opcode) -> None:
@@ -734,8 +757,10 @@ def _gen_block(b: _Body, v: _V, op: Opcode) -> None:
 # Assembly of handlers and the closure
 
 
-def handler_body(op: Opcode, v: _V) -> _Body:
-    b = _Body()
+def handler_body(op: Opcode, v: _V, b: _Body | None = None) -> _Body:
+    """Emit one instruction into `b` (a fresh handler body by default; `blocks.py` passes its own)."""
+    if b is None:
+        b = _Body()
     if op.kind is Kind.READ:
         _gen_read(b, v, op)
     elif op.kind is Kind.WRITE:
@@ -790,7 +815,7 @@ def build(R, W, I, adc8, adc16, sbc8, sbc16, Halt):
 
     def setp(p):
         """Load P; emulation forces m = x = 1 and S into page 1; x = 1 clears the index high bytes."""
-        nonlocal fn, fv, fm, fx, fd, fi, fz, fc, x, y, s, tab
+        nonlocal fn, fv, fm, fx, fd, fi, fz, fc, x, y, s, tab, vi, bc
         fn = p & 0x80; fv = p & 0x40; fd = (p >> 3) & 1; fi = (p >> 2) & 1
         fz = 0 if p & 2 else 1; fc = p & 1
         if fe:
@@ -800,7 +825,9 @@ def build(R, W, I, adc8, adc16, sbc8, sbc16, Halt):
             fm = (p >> 5) & 1; fx = (p >> 4) & 1
         if fx:
             x &= 0xFF; y &= 0xFF
-        tab = tables[7 if fe else fm * 2 + fx]
+        vi = 7 if fe else fm * 2 + fx
+        tab = tables[vi]
+        bc = bcs[vi * 2 + sel] if sel >= 0 else nob
 '''
 
 _POSTLUDE = '''
@@ -834,6 +861,124 @@ _POSTLUDE = '''
             return ("BUDGET", cyc, max_instructions, op)
         return ("LIMIT", cyc, max_instructions, op)
 
+    # -- the block path (`blocks.py`): straight-line code compiled per (address, e/m/x variant), plain
+    # memory read and written directly, every other access left to the instructions' own handlers.
+
+    mem = rb = wb = ck = olds = bus = cur = make_block = None
+    paged = False  # the bus is an SnesBus-like paged map (tables, clocks, a write log); else flat RAM
+    sel = -1  # which block caches fit the bus's timing now (0: slow ROM, 1: FastROM); -1: no blocks
+    nob = {}  # the caches while blocks are off (a DMA armed): entries only ever say "no block"
+    bcs = [{} for _ in range(16)]  # per variant index * 2 + sel: address -> block, or False
+    hot = {}  # address -> times reached by the handler path without a block (compile at `threshold`)
+    vi = 7
+    bc = nob
+    threshold = 1 << 62
+
+    def run_blocks(max_cycles, max_instructions, stop):
+        """`run` with compiled blocks: same results, cycles, clocks and bus traffic (see blocks.py).
+
+        A block returns 0 when it declines (a budget, the stop address or the instruction limit
+        falls inside it, or its first instruction needs the bus), -1 when its code bytes changed, or
+        clocks << 32 | cycles << 16 | instructions << 8 | last opcode for what it executed. Block
+        cycles and clocks reach a paged bus before each handler step and at the end."""
+        nonlocal pc
+        cyc = 0
+        n = 0
+        op = -1
+        bcy = bck = 0  # block cycles and clocks not yet added to a paged bus
+        if paged:
+            refresh()
+        try:
+            while n < max_instructions:
+                if cyc >= max_cycles:
+                    return ("BUDGET", cyc, n, op)
+                addr = pb | pc
+                if addr == stop:
+                    return ("RETURNED", cyc, n, op)
+                blk = bc.get(addr)
+                if blk:
+                    r = blk(max_cycles - cyc, max_instructions - n, stop)
+                    if r > 0:
+                        t = (r >> 16) & 0xFFFF
+                        cyc += t
+                        bcy += t
+                        bck += r >> 32
+                        n += (r >> 8) & 0xFF
+                        op = r & 0xFF
+                        continue
+                    if r < 0:
+                        del bc[addr]
+                elif blk is None:
+                    h = hot.get(addr, 0) + 1
+                    hot[addr] = h
+                    if h >= threshold:
+                        bc[addr] = make_block(addr, vi, sel)
+                        continue
+                if paged:
+                    if bcy:
+                        bus.cycle += bcy
+                        bus.clocks += bck
+                        bcy = bck = 0
+                    pc = (pc + 1) & 0xFFFF
+                    op = R(addr)
+                    cyc += tab[op]()
+                    n += 1
+                    if bus.fast_tables is not cur:
+                        refresh()
+                else:
+                    pc = (pc + 1) & 0xFFFF
+                    op = R(addr)
+                    cyc += tab[op]()
+                    n += 1
+        except Halt as h:
+            h.cycles += cyc
+            h.instructions = n + 1
+            h.opcode = op
+            raise
+        except Exception as error:
+            error.instructions_done = n
+            raise
+        finally:
+            if paged and bcy:
+                bus.cycle += bcy
+                bus.clocks += bck
+        if cyc >= max_cycles:
+            return ("BUDGET", cyc, max_instructions, op)
+        return ("LIMIT", cyc, max_instructions, op)
+
+    def refresh():
+        """Take the paged bus's current tables (they change on a $420D write, a DMA armed or done)."""
+        nonlocal cur, rb, wb, ck, sel, olds, bc
+        cur = bus.fast_tables
+        olds = bus.first_values
+        if cur is None:
+            sel = -1
+        else:
+            rb, wb, ck, sel = cur
+        bc = bcs[vi * 2 + sel] if sel >= 0 else nob
+
+    def configure(memory, the_bus, is_paged, maker, hot):
+        """Turn the block path on: `memory` the bytearray blocks index, `maker(addr, vi, sel)` compiles
+        a block at an address the handlers reached `hot` times."""
+        nonlocal mem, bus, paged, make_block, sel, bc, threshold
+        mem, bus, paged, make_block, threshold = memory, the_bus, is_paged, maker, hot
+        sel = 0
+        if paged:
+            refresh()
+        bc = bcs[vi * 2 + sel] if sel >= 0 else nob
+
+    def forget():
+        """Drop every block and hotness count (the compiled code objects stay cached in blocks.py)."""
+        for cache in bcs:
+            cache.clear()
+        nob.clear()
+        hot.clear()
+
+    def cells():
+        """The closure cells blocks are bound to (see `blocks.bind`)."""
+        return (a, x, y, s, d, pc, pb, db, fn, fv, fm, fx, fd, fi, fz, fc, fe, mem, rb, wb, ck, olds,
+                getp, setp, adc8, adc16, sbc8, sbc16)
+
     def get():
         return (a, x, y, s, d, db >> 16, pb >> 16, pc, getp(), fe)
 
@@ -848,7 +993,7 @@ _POSTLUDE = '''
         nonlocal trap
         trap = flag
 
-    return run, get, put, set_trap
+    return run, get, put, set_trap, run_blocks, configure, forget, cells
 '''
 
 

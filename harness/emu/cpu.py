@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.emu import alu
-from harness.emu.bus import Bus
+from harness.emu.blocks import BLOCK_THRESHOLD, BlockCompiler
+from harness.emu.bus import Bus, MemoryKind
 from harness.emu.codegen import compiled_factory
 from harness.emu.state import CpuState
 
@@ -40,15 +41,39 @@ class RunOutcome:
 
 
 class Cpu:
-    """A 65816 bound to one bus. Not thread-safe; cheap to create (handlers are compiled once)."""
+    """A 65816 bound to one bus. Not thread-safe; cheap to create (handlers are compiled once).
 
-    def __init__(self, bus: Bus, *, trap_interrupts: bool = False) -> None:
+    On a bus with a `memory_kind` (`FlatBus`, `SnesBus`) hot straight-line code runs as compiled
+    blocks (`blocks.py`) with the same results, cycles and clocks: code at an address the handlers
+    reached `block_threshold` times is compiled. `blocks=False`, or any other bus, keeps exactly one
+    bus call per cycle."""
+
+    def __init__(self, bus: Bus, *, trap_interrupts: bool = False, blocks: bool = True,
+                 block_threshold: int = BLOCK_THRESHOLD) -> None:
         build = compiled_factory()
         self.bus = bus
-        self._run, self._get, self._put, set_trap = build(
+        self._run, self._get, self._put, set_trap, run_blocks, configure, self._forget, cells = build(
             bus.read, bus.write, bus.idle, alu.adc8, alu.adc16, alu.sbc8, alu.sbc16, Halted
         )
         set_trap(trap_interrupts)
+        kind = getattr(bus, "memory_kind", None) if blocks else None
+        self._compiler: BlockCompiler | None = None
+        if isinstance(kind, MemoryKind):
+            memory = bus.mem if kind is MemoryKind.PAGED else bus.ram  # type: ignore[attr-defined]
+            self._compiler = BlockCompiler(kind, bus, cells)
+            configure(memory, bus, kind is MemoryKind.PAGED, self._compiler, max(1, block_threshold))
+            self._run = run_blocks
+
+    @property
+    def blocks_compiled(self) -> int:
+        """Blocks compiled since creation or `forget_blocks` (0 on the per-cycle path)."""
+        return self._compiler.total if self._compiler is not None else 0
+
+    def forget_blocks(self) -> None:
+        """Drop compiled blocks and hotness counts (tests; the results never depend on them)."""
+        self._forget()
+        if self._compiler is not None:
+            self._compiler.reset()
 
     @property
     def state(self) -> CpuState:
@@ -57,12 +82,17 @@ class Cpu:
 
     @state.setter
     def state(self, st: CpuState) -> None:
+        self.enter(st, s=st.s, pbr=st.pbr, pc=st.pc)
+
+    def enter(self, st: CpuState, *, s: int, pbr: int, pc: int) -> None:
+        """Load `st` with S, PBR and PC replaced (a call's entry, without building another CpuState;
+        the values must be in range: 16, 8 and 16 bits)."""
         x, y = st.x, st.y
         p = st.p | (0x30 if st.e else 0)
         if p & 0x10:
             x &= 0xFF
             y &= 0xFF
-        self._put(st.a, x, y, st.s, st.d, st.dbr, st.pbr, st.pc, p, st.e)
+        self._put(st.a, x, y, s, st.d, st.dbr, pbr, pc, p, st.e)
 
     def run(self, max_cycles: int = 1 << 62, max_instructions: int = 1 << 40, stop: int = -1) -> RunOutcome:
         """Run whole instructions until a budget, the 24-bit `stop` address, or a halt."""

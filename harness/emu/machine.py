@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.core.facts import INTERRUPT_VECTORS
+from harness.emu.blocks import BLOCK_THRESHOLD
 from harness.emu.cpu import Cpu, RunOutcome
 from harness.emu.disasm import format_instruction
 from harness.emu.faults import BudgetExhausted, BusFault
@@ -46,21 +47,27 @@ class _Setup:
     cgram: bytes | None
     oam: bytes | None
     budget: int
-    start: CpuState
+    state: CpuState  # the caller's registers; S, PBR and PC at entry are `entry_registers`
+    entry_registers: tuple[int, int, int]  # (S below the return address, PBR, PC)
     pushed: tuple[tuple[int, int], ...]  # (address, byte) of the return address on the stack
 
 
 class Machine:
     """An SNES (CPU + bus) holding one ROM image; `run` can be called many times (state is reset)."""
 
-    def __init__(self, rom: bytes, mapper: str | Mapper = "lorom") -> None:
+    def __init__(self, rom: bytes, mapper: str | Mapper = "lorom", *, blocks: bool = True,
+                 block_threshold: int = BLOCK_THRESHOLD) -> None:
+        """`blocks=False` keeps the CPU on one bus call per cycle, the reference the compiled blocks are
+        tested against (results are the same either way, see `harness.emu.blocks`); `block_threshold`:
+        how often code must be reached before it is compiled."""
         self.mapper = Mapper.parse(mapper)
         self.bus = SnesBus(bytes(rom), self.mapper)
-        self.cpu = Cpu(self.bus, trap_interrupts=True)
+        self.cpu = Cpu(self.bus, trap_interrupts=True, blocks=blocks, block_threshold=block_threshold)
 
     @classmethod
-    def from_rom(cls, rom: bytes, mapper: str | Mapper = "lorom") -> Machine:
-        return cls(rom, mapper)
+    def from_rom(cls, rom: bytes, mapper: str | Mapper = "lorom", *, blocks: bool = True,
+                 block_threshold: int = BLOCK_THRESHOLD) -> Machine:
+        return cls(rom, mapper, blocks=blocks, block_threshold=block_threshold)
 
     @classmethod
     def from_assembly(cls, res: Any) -> Machine:
@@ -114,8 +121,8 @@ class Machine:
         if isinstance(max_cycles, bool) or not isinstance(max_cycles, int) or max_cycles < 0:
             raise HarnessError(f"max_cycles={max_cycles!r} must be a non-negative int")
         stop, data = _return_address(entry, call, caller)
-        pushed, start = self._stack_layout(entry, state, call, data)
-        setup = _Setup(wram, dict(memory or {}), hv_phase, vram, cgram, oam, max_cycles, start, pushed)
+        pushed, registers = self._stack_layout(entry, state, call, data)
+        setup = _Setup(wram, dict(memory or {}), hv_phase, vram, cgram, oam, max_cycles, state, registers, pushed)
         self._prepare(setup)
         steps: list[TraceStep] | None = [] if trace else None
         reason, detail, instructions, last_opcode = self._execute(stop, max_cycles, steps)
@@ -135,13 +142,14 @@ class Machine:
             bus.poke(address, value)
         for address, value in setup.pushed:
             bus.poke(address, value)
-        self.cpu.state = setup.start
+        s, pbr, pc = setup.entry_registers
+        self.cpu.enter(setup.state, s=s, pbr=pbr, pc=pc)
 
     @staticmethod
     def _stack_layout(
         entry: int, state: CpuState, call: str, data: list[int]
-    ) -> tuple[tuple[tuple[int, int], ...], CpuState]:
-        """Where the return address goes (not logged as a write) and the start state below it."""
+    ) -> tuple[tuple[tuple[int, int], ...], tuple[int, int, int]]:
+        """Where the return address goes (not logged as a write) and (S below it, PBR, PC) at entry."""
         s = (0x100 | (state.s & 0xFF)) if state.e else state.s
         pushed = []
         for value in data:
@@ -152,7 +160,7 @@ class Machine:
                 s = (s - 1) & 0xFFFF
         if state.e:
             s = 0x100 | (s & 0xFF)
-        return tuple(pushed), state.replace(s=s, pbr=entry >> 16, pc=entry & 0xFFFF)
+        return tuple(pushed), (s, entry >> 16, entry & 0xFFFF)
 
     # -- running ----------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from harness.emu import dma, timing
+from harness.emu.bus import MemoryKind
 from harness.emu.faults import BudgetExhausted, BusFault
 from harness.emu.ppu import Ppu
 from harness.errors import HarnessError
@@ -173,7 +174,6 @@ class _PageMap:
 
     read_base: tuple[int, ...]  # >= 0: index into mem; _IO; _UNMAPPED
     write_base: tuple[int, ...]  # >= 0: WRAM/SRAM index; _IO; _ROM_WRITE; _UNMAPPED
-    write_key: tuple[int, ...]  # canonical 24-bit address of the page (for the writes log)
     clocks_slow: tuple[int, ...]
     clocks_fast: tuple[int, ...]
 
@@ -186,7 +186,7 @@ def _sram_key(index: int, mapper: Mapper) -> int:
 
 @lru_cache(maxsize=8)
 def _page_map(mapper: Mapper, rom_size: int) -> _PageMap:
-    read_base, write_base, write_key, slow, fast = [], [], [], [], []
+    read_base, write_base, slow, fast = [], [], [], []
     for page in range(_PAGES):
         address = page << _PAGE_BITS
         bank, off = address >> 16, address & 0xFFFF
@@ -200,18 +200,15 @@ def _page_map(mapper: Mapper, rom_size: int) -> _PageMap:
         if wram is not None:
             read_base.append(wram)
             write_base.append(wram)
-            write_key.append(WRAM_BASE + wram)
             continue
         if not bank & 0x40 and 0x2000 <= off < 0x6000:
             read_base.append(_IO)
             write_base.append(_IO)
-            write_key.append(0)
             continue
         sram = _is_sram(address, mapper)
         if sram is not None:
             read_base.append(_SRAM_AT + sram)
             write_base.append(_SRAM_AT + sram)
-            write_key.append(_sram_key(sram, mapper))
             continue
         rom = rom_offset(address, mapper)
         if rom is not None:
@@ -220,8 +217,7 @@ def _page_map(mapper: Mapper, rom_size: int) -> _PageMap:
         else:
             read_base.append(_UNMAPPED)
             write_base.append(_UNMAPPED)
-        write_key.append(0)
-    return _PageMap(tuple(read_base), tuple(write_base), tuple(write_key), tuple(slow), tuple(fast))
+    return _PageMap(tuple(read_base), tuple(write_base), tuple(slow), tuple(fast))
 
 
 @dataclass
@@ -247,6 +243,11 @@ class _DmaState:
     log_cycle: int = 0  # the CPU cycle a running DMA stalls (for the I/O log)
 
 
+@lru_cache(maxsize=4)
+def _zeros(size: int) -> bytes:
+    return bytes(size)
+
+
 @lru_cache(maxsize=1)
 def _pending_table() -> tuple[int, ...]:
     """Every page -> the slow path: installed while a DMA is armed."""
@@ -260,7 +261,15 @@ class SnesBus:
     so a plain read costs one table lookup; I/O goes through `_read_io` / `_write_io`. While a DMA
     is armed the tables are swapped for ones that send every read and write to the slow path, which
     finds the DMA's start cycle (idle cycles are 6 clocks and touch nothing, so they need no check).
+
+    The CPU's block path (`blocks.py`, `memory_kind` PAGED) reads these tables itself: `fast_tables`
+    is (read bases, write bases, clocks, 1 if FastROM else 0), or None while a DMA is armed; compiled
+    blocks read and write plain pages directly (adding their clocks, keeping `first_values`) and hand
+    every other access, and everything while `fast_tables` is None, to this bus one cycle at a time.
     """
+
+    memory_kind = MemoryKind.PAGED
+    page_bits = _PAGE_BITS
 
     def __init__(self, rom: bytes, mapper: Mapper) -> None:
         if not rom:
@@ -268,10 +277,11 @@ class SnesBus:
         self.mapper = mapper
         self._rom_image = pad_rom(rom, mapper)
         self.mem = bytearray(_ROM_AT) + bytearray(self._rom_image)
+        self._sram_poked = self._rom_poked = False  # since the last reset (see `reset`)
+        self.first_values: dict[int, int] = {}
         pages = _page_map(mapper, len(self._rom_image))
         self._real_read_base = pages.read_base
         self._real_write_base = pages.write_base
-        self._write_key = pages.write_key
         self._clocks_slow = pages.clocks_slow
         self._clocks_fast = pages.clocks_fast
         self.ppu = Ppu()
@@ -296,6 +306,18 @@ class SnesBus:
         """Master clocks the CPU was stalled by DMA in this run."""
         return self.dma_state.clocks
 
+    def code_index(self, address: int) -> int | None:
+        """Index in `mem` of the byte at 24-bit `address` when it is ROM, else None.
+
+        The block path compiles code from ROM only: the CPU cannot write it (a write faults), so a
+        block's operands can change only through `poke`, which its byte check at entry catches. Code
+        in WRAM or SRAM runs through the per-cycle handlers."""
+        page = address >> _PAGE_BITS
+        base = self._real_read_base[page]
+        if base < 0 or self._real_write_base[page] != _ROM_WRITE:
+            return None
+        return base + (address & _PAGE_MASK)
+
     def reset(
         self,
         wram: bytes | None = None,
@@ -316,11 +338,15 @@ class SnesBus:
                 raise HarnessError(f"wram must be 131072 bytes (128 KiB), got {len(wram)}")
             self.mem[:0x20000] = wram
         else:
-            self.mem[:0x20000] = bytes(0x20000)
+            self.mem[:0x20000] = _zeros(0x20000)
         self.phase = None if hv_phase is None else timing.validate_phase(hv_phase)
         self.ppu.reset(self.phase, vram, cgram, oam)
-        self.mem[_SRAM_AT:_ROM_AT] = bytes(_ROM_AT - _SRAM_AT)
-        self.mem[_ROM_AT:] = self._rom_image
+        # SRAM and ROM change only by writes (logged in `first_values`) and pokes: restore them only then
+        if self._sram_poked or any(index >= _SRAM_AT for index in self.first_values):
+            self.mem[_SRAM_AT:_ROM_AT] = _zeros(_ROM_AT - _SRAM_AT)
+        if self._rom_poked:
+            self.mem[_ROM_AT:] = self._rom_image
+        self._sram_poked = self._rom_poked = False
         self._t0 = self.phase or 0
         self._read_base = self._real_read_base
         self._write_base = self._real_write_base
@@ -328,6 +354,7 @@ class SnesBus:
         self.clocks = 0
         self.fast_rom = False
         self._clocks = self._clocks_slow
+        self.fast_tables: tuple | None = (self._real_read_base, self._real_write_base, self._clocks, 0)
         self.wmadd = 0
         self.apu = list(_APU_RESET)
         self.nmitimen = 0
@@ -336,7 +363,7 @@ class SnesBus:
         self.nmi = None if self.phase is None else timing.NmiFlag(self._t0)
         self.dma_state = _DmaState(budget)
         self.alu = _Alu()
-        self.writes: dict[int, tuple[int, int]] = {}
+        self.first_values: dict[int, int] = {}  # mem index -> its value before the run's first write
         self.io_log: list[tuple[bool, int, int, int, bool]] = []  # (is_write, register, value, cycle, by_dma)
 
     # -- the Bus protocol ---------------------------------------------------------------------------
@@ -361,8 +388,7 @@ class SnesBus:
         self.clocks += self._clocks[page]
         base = self._write_base[page]
         if base >= 0:
-            low = address & _PAGE_MASK
-            self._log_write(self._write_key[page] + low, base + low, value)
+            self._log_write(base + (address & _PAGE_MASK), value)
         else:
             self._slow_write(address, value, base)
         self.cycle += 1
@@ -383,8 +409,7 @@ class SnesBus:
             self._dma_check(address)
             base = self._real_write_base[page]
             if base >= 0:
-                low = address & _PAGE_MASK
-                self._log_write(self._write_key[page] + low, base + low, value)
+                self._log_write(base + (address & _PAGE_MASK), value)
                 return
         if base == _IO:
             self._write_io(address & 0xFFFF, value, address)
@@ -393,13 +418,25 @@ class SnesBus:
         else:
             raise BusFault(f"unmapped write ${address:06X}")
 
-    def _log_write(self, key: int, index: int, value: int) -> None:
-        first = self.writes.get(key)
-        self.writes[key] = (self.mem[index] if first is None else first[0], value)
+    def _log_write(self, index: int, value: int) -> None:
+        """Every write to WRAM/SRAM (CPU, DMA, WRAM port) comes here; the compiled blocks of the CPU
+        core inline the same two steps (`blocks.py`): keep the first old value, store the byte."""
+        if index not in self.first_values:
+            self.first_values[index] = self.mem[index]
         self.mem[index] = value
 
     def _write_wram(self, index: int, value: int) -> None:
-        self._log_write(WRAM_BASE + index, index, value)
+        self._log_write(index, value)
+
+    @property
+    def writes(self) -> dict[int, tuple[int, int]]:
+        """{canonical 24-bit address: (value before the run, value now)} for every byte written, in the
+        order of first writes ($7E/$7F for WRAM, the mapper's SRAM bank for SRAM)."""
+        mem, mapper = self.mem, self.mapper
+        return {
+            (WRAM_BASE + index if index < _SRAM_AT else _sram_key(index - _SRAM_AT, mapper)): (old, mem[index])
+            for index, old in self.first_values.items()
+        }
 
     def _t_read(self) -> int:
         """Absolute master clock of the current CPU read: 4 clocks before the cycle ends (bsnes `read`)."""
@@ -419,6 +456,7 @@ class SnesBus:
             return
         self.dma_state.pending = _PendingDma(mask=mask, cycle=self.cycle, write_end=self.clocks)
         self._read_base = self._write_base = _pending_table()
+        self.fast_tables = None  # every access must reach `_dma_check`: no compiled blocks meanwhile
 
     def _dma_check(self, address: int) -> None:
         """Called by every read/write while a DMA is armed, after the cycle's clocks were counted."""
@@ -441,6 +479,7 @@ class SnesBus:
         state.pending = None
         self._read_base = self._real_read_base
         self._write_base = self._real_write_base
+        self.fast_tables = (self._real_read_base, self._real_write_base, self._clocks, int(self.fast_rom))
         if not pending.mask:
             return
         channels = [ch for ch in range(8) if pending.mask >> ch & 1]
@@ -468,8 +507,7 @@ class SnesBus:
         page = address >> _PAGE_BITS
         base = self._real_write_base[page]
         if base >= 0:
-            low = address & _PAGE_MASK
-            self._log_write(self._write_key[page] + low, base + low, value)
+            self._log_write(base + (address & _PAGE_MASK), value)
         elif base == _ROM_WRITE:
             raise BusFault(f"DMA write to ROM ${address:06X}")
         elif base == _IO:
@@ -571,6 +609,8 @@ class SnesBus:
         elif reg == 0x420D:
             self.fast_rom = bool(value & 1)
             self._clocks = self._clocks_fast if self.fast_rom else self._clocks_slow
+            if self.fast_tables is not None:
+                self.fast_tables = (self._real_read_base, self._real_write_base, self._clocks, int(self.fast_rom))
         elif 0x4300 <= reg <= 0x437F:
             self._write_dma_register(reg, value)
 
@@ -708,7 +748,12 @@ class SnesBus:
         base = self._real_read_base[address >> _PAGE_BITS]
         if base < 0:
             raise HarnessError(f"memory poke ${address:06X}: not WRAM, SRAM or ROM")
-        self.mem[base + (address & _PAGE_MASK)] = value
+        index = base + (address & _PAGE_MASK)
+        if index >= _ROM_AT:
+            self._rom_poked = True
+        elif index >= _SRAM_AT:
+            self._sram_poked = True
+        self.mem[index] = value
 
 
 def _open_bus(reg: int) -> int:
