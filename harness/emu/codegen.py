@@ -861,31 +861,35 @@ _POSTLUDE = '''
             return ("BUDGET", cyc, max_instructions, op)
         return ("LIMIT", cyc, max_instructions, op)
 
-    # -- the block path (`blocks.py`): straight-line code compiled per (address, e/m/x variant), plain
-    # memory read and written directly, every other access left to the instructions' own handlers.
+    # -- the fast tiers (`blocks.py`): straight-line code as compiled blocks or threads of direct
+    # handlers, plain memory read and written directly, every other access left to the per-cycle
+    # handlers above.
 
-    mem = rb = wb = ck = olds = bus = cur = make_block = None
+    mem = rb = wb = ck = olds = bus = cur = make_block = make_thread = None
     paged = False  # the bus is an SnesBus-like paged map (tables, clocks, a write log); else flat RAM
     sel = -1  # which block caches fit the bus's timing now (0: slow ROM, 1: FastROM); -1: no blocks
     nob = {}  # the caches while blocks are off (a DMA armed): entries only ever say "no block"
-    bcs = [{} for _ in range(16)]  # per variant index * 2 + sel: address -> block, or False
-    hot = {}  # address -> times reached by the handler path without a block (compile at `threshold`)
+    bcs = [{} for _ in range(16)]  # per variant index * 2 + sel: address -> block or thread, or False
+    hot = {}  # flat bus: address -> times the per-cycle handlers reached it (compile at `threshold`)
     vi = 7
     bc = nob
     threshold = 1 << 62
 
     def run_blocks(max_cycles, max_instructions, stop):
-        """`run` with compiled blocks: same results, cycles, clocks and bus traffic (see blocks.py).
+        """`run` on a bus with a memory kind: the same results, cycles, clocks and bus traffic.
 
-        A block returns 0 when it declines (a budget, the stop address or the instruction limit
-        falls inside it, or its first instruction needs the bus), -1 when its code bytes changed, or
-        clocks << 32 | cycles << 16 | instructions << 8 | last opcode for what it executed. Block
-        cycles and clocks reach a paged bus before each handler step and at the end."""
+        At each instruction boundary the code there runs as a compiled block or (paged bus) a thread
+        of direct handlers when one fits (see blocks.py), else one instruction runs on its per-cycle
+        handler with the real bus. A block or thread returns clocks << 32 | cycles << 16 |
+        instructions << 8 | last opcode for what it ran, 0 when it declines (the budget, the stop
+        address or the instruction limit falls inside it), -1 when its code bytes changed, -2 when
+        its first instruction needs the bus, -3 (a thread) when it is time to compile its block. Their
+        cycles and clocks reach a paged bus before each per-cycle step and at the end."""
         nonlocal pc
         cyc = 0
         n = 0
         op = -1
-        bcy = bck = 0  # block cycles and clocks not yet added to a paged bus
+        bcy = bck = 0  # cycles and clocks not yet added to a paged bus
         if paged:
             refresh()
         try:
@@ -906,9 +910,17 @@ _POSTLUDE = '''
                         n += (r >> 8) & 0xFF
                         op = r & 0xFF
                         continue
-                    if r < 0:
+                    if r == -3:
+                        bc[addr] = make_block(addr, vi, sel) or blk
+                        continue
+                    if r == -1:
                         del bc[addr]
+                    elif r == -2:
+                        bc[addr] = False
                 elif blk is None:
+                    if paged:
+                        bc[addr] = make_thread(addr, vi, sel)
+                        continue
                     h = hot.get(addr, 0) + 1
                     hot[addr] = h
                     if h >= threshold:
@@ -957,18 +969,19 @@ _POSTLUDE = '''
             rb, wb, ck, sel = cur
         bc = bcs[vi * 2 + sel] if sel >= 0 else nob
 
-    def configure(memory, the_bus, is_paged, maker, hot):
-        """Turn the block path on: `memory` the bytearray blocks index, `maker(addr, vi, sel)` compiles
-        a block at an address the handlers reached `hot` times."""
-        nonlocal mem, bus, paged, make_block, sel, bc, threshold
-        mem, bus, paged, make_block, threshold = memory, the_bus, is_paged, maker, hot
+    def configure(memory, the_bus, is_paged, maker, threader, hot):
+        """Turn the fast tiers on: `memory` the bytearray they index; `maker(addr, vi, sel)` compiles a
+        block (flat: where the handlers came `hot` times), `threader(addr, vi, sel)` makes a thread
+        (paged: on arrival); either returns False where nothing can start."""
+        nonlocal mem, bus, paged, make_block, make_thread, sel, bc, threshold
+        mem, bus, paged, make_block, make_thread, threshold = memory, the_bus, is_paged, maker, threader, hot
         sel = 0
         if paged:
             refresh()
         bc = bcs[vi * 2 + sel] if sel >= 0 else nob
 
     def forget():
-        """Drop every block and hotness count (the compiled code objects stay cached in blocks.py)."""
+        """Drop every block, thread and hotness count (code objects stay cached in blocks.py)."""
         for cache in bcs:
             cache.clear()
         nob.clear()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.emu import alu
-from harness.emu.blocks import BLOCK_THRESHOLD, BlockCompiler
+from harness.emu.blocks import BLOCK_THRESHOLDS, BlockCompiler
 from harness.emu.bus import Bus, MemoryKind
 from harness.emu.codegen import compiled_factory
 from harness.emu.state import CpuState
@@ -43,13 +43,15 @@ class RunOutcome:
 class Cpu:
     """A 65816 bound to one bus. Not thread-safe; cheap to create (handlers are compiled once).
 
-    On a bus with a `memory_kind` (`FlatBus`, `SnesBus`) hot straight-line code runs as compiled
-    blocks (`blocks.py`) with the same results, cycles and clocks: code at an address the handlers
-    reached `block_threshold` times is compiled. `blocks=False`, or any other bus, keeps exactly one
-    bus call per cycle."""
+    On a bus with a `memory_kind` (`FlatBus`, `SnesBus`) straight-line code runs without a bus call
+    per cycle, with the same results, cycles and clocks (`blocks.py`): on the SNES bus as threads of
+    per-opcode direct handlers from its first run and as a compiled block after `block_threshold`
+    runs; on the flat bus as a compiled block once the handlers reached it `block_threshold` times
+    (default: `blocks.BLOCK_THRESHOLDS`). `blocks=False`, or any other bus, keeps exactly one bus call
+    per cycle."""
 
     def __init__(self, bus: Bus, *, trap_interrupts: bool = False, blocks: bool = True,
-                 block_threshold: int = BLOCK_THRESHOLD) -> None:
+                 block_threshold: int | None = None) -> None:
         build = compiled_factory()
         self.bus = bus
         self._run, self._get, self._put, set_trap, run_blocks, configure, self._forget, cells = build(
@@ -60,14 +62,20 @@ class Cpu:
         self._compiler: BlockCompiler | None = None
         if isinstance(kind, MemoryKind):
             memory = bus.mem if kind is MemoryKind.PAGED else bus.ram  # type: ignore[attr-defined]
-            self._compiler = BlockCompiler(kind, bus, cells)
-            configure(memory, bus, kind is MemoryKind.PAGED, self._compiler, max(1, block_threshold))
+            threshold = max(1, BLOCK_THRESHOLDS[kind] if block_threshold is None else block_threshold)
+            self._compiler = BlockCompiler(kind, bus, cells, threshold)
+            configure(memory, bus, kind is MemoryKind.PAGED, self._compiler, self._compiler.thread, threshold)
             self._run = run_blocks
 
     @property
     def blocks_compiled(self) -> int:
         """Blocks compiled since creation or `forget_blocks` (0 on the per-cycle path)."""
         return self._compiler.total if self._compiler is not None else 0
+
+    @property
+    def threads_made(self) -> int:
+        """Threads of direct handlers made (paged bus) since creation or `forget_blocks`."""
+        return self._compiler.threads if self._compiler is not None else 0
 
     def forget_blocks(self) -> None:
         """Drop compiled blocks and hotness counts (tests; the results never depend on them)."""

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.core.facts import INTERRUPT_VECTORS
-from harness.emu.blocks import BLOCK_THRESHOLD
 from harness.emu.cpu import Cpu, RunOutcome
 from harness.emu.disasm import format_instruction
 from harness.emu.faults import BudgetExhausted, BusFault
@@ -56,7 +55,7 @@ class Machine:
     """An SNES (CPU + bus) holding one ROM image; `run` can be called many times (state is reset)."""
 
     def __init__(self, rom: bytes, mapper: str | Mapper = "lorom", *, blocks: bool = True,
-                 block_threshold: int = BLOCK_THRESHOLD) -> None:
+                 block_threshold: int | None = None) -> None:
         """`blocks=False` keeps the CPU on one bus call per cycle, the reference the compiled blocks are
         tested against (results are the same either way, see `harness.emu.blocks`); `block_threshold`:
         how often code must be reached before it is compiled."""
@@ -66,7 +65,7 @@ class Machine:
 
     @classmethod
     def from_rom(cls, rom: bytes, mapper: str | Mapper = "lorom", *, blocks: bool = True,
-                 block_threshold: int = BLOCK_THRESHOLD) -> Machine:
+                 block_threshold: int | None = None) -> Machine:
         return cls(rom, mapper, blocks=blocks, block_threshold=block_threshold)
 
     @classmethod
