@@ -12,7 +12,8 @@ direct equivalent:
 - a thread (SNES bus): the direct handlers of the code, called in order. A direct handler is one
   function per (opcode, variant) compiled once per process, reading its operands from memory (about
   100 bytecodes and one call per instruction). Threads cost nothing to compile, so code runs as one
-  from its first arrival, and the thread asks for its block after `BLOCK_THRESHOLDS` runs.
+  from its second arrival (code that runs once pays nothing), and the thread asks for its block after
+  `BLOCK_THRESHOLDS` runs.
 
 Where they run: only on a bus that says what its memory is (`bus.MemoryKind`): a flat 16 MiB RAM
 (`FlatBus`: blocks only, its per-cycle bus calls are C-level already), or the SNES map (`SnesBus`,
@@ -45,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from types import CodeType, FunctionType
-from typing import Any
+from typing import Any, NamedTuple
 
 from harness.emu.bus import MemoryKind
 from harness.emu.codegen import _V, handler_body
@@ -78,8 +79,7 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 _ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?:[-+|&^]|<<|>>)?=(?!=)")
 
 
-@dataclass(frozen=True)
-class _Instruction:
+class _Instruction(NamedTuple):  # a tuple: cheap to make (threads are planned while the code runs)
     pc: int  # 16-bit address of the opcode
     opcode: int
     operands: bytes
@@ -101,6 +101,15 @@ class _Plan:
 
 def _blockable(op: Opcode) -> bool:
     return op.mnemonic not in _NOT_IN_BLOCKS and not (op.mnemonic == "JSR" and op.mode is Mode.ABS_X_IND)
+
+
+@lru_cache(maxsize=8)
+def _decode_tables(variant: int) -> tuple[bytes, bytes]:
+    """Per opcode in a width variant: instruction length (0: not in blocks) and whether it ends one."""
+    v = _variant(variant)
+    lengths = bytes(1 + operand_length(op, m=v.m, x=v.x) if _blockable(op) else 0 for op in OPCODES)
+    stops = bytes(1 if op.mode is Mode.REL8 or op.mnemonic in _ENDS_BLOCK else 0 for op in OPCODES)
+    return lengths, stops
 
 
 def _variant(index: int) -> _V:
@@ -266,12 +275,12 @@ class _BlockBody:
 
 
 class _DirectBody(_BlockBody):
-    """One instruction as a direct handler: the same data accesses, deopts and deferred writes as in a
-    block, but operands read from `mem` after the opcode's index `_ix` and PC dynamic (the handler
-    serves every address). A fetch clock is `_fc`, the clocks of the code's page."""
+    """One instruction as a direct handler (SNES bus): the same data accesses, deopts and deferred writes
+    as in a block, but operands read from `mem` after the opcode's index `_ix` and PC dynamic (the
+    handler serves every address). A fetch costs `_fc` clocks, those of the code's page."""
 
-    def __init__(self, kind: MemoryKind, page_bits: int, length: int) -> None:
-        self.paged = kind is MemoryKind.PAGED
+    def __init__(self, page_bits: int, length: int) -> None:
+        self.paged = True
         self.page_bits = page_bits
         self.length = length
         self.lines = []
@@ -313,16 +322,8 @@ class _DirectBody(_BlockBody):
         return head + rhs
 
     def finish_writes(self) -> None:
-        if not self.writes:
-            return
-        if self.paged:
+        if self.writes:
             self._finish_paged_writes(self._overlap_terms)
-            return
-        if self.fetch_after_write:
-            self.raw("if " + " or ".join(self._overlap_terms(addr) for addr, _ in self.writes) + ":")
-            self.raw("    " + _DEOPT)
-        for addr, value in self.writes:
-            self.raw(f"mem[{addr}] = {value}")
 
     def _overlap_terms(self, index: str) -> str:
         return f"_ix <= {index} < _ix + {self.length}" if self.fetch_after_write else ""
@@ -478,17 +479,17 @@ def _wrap(plan: _Plan, body: list[str], worst: int, uses_k: bool, uses_c: bool) 
     return "\n".join(head + ["        " + line for line in inner] + ["", "    return block", ""])
 
 
-def direct_source(kind: MemoryKind, page_bits: int, opcode: int, variant: int) -> str | None:
-    """The source of `_factory()` for the direct handler of one opcode and width variant, or None for
-    an opcode left to the per-cycle handlers. Called `handler(_ix, _fc)` with PC at the opcode, whose
-    bytes are at mem[_ix:_ix + length] (the caller checks they share one plain page) and cost `_fc`
-    clocks each; returns 0, having changed nothing, when an access needs the bus."""
+def direct_source(page_bits: int, opcode: int, variant: int) -> str | None:
+    """The source of `_factory()` for the direct handler (SNES bus) of one opcode and width variant, or
+    None for an opcode left to the per-cycle handlers. Called `handler(_ix, _fc)` with PC at the opcode,
+    whose bytes are at mem[_ix:_ix + length] (a thread checks that they are ROM) and cost `_fc` clocks
+    each; returns 0, having changed nothing, when an access needs the bus, else clocks << 8 | cycles."""
     op = OPCODES[opcode]
     if not _blockable(op):
         return None
     v = _variant(variant)
     length = 1 + operand_length(op, m=v.m, x=v.x)
-    b = _DirectBody(kind, page_bits, length)
+    b = _DirectBody(page_bits, length)
     handler_body(op, v, b)
     if b.fetched != length - 1:
         raise AssertionError(f"opcode {opcode:02X}: {b.fetched} fetches for {length - 1} operand bytes")
@@ -506,9 +507,8 @@ def direct_source(kind: MemoryKind, page_bits: int, opcode: int, variant: int) -
                 body.extend(indent + part for part in restore)
             else:
                 body.append(line)
-    paged = kind is MemoryKind.PAGED
-    uses_c = paged and (bool(b.writes) or any("_c +=" in line for line in lines))
-    body.extend(_direct_exit(b, opcode, paged, uses_c))
+    uses_c = bool(b.writes) or any("_c +=" in line for line in lines)
+    body.extend(_direct_exit(b, uses_c))
     used = set(_NAME.findall("\n".join(body)))
     assigned = [name for name in _ALL_NAMES if name in used]
     inner = (["nonlocal " + ", ".join(assigned)] if assigned else []) + (["_k = 0"] if b.dyn else []) + (
@@ -517,11 +517,9 @@ def direct_source(kind: MemoryKind, page_bits: int, opcode: int, variant: int) -
     return "\n".join(head + ["        " + line for line in inner] + ["", "    return handler", ""])
 
 
-def _direct_exit(b: _DirectBody, opcode: int, paged: bool, uses_c: bool) -> list[str]:
+def _direct_exit(b: _DirectBody, uses_c: bool) -> list[str]:
     def encode(extra: int) -> str:  # clocks << 8 | cycles (an instruction has fewer than 256 cycles)
         cycles = f"({b.cycles + extra} + _k)" if b.dyn else str(b.cycles + extra)
-        if not paged:
-            return cycles
         clocks = [f"{b.length} * _fc"] + ([str(b.clocks + 6 * extra)] if b.clocks + extra else []) + (
             ["6 * _k"] if b.dyn else []) + (["_c"] if uses_c else [])
         return f"(({' + '.join(clocks)}) << 8) | {cycles}"
@@ -540,8 +538,8 @@ def _direct_exit(b: _DirectBody, opcode: int, paged: bool, uses_c: bool) -> list
 
 
 @lru_cache(maxsize=4096)
-def _direct_code(kind: MemoryKind, page_bits: int, opcode: int, variant: int) -> CodeType | None:
-    source = direct_source(kind, page_bits, opcode, variant)
+def _direct_code(page_bits: int, opcode: int, variant: int) -> CodeType | None:
+    source = direct_source(page_bits, opcode, variant)
     if source is None:
         return None
     return _nested_code(compile(source, f"<harness.emu direct handler {opcode:02X}/{variant}>", "exec"))
@@ -552,7 +550,7 @@ def _worst_cycles(opcode: int, variant: int) -> int:
     """Most cycles the instruction can take (its conditional cycles all happen): for budget guards."""
     v = _variant(variant)
     op = OPCODES[opcode]
-    b = _DirectBody(MemoryKind.FLAT, 0, 1 + operand_length(op, m=v.m, x=v.x))
+    b = _DirectBody(9, 1 + operand_length(op, m=v.m, x=v.x))
     handler_body(op, v, b)
     extra = b.branch_exit[2] if b.branch_exit is not None else 0
     return b.cycles + sum(1 for line in b.lines if line.strip() == "_k += 1") + extra
@@ -652,8 +650,7 @@ class BlockCompiler:
         key = (opcode, variant)
         handler = self.directs.get(key)
         if handler is None:
-            page_bits = self.bus.page_bits if self.kind is MemoryKind.PAGED else 0
-            code = _direct_code(self.kind, page_bits, opcode, variant)
+            code = _direct_code(self.bus.page_bits, opcode, variant)
             handler = False if code is None else FunctionType(
                 code, _GLOBALS, "handler", None, tuple(self.cells[n] for n in code.co_freevars))
             self.directs[key] = handler
@@ -662,10 +659,11 @@ class BlockCompiler:
     def thread(self, address: int, variant: int, selector: int) -> Callable[..., int] | bool:
         """A thread of direct handlers for the code at `address` (False: no instruction can start one).
 
-        Built on first arrival (no compile: about as cheap as running the code once), it runs the same
-        instructions a block would, about a third as fast as a block and three times the per-cycle
-        path; after `promote_at` runs it asks for the compiled block."""
-        if selector < 0 or self.threads >= MAX_THREADS:
+        Built on the second arrival (no compile: about 1.5 us per instruction), it runs the same
+        instructions a block would, at about half a block's speed and twice the per-cycle path's
+        (about 100 bytecodes per instruction against 47 and 200); after `promote_at` runs it asks
+        for the compiled block."""
+        if selector < 0 or self.threads >= MAX_THREADS or self.kind is not MemoryKind.PAGED:
             return False
         plan = self.plan(address, variant)
         if plan is None:
@@ -686,45 +684,51 @@ class BlockCompiler:
         if len(steps) == 1:
             first = last = -1  # the loop already checked the stop address at the only instruction
         self.threads += 1
-        mem = self.bus.mem if self.kind is MemoryKind.PAGED else self.bus.ram
-        return _make_thread(tuple(steps), low, worst, first, last, mem, plan.index, plan.code, self.promote_at)
+        return _make_thread(tuple(steps), low, worst, first, last, self.bus.mem, plan.index, plan.code,
+                            self.promote_at)
 
     def plan(self, address: int, variant: int) -> _Plan | None:
-        """Decode the instructions a block at `address` would hold (None: not even one)."""
-        v = _variant(variant)
+        """Decode the instructions a block at `address` would hold (None: not even one). Cheap: threads
+        are planned while the code runs. Memory is looked up again only where the code crosses a page."""
+        lengths, stops = _decode_tables(variant)
         paged = self.kind is MemoryKind.PAGED
         bus = self.bus
         mem = bus.mem if paged else bus.ram
         clocks = bus.fast_tables[2] if paged else None
-        page_bits = bus.page_bits if paged else 0
+        bits = bus.page_bits if paged else 24
         bank, pc = address & 0xFF0000, address & 0xFFFF
         start = self._index(bank | pc)
         if start is None:
             return None
         instructions: list[_Instruction] = []
-        size = 0
+        index = start
+        page = pc >> bits
         while len(instructions) < MAX_INSTRUCTIONS:
-            index = self._index(bank | pc)
-            if index != start + size:
+            if pc >> bits != page and self._index(bank | pc) != index:
+                break  # the next page is not the continuation of this one in memory
+            opcode = mem[index]
+            length = lengths[opcode]
+            end = pc + length - 1
+            if not length or end >= 0xFFFF:
                 break
-            op = OPCODES[mem[index]]
-            if not _blockable(op):
+            if end >> bits != pc >> bits and self._index(bank | end) != index + length - 1:
                 break
-            length = 1 + operand_length(op, m=v.m, x=v.x)
-            if pc + length >= 0x10000 or any(self._index(bank | (pc + i)) != index + i for i in range(length)):
-                break
-            byte_clocks = tuple(clocks[(bank | (pc + i)) >> page_bits] for i in range(length)) if clocks else ()
-            if byte_clocks and len(set(byte_clocks)) != 1:  # direct handlers time every fetch alike
-                break
-            instructions.append(_Instruction(pc, mem[index], bytes(mem[index + 1:index + length]), byte_clocks))
-            size += length
+            fetch_clocks = ()
+            if clocks is not None:
+                first, last = clocks[(bank | pc) >> bits], clocks[(bank | end) >> bits]
+                if first != last:  # direct handlers time every fetch of an instruction alike
+                    break
+                fetch_clocks = (first,) * length
+            instructions.append(_Instruction(pc, opcode, bytes(mem[index + 1:index + length]), fetch_clocks))
+            page = end >> bits
+            index += length
             pc += length
-            if op.mode is Mode.REL8 or op.mnemonic in _ENDS_BLOCK:
+            if stops[opcode]:
                 break
         if not instructions:
             return None
-        code = bytes(mem[start:start + size])
-        return _Plan(self.kind, variant, bank, tuple(instructions), code, start, page_bits)
+        return _Plan(self.kind, variant, bank, tuple(instructions), bytes(mem[start:index]), start,
+                     bits if paged else 0)
 
     def _index(self, address: int) -> int | None:
         if self.kind is MemoryKind.PAGED:

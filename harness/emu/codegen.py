@@ -1,12 +1,14 @@
 """Generates the CPU's per-opcode handlers from the opcode table (why: speed with bus-cycle accuracy).
 
-Each of the 256 opcodes gets one Python function per register-width variant (e, m, x), built once
+Each of the 256 opcodes gets one Python function per register-width variant (e, m, x), compiled once
 per process from the table in `opcodes.py`: an addressing-mode bus pattern joined to an operation
 snippet. The functions live in one closure (`build(R, W, I, ...)`) whose cells are the CPU
-registers, so the hot path uses fast cell loads instead of attribute lookups. Every bus cycle is
-one call: `R(addr) -> byte`, `W(addr, byte)`, `I(addr)` (internal cycle, with the address the
-vectors show on the bus). A handler returns the number of CPU cycles it used (opcode fetch
-included), which equals the number of bus calls it made.
+registers, so the hot path uses fast cell loads instead of attribute lookups; each CPU binds a
+handler to its cells when it first runs that opcode (`make_binder`). Every bus cycle is one call:
+`R(addr) -> byte`, `W(addr, byte)`, `I(addr)` (internal cycle, with the address the vectors show on
+the bus). A handler returns the number of CPU cycles it used (opcode fetch included), which equals
+the number of bus calls it made. The same templates, through another `_Body`, give the fast tiers
+of `blocks.py` (compiled blocks, direct handlers), which `run_blocks` uses on buses that allow them.
 
 Conventions (W65C816S datasheet table 5-7, checked against the SingleStepTests vectors):
 - internal cycles show the address of the datasheet's IO column: the last operand byte for operand
@@ -21,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import CodeType, FunctionType
 
 from harness.core.facts import INTERRUPT_VECTORS
 from harness.emu.opcodes import OPCODES, Kind, Mode, Opcode
@@ -800,7 +803,7 @@ def _uses(text: str, name: str) -> bool:
 
 
 _PRELUDE = '''
-def build(R, W, I, adc8, adc16, sbc8, sbc16, Halt):
+def build(R, W, I, adc8, adc16, sbc8, sbc16, Halt, define_handlers=False):
     a = x = y = d = pc = pb = db = 0
     s = 0x1FF
     fn = fv = fd = fi = fc = 0
@@ -848,7 +851,7 @@ _POSTLUDE = '''
                     return ("RETURNED", cyc, n, op)
                 pc = (pc + 1) & 0xFFFF
                 op = R(addr)
-                cyc += tab[op]()
+                cyc += (tab[op] or handler(op))()
         except Halt as h:
             h.cycles += cyc
             h.instructions = n + 1
@@ -870,21 +873,25 @@ _POSTLUDE = '''
     sel = -1  # which block caches fit the bus's timing now (0: slow ROM, 1: FastROM); -1: no blocks
     nob = {}  # the caches while blocks are off (a DMA armed): entries only ever say "no block"
     bcs = [{} for _ in range(16)]  # per variant index * 2 + sel: address -> block or thread, or False
-    hot = {}  # flat bus: address -> times the per-cycle handlers reached it (compile at `threshold`)
+    hot = {}  # address -> times the per-cycle handlers reached it (flat: compile at `threshold`)
     vi = 7
     bc = nob
     threshold = 1 << 62
+    THREAD_AT = 2  # paged: a thread where the per-cycle handlers came twice (code run once pays nothing)
+    LIMIT = 1 << 16  # entries of `hot` and of one block cache (memory per CPU stays bounded)
 
     def run_blocks(max_cycles, max_instructions, stop):
         """`run` on a bus with a memory kind: the same results, cycles, clocks and bus traffic.
 
         At each instruction boundary the code there runs as a compiled block or (paged bus) a thread
         of direct handlers when one fits (see blocks.py), else one instruction runs on its per-cycle
-        handler with the real bus. A block or thread returns clocks << 32 | cycles << 16 |
-        instructions << 8 | last opcode for what it ran, 0 when it declines (the budget, the stop
-        address or the instruction limit falls inside it), -1 when its code bytes changed, -2 when
-        its first instruction needs the bus, -3 (a thread) when it is time to compile its block. Their
-        cycles and clocks reach a paged bus before each per-cycle step and at the end."""
+        handler with the real bus. Threads are made where the per-cycle handlers came `THREAD_AT`
+        times, flat-bus blocks where they came `threshold` times. A block or thread returns
+        clocks << 32 | cycles << 16 | instructions << 8 | last opcode for what it ran, 0 when it
+        declines (the budget, the stop address or the instruction limit falls inside it), -1 when its
+        code bytes changed, -2 when its first instruction needs the bus, -3 (a thread) when it is time
+        to compile its block. Their cycles and clocks reach a paged bus before each per-cycle step and
+        at the end."""
         nonlocal pc
         cyc = 0
         n = 0
@@ -918,12 +925,19 @@ _POSTLUDE = '''
                     elif r == -2:
                         bc[addr] = False
                 elif blk is None:
-                    if paged:
-                        bc[addr] = make_thread(addr, vi, sel)
-                        continue
                     h = hot.get(addr, 0) + 1
+                    if h == 1 and len(hot) >= LIMIT:  # code wandering through memory: bounded
+                        hot.clear()
                     hot[addr] = h
-                    if h >= threshold:
+                    if paged:
+                        if h >= THREAD_AT:
+                            if len(bc) >= LIMIT:
+                                bc.clear()
+                            bc[addr] = make_thread(addr, vi, sel)
+                            continue
+                    elif h >= threshold:
+                        if len(bc) >= LIMIT:
+                            bc.clear()
                         bc[addr] = make_block(addr, vi, sel)
                         continue
                 if paged:
@@ -933,14 +947,14 @@ _POSTLUDE = '''
                         bcy = bck = 0
                     pc = (pc + 1) & 0xFFFF
                     op = R(addr)
-                    cyc += tab[op]()
+                    cyc += (tab[op] or handler(op))()
                     n += 1
                     if bus.fast_tables is not cur:
                         refresh()
                 else:
                     pc = (pc + 1) & 0xFFFF
                     op = R(addr)
-                    cyc += tab[op]()
+                    cyc += (tab[op] or handler(op))()
                     n += 1
         except Halt as h:
             h.cycles += cyc
@@ -972,7 +986,7 @@ _POSTLUDE = '''
     def configure(memory, the_bus, is_paged, maker, threader, hot):
         """Turn the fast tiers on: `memory` the bytearray they index; `maker(addr, vi, sel)` compiles a
         block (flat: where the handlers came `hot` times), `threader(addr, vi, sel)` makes a thread
-        (paged: on arrival); either returns False where nothing can start."""
+        (paged); either returns False where nothing can start."""
         nonlocal mem, bus, paged, make_block, make_thread, sel, bc, threshold
         mem, bus, paged, make_block, make_thread, threshold = memory, the_bus, is_paged, maker, threader, hot
         sel = 0
@@ -988,9 +1002,20 @@ _POSTLUDE = '''
         hot.clear()
 
     def cells():
-        """The closure cells blocks are bound to (see `blocks.bind`)."""
+        """The closure cells handlers and blocks are bound to (`make_binder`, `BlockCompiler`)."""
         return (a, x, y, s, d, pc, pb, db, fn, fv, fm, fx, fd, fi, fz, fc, fe, mem, rb, wb, ck, olds,
-                getp, setp, adc8, adc16, sbc8, sbc16)
+                getp, setp, adc8, adc16, sbc8, sbc16, R, W, I, Halt, trap)
+
+    bind = None  # (variant index, opcode) -> handler, set once by `set_binder` (see `make_binder`)
+
+    def handler(op):
+        """The handler of `op` in the current variant, bound on its first use by this CPU."""
+        h = tab[op] = bind(vi, op)
+        return h
+
+    def set_binder(binder):
+        nonlocal bind
+        bind = binder
 
     def get():
         return (a, x, y, s, d, db >> 16, pb >> 16, pc, getp(), fe)
@@ -1006,19 +1031,20 @@ _POSTLUDE = '''
         nonlocal trap
         trap = flag
 
-    return run, get, put, set_trap, run_blocks, configure, forget, cells
+    return run, get, put, set_trap, run_blocks, configure, forget, cells, set_binder
 '''
 
 
 @lru_cache(maxsize=1)
-def factory_source() -> str:
-    """The full source of `build(...)`: handlers for every (opcode, variant), deduplicated by body."""
-    parts = [_PRELUDE]
+def _handlers() -> tuple[tuple[str, ...], tuple[tuple[str, ...] | None, ...]]:
+    """(handler sources, handler names per variant index or None): every (opcode, variant), the
+    handlers deduplicated by body."""
+    sources: list[str] = []
     names_by_body: dict[str, str] = {}
-    table_rows: list[str] = []
+    table: list[tuple[str, ...] | None] = []
     for index in range(8):
         if index in (4, 5, 6):
-            table_rows.append("None")
+            table.append(None)
             continue
         e, m, x = (1, 1, 1) if index == 7 else (0, index >> 1, index & 1)
         v = _V(e, m, x)
@@ -1030,13 +1056,49 @@ def factory_source() -> str:
             if name is None:
                 name = f"op_{op.code:02x}_{index}"
                 names_by_body[key] = name
-                parts.append(_function_source(name, b))
+                sources.append(_function_source(name, b))
             names.append(name)
-        table_rows.append("[" + ", ".join(names) + "]")
-    parts.append("    tables = [" + ",\n        ".join(table_rows) + "]")
-    parts.append("    tab = tables[7]")
-    parts.append(_POSTLUDE)
+        table.append(tuple(names))
+    return tuple(sources), tuple(table)
+
+
+@lru_cache(maxsize=1)
+def factory_source() -> str:
+    """The full source of `build(...)`. The handlers are defined inside `if define_handlers:`, which never
+    runs: their code objects are compiled once with `build`, and each CPU binds to its own cells only
+    the handlers it uses (`make_binder`), instead of creating ~1,000 closures per CPU (a Machine per
+    program, and garbage-collector work over all of them)."""
+    sources, _ = _handlers()
+    indented = ["\n".join("    " + line for line in source.splitlines()) for source in sources]
+    parts = [_PRELUDE, "    if define_handlers:  # never: see `factory_source`", *indented,
+             "    tables = [[None] * 256 for _ in range(8)]", "    tab = tables[7]", _POSTLUDE]
     return "\n".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _handler_codes() -> dict[str, CodeType]:
+    return {c.co_name: c for c in compiled_factory().__code__.co_consts if isinstance(c, CodeType)}
+
+
+def make_binder(cells: Callable[[], tuple]) -> Callable[[int, int], Callable[[], int]]:
+    """`bind(variant index, opcode)` for one CPU: its handler, bound to that CPU's cells on first use
+    (`cells` is the core's `cells` function; its closure holds every cell a handler uses)."""
+    cell_of = dict(zip(cells.__code__.co_freevars, cells.__closure__ or (), strict=True))
+    _, table = _handlers()
+    codes = _handler_codes()
+    namespace = compiled_factory().__globals__
+    bound: dict[str, Callable[[], int]] = {}
+
+    def bind(variant: int, opcode: int) -> Callable[[], int]:
+        name = table[variant][opcode]  # type: ignore[index]
+        handler = bound.get(name)
+        if handler is None:
+            code = codes[name]
+            handler = FunctionType(code, namespace, name, None, tuple(cell_of[n] for n in code.co_freevars))
+            bound[name] = handler
+        return handler
+
+    return bind
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from harness.emu import alu
 from harness.emu.blocks import BLOCK_THRESHOLDS, BlockCompiler
 from harness.emu.bus import Bus, MemoryKind
-from harness.emu.codegen import compiled_factory
+from harness.emu.codegen import compiled_factory, make_binder
 from harness.emu.state import CpuState
 
 __all__ = ["Cpu", "Halted", "RunOutcome"]
@@ -45,7 +45,7 @@ class Cpu:
 
     On a bus with a `memory_kind` (`FlatBus`, `SnesBus`) straight-line code runs without a bus call
     per cycle, with the same results, cycles and clocks (`blocks.py`): on the SNES bus as threads of
-    per-opcode direct handlers from its first run and as a compiled block after `block_threshold`
+    per-opcode direct handlers from its second run and as a compiled block after `block_threshold`
     runs; on the flat bus as a compiled block once the handlers reached it `block_threshold` times
     (default: `blocks.BLOCK_THRESHOLDS`). `blocks=False`, or any other bus, keeps exactly one bus call
     per cycle."""
@@ -54,9 +54,9 @@ class Cpu:
                  block_threshold: int | None = None) -> None:
         build = compiled_factory()
         self.bus = bus
-        self._run, self._get, self._put, set_trap, run_blocks, configure, self._forget, cells = build(
-            bus.read, bus.write, bus.idle, alu.adc8, alu.adc16, alu.sbc8, alu.sbc16, Halted
-        )
+        core = build(bus.read, bus.write, bus.idle, alu.adc8, alu.adc16, alu.sbc8, alu.sbc16, Halted)
+        self._run, self._get, self._put, set_trap, run_blocks, configure, self._forget, cells, set_binder = core
+        set_binder(make_binder(cells))
         set_trap(trap_interrupts)
         kind = getattr(bus, "memory_kind", None) if blocks else None
         self._compiler: BlockCompiler | None = None
