@@ -7,8 +7,9 @@ from a table and has no bus model.
 
 SNES sections (issue 17; the verifier's real workload): routines called through `Machine.run` on the
 SNES bus the way the verifier calls them: a fresh Machine per program (its creation timed), 64 calls
-each, every call from a fresh 128 KiB WRAM with an H/V phase. Two routines, all 6502-compatible so py65 runs the same bytes
-for the same number of instructions per call (with no setup: it has no SNES model): a 16-slot
+each, every call from a fresh 128 KiB WRAM with an H/V phase. Two routines, all 6502-compatible so
+py65 runs the same bytes for the same number of instructions per call (with no setup: it has no SNES
+model): a 16-slot
 sprite-table loop (per slot: X plus scroll, Y minus scroll, tile, attributes ORed with priority, into
 an OAM-like table in WRAM; 323 instructions) and a 7-instruction straight-line routine (A * 10), where
 the per-call setup and result of `Machine.run` dominate.
@@ -151,7 +152,8 @@ def run_ours_routine(routine: Routine, machines: int, calls: int, blocks: bool =
         if not blocks:
             machine.cpu = _cpu(machine.bus, blocks, trap_interrupts=True)  # type: ignore[assignment]
         for call in range(calls):
-            result = machine.run(SPRITE_ORIGIN, state, wram=wram, hv_phase=(call * 1234) & ~1, max_cycles=100_000)
+            result = machine.run(SPRITE_ORIGIN, state, wram=wram, hv_phase=(call * 1234) & ~1,
+                                 max_cycles=100_000)
             if result.instructions != routine.instructions or result.stop.name != "RETURNED":
                 raise SystemExit(f"{routine.name} did not return as expected: {result.stop} {result.detail}")
             instructions += result.instructions
@@ -159,7 +161,8 @@ def run_ours_routine(routine: Routine, machines: int, calls: int, blocks: bool =
     return elapsed, instructions
 
 
-def _section(title: str, contenders: dict[str, Callable[[], tuple[float, int]]], runs: int) -> dict[str, float]:
+def _section(title: str, contenders: dict[str, Callable[[], tuple[float, int]]],
+             runs: int) -> dict[str, float]:
     """Alternate the contenders `runs` times; print and return instructions per second (medians)."""
     results: dict[str, list[tuple[float, int]]] = {name: [] for name in contenders}
     for _ in range(runs):
@@ -170,7 +173,8 @@ def _section(title: str, contenders: dict[str, Callable[[], tuple[float, int]]],
     for name, timed in results.items():
         seconds = statistics.median(r[0] for r in timed)
         ips[name] = timed[0][1] / seconds
-        print(f"{name:18s}: {ips[name]:>12,.0f} per second  (median of {runs} runs, {seconds * 1000:.1f} ms each)")
+        print(f"{name:18s}: {ips[name]:>12,.0f} per second  "
+              f"(median of {runs} runs, {seconds * 1000:.1f} ms each)")
     return ips
 
 
@@ -178,7 +182,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instructions", type=int, default=300_000)
     parser.add_argument("--machines", type=int, default=5, help="fresh Machines per SNES run")
-    parser.add_argument("--calls", type=int, default=64, help="Machine.run calls per Machine (the verifier: 64)")
+    parser.add_argument("--calls", type=int, default=64,
+                        help="Machine.run calls per Machine (the verifier: 64)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cpu-time", action="store_true", help="time with process CPU time (a busy machine)")
     args = parser.parse_args()
@@ -197,8 +202,8 @@ def main() -> int:
         "ours per-cycle": lambda: run_ours(n, blocks=False),
     }, args.runs)
     speed = flat["ours"] * run_ours(1000)[1] / 1000
-    print(f"ours : {speed / SNES_HZ:.2f}x the real SNES CPU ({speed / 1e6:.2f} M emulated cycles per wall second "
-          f"vs 3.58 MHz)")
+    print(f"ours : {speed / SNES_HZ:.2f}x the real SNES CPU ({speed / 1e6:.2f} M emulated cycles per "
+          "second vs 3.58 MHz)")
     ratios = []
     for routine in ROUTINES:
         calls = args.machines * args.calls
@@ -207,10 +212,12 @@ def main() -> int:
             "(instructions/s)", {
                 "py65": lambda r=routine, c=calls: run_py65_routine(r, c),
                 "ours Machine.run": lambda r=routine: run_ours_routine(r, args.machines, args.calls),
-                "ours per-cycle": lambda r=routine: run_ours_routine(r, args.machines, args.calls, blocks=False),
+                "ours per-cycle": lambda r=routine: run_ours_routine(
+                    r, args.machines, args.calls, blocks=False),
             }, args.runs)
         ratios.append(snes["ours Machine.run"] / snes["py65"])
-        print(f"{routine.name}: ours {ratios[-1]:.3f}x py65 (per-cycle path {snes['ours per-cycle'] / snes['py65']:.3f}x)")
+        per_cycle = snes["ours per-cycle"] / snes["py65"]
+        print(f"{routine.name}: ours {ratios[-1]:.3f}x py65 (per-cycle path {per_cycle:.3f}x)")
     print(f"flat bus per-cycle path: {flat['ours per-cycle'] / flat['py65']:.3f}x py65")
     print(f"snes_ratio_vs_py65={ratios[0]:.3f}")
     print(f"ratio_vs_py65={flat['ours'] / flat['py65']:.3f}")

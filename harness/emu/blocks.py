@@ -52,12 +52,17 @@ from harness.emu.bus import MemoryKind
 from harness.emu.codegen import _V, handler_body
 from harness.emu.opcodes import OPCODES, Mode, Opcode, operand_length
 
-__all__ = ["BlockCompiler", "BLOCK_THRESHOLDS", "MAX_INSTRUCTIONS", "block_source", "direct_source"]
+__all__ = [
+    "BlockCompiler", "BLOCK_THRESHOLDS", "MAX_INSTRUCTIONS", "THREAD_AT", "block_source", "direct_source",
+]
 
 # Compiling a block costs about 100 us of CPU per instruction (mostly Python's `compile`), so only code
 # that runs often is compiled. Flat bus: after the per-cycle handlers reached an address this often.
 # SNES bus: after its thread (no compile cost, a third of a block's speed) ran this often.
 BLOCK_THRESHOLDS = {MemoryKind.FLAT: 128, MemoryKind.PAGED: 512}
+# SNES bus: a thread is made where the per-cycle handlers came this often (code that runs once pays
+# nothing; the verifier's 64 calls per program make threads on the second).
+THREAD_AT = 2
 MAX_INSTRUCTIONS = 32
 MAX_BLOCKS = 4096  # per CPU: beyond this the handlers run the rest (a bound on compile time and memory)
 MAX_THREADS = 16384  # per CPU (a bound on memory for code that wanders through a large image)
@@ -410,7 +415,8 @@ def block_source(plan: _Plan) -> str:
         b = _BlockBody(plan, inst)
         handler_body(OPCODES[inst.opcode], v, b)
         if b.fetched != len(inst.operands):
-            raise AssertionError(f"opcode {inst.opcode:02X}: {b.fetched} fetches for {len(inst.operands)} bytes")
+            raise AssertionError(
+                f"opcode {inst.opcode:02X}: {b.fetched} fetches for {len(inst.operands)} operand bytes")
         bodies.append(b)
     uses_k = any(b.dyn for b in bodies)
     uses_c = paged and any(b.writes or any("_c +=" in line for line in b.lines) for b in bodies)
@@ -534,7 +540,8 @@ def _direct_exit(b: _DirectBody, uses_c: bool) -> list[str]:
     taken += ["pc = t", "return " + encode(1)]
     if cond == "True":
         return taken
-    return [f"if {cond}:"] + ["    " + line for line in taken] + ["pc = (pc + 2) & 0xFFFF", "return " + encode(0)]
+    not_taken = ["pc = (pc + 2) & 0xFFFF", "return " + encode(0)]
+    return [f"if {cond}:"] + ["    " + line for line in taken] + not_taken
 
 
 @lru_cache(maxsize=4096)
@@ -600,7 +607,8 @@ def _nested_code(module: CodeType) -> CodeType:
 @lru_cache(maxsize=2048)
 def _block_code(plan: _Plan) -> CodeType:
     source = block_source(plan)
-    return _nested_code(compile(source, f"<harness.emu block ${plan.bank | plan.instructions[0].pc:06X}>", "exec"))
+    where = f"<harness.emu block ${plan.bank | plan.instructions[0].pc:06X}>"
+    return _nested_code(compile(source, where, "exec"))
 
 
 _GLOBALS = {"__builtins__": builtins}
@@ -613,7 +621,8 @@ class BlockCompiler:
     Called as `(address, variant index, timing selector)`; returns the block function, or False when
     no block can start there (an excluded or unreadable first instruction, a bound reached)."""
 
-    def __init__(self, kind: MemoryKind, bus: Any, cells: Callable[[], tuple], promote_at: int = 1 << 62) -> None:
+    def __init__(self, kind: MemoryKind, bus: Any, cells: Callable[[], tuple],
+                 promote_at: int = 1 << 62) -> None:
         self.kind = kind
         self.bus = bus
         closure = cells.__closure__ or ()

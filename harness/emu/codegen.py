@@ -877,7 +877,7 @@ _POSTLUDE = '''
     vi = 7
     bc = nob
     threshold = 1 << 62
-    THREAD_AT = 2  # paged: a thread where the per-cycle handlers came twice (code run once pays nothing)
+    thread_at = 1 << 62  # paged: make a thread where the per-cycle handlers came this often
     LIMIT = 1 << 16  # entries of `hot` and of one block cache (memory per CPU stays bounded)
 
     def run_blocks(max_cycles, max_instructions, stop):
@@ -885,7 +885,7 @@ _POSTLUDE = '''
 
         At each instruction boundary the code there runs as a compiled block or (paged bus) a thread
         of direct handlers when one fits (see blocks.py), else one instruction runs on its per-cycle
-        handler with the real bus. Threads are made where the per-cycle handlers came `THREAD_AT`
+        handler with the real bus. Threads are made where the per-cycle handlers came `thread_at`
         times, flat-bus blocks where they came `threshold` times. A block or thread returns
         clocks << 32 | cycles << 16 | instructions << 8 | last opcode for what it ran, 0 when it
         declines (the budget, the stop address or the instruction limit falls inside it), -1 when its
@@ -930,7 +930,7 @@ _POSTLUDE = '''
                         hot.clear()
                     hot[addr] = h
                     if paged:
-                        if h >= THREAD_AT:
+                        if h >= thread_at:
                             if len(bc) >= LIMIT:
                                 bc.clear()
                             bc[addr] = make_thread(addr, vi, sel)
@@ -983,12 +983,13 @@ _POSTLUDE = '''
             rb, wb, ck, sel = cur
         bc = bcs[vi * 2 + sel] if sel >= 0 else nob
 
-    def configure(memory, the_bus, is_paged, maker, threader, hot):
+    def configure(memory, the_bus, is_paged, maker, threader, hot, thread_hot):
         """Turn the fast tiers on: `memory` the bytearray they index; `maker(addr, vi, sel)` compiles a
         block (flat: where the handlers came `hot` times), `threader(addr, vi, sel)` makes a thread
-        (paged); either returns False where nothing can start."""
-        nonlocal mem, bus, paged, make_block, make_thread, sel, bc, threshold
+        (paged: where they came `thread_hot` times); either returns False where nothing can start."""
+        nonlocal mem, bus, paged, make_block, make_thread, sel, bc, threshold, thread_at
         mem, bus, paged, make_block, make_thread, threshold = memory, the_bus, is_paged, maker, threader, hot
+        thread_at = thread_hot
         sel = 0
         if paged:
             refresh()

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.emu import alu
-from harness.emu.blocks import BLOCK_THRESHOLDS, BlockCompiler
+from harness.emu import blocks as fast_tiers
+from harness.emu.blocks import BlockCompiler
 from harness.emu.bus import Bus, MemoryKind
 from harness.emu.codegen import compiled_factory, make_binder
 from harness.emu.state import CpuState
@@ -55,16 +56,19 @@ class Cpu:
         build = compiled_factory()
         self.bus = bus
         core = build(bus.read, bus.write, bus.idle, alu.adc8, alu.adc16, alu.sbc8, alu.sbc16, Halted)
-        self._run, self._get, self._put, set_trap, run_blocks, configure, self._forget, cells, set_binder = core
+        self._run, self._get, self._put, set_trap, run_blocks, configure, self._forget, cells, set_binder = (
+            core)
         set_binder(make_binder(cells))
         set_trap(trap_interrupts)
         kind = getattr(bus, "memory_kind", None) if blocks else None
         self._compiler: BlockCompiler | None = None
         if isinstance(kind, MemoryKind):
             memory = bus.mem if kind is MemoryKind.PAGED else bus.ram  # type: ignore[attr-defined]
-            threshold = max(1, BLOCK_THRESHOLDS[kind] if block_threshold is None else block_threshold)
+            default = fast_tiers.BLOCK_THRESHOLDS[kind]
+            threshold = max(1, default if block_threshold is None else block_threshold)
             self._compiler = BlockCompiler(kind, bus, cells, threshold)
-            configure(memory, bus, kind is MemoryKind.PAGED, self._compiler, self._compiler.thread, threshold)
+            configure(memory, bus, kind is MemoryKind.PAGED, self._compiler, self._compiler.thread, threshold,
+                      max(1, fast_tiers.THREAD_AT))
             self._run = run_blocks
 
     @property

@@ -121,7 +121,9 @@ class Machine:
             raise HarnessError(f"max_cycles={max_cycles!r} must be a non-negative int")
         stop, data = _return_address(entry, call, caller)
         pushed, registers = self._stack_layout(entry, state, call, data)
-        setup = _Setup(wram, dict(memory or {}), hv_phase, vram, cgram, oam, max_cycles, state, registers, pushed)
+        setup = _Setup(
+            wram, dict(memory or {}), hv_phase, vram, cgram, oam, max_cycles, state, registers, pushed
+        )
         self._prepare(setup)
         steps: list[TraceStep] | None = [] if trace else None
         reason, detail, instructions, last_opcode = self._execute(stop, max_cycles, steps)

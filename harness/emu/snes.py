@@ -354,7 +354,7 @@ class SnesBus:
         self.clocks = 0
         self.fast_rom = False
         self._clocks = self._clocks_slow
-        self.fast_tables: tuple | None = (self._real_read_base, self._real_write_base, self._clocks, 0)
+        self.fast_tables: tuple | None = self._fast_tables()
         self.wmadd = 0
         self.apu = list(_APU_RESET)
         self.nmitimen = 0
@@ -434,7 +434,7 @@ class SnesBus:
         order of first writes ($7E/$7F for WRAM, the mapper's SRAM bank for SRAM)."""
         mem, mapper = self.mem, self.mapper
         return {
-            (WRAM_BASE + index if index < _SRAM_AT else _sram_key(index - _SRAM_AT, mapper)): (old, mem[index])
+            WRAM_BASE + index if index < _SRAM_AT else _sram_key(index - _SRAM_AT, mapper): (old, mem[index])
             for index, old in self.first_values.items()
         }
 
@@ -458,6 +458,10 @@ class SnesBus:
         self._read_base = self._write_base = _pending_table()
         self.fast_tables = None  # every access must reach `_dma_check`: no compiled blocks meanwhile
 
+    def _fast_tables(self) -> tuple:
+        """What the CPU's fast tiers read: (read bases, write bases, clocks, 1 if FastROM else 0)."""
+        return (self._real_read_base, self._real_write_base, self._clocks, int(self.fast_rom))
+
     def _dma_check(self, address: int) -> None:
         """Called by every read/write while a DMA is armed, after the cycle's clocks were counted."""
         pending = self.dma_state.pending
@@ -479,7 +483,7 @@ class SnesBus:
         state.pending = None
         self._read_base = self._real_read_base
         self._write_base = self._real_write_base
-        self.fast_tables = (self._real_read_base, self._real_write_base, self._clocks, int(self.fast_rom))
+        self.fast_tables = self._fast_tables()
         if not pending.mask:
             return
         channels = [ch for ch in range(8) if pending.mask >> ch & 1]
@@ -610,7 +614,7 @@ class SnesBus:
             self.fast_rom = bool(value & 1)
             self._clocks = self._clocks_fast if self.fast_rom else self._clocks_slow
             if self.fast_tables is not None:
-                self.fast_tables = (self._real_read_base, self._real_write_base, self._clocks, int(self.fast_rom))
+                self.fast_tables = self._fast_tables()
         elif 0x4300 <= reg <= 0x437F:
             self._write_dma_register(reg, value)
 
