@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ __all__ = [
     "bundled_data_dir",
     "dataset_identity",
     "is_dataset_dir",
+    "is_fewshot",
     "load_tasks",
     "read_jsonl",
     "resolve_tasks",
@@ -103,3 +105,8 @@ def resolve_tasks(name: str | Path) -> Path:
         return task_data_dir() / f"{family_name}.jsonl"
     known = ", ".join(f"{DATASET_NAME}_{f}" for f in FAMILIES)
     raise TaskDataError(f"task file {text!r} does not exist and is not a bundled task ({known})")
+
+
+def is_fewshot(doc: Mapping[str, Any]) -> bool:
+    """A few-shot example (`fewshot-*`, `private<seed>-fewshot-*`), not a test task."""
+    return "fewshot-" in str(doc.get("id", ""))

@@ -8,6 +8,7 @@ Submodules, imported on use (nothing heavy happens at import time):
   exact/near duplicates, eval-task contamination)
 - `mix`: reproducible train/eval mixes with sha256 metadata
 - `config`, `sft`, `callback`: LoRA/QLoRA SFT with the harness evaluated at every save
+- `rl`: GRPO with harness rewards (`harness.rewards`), the run recorded in the run store
 - `merge`: adapter + base -> merged model, with a logits check
 - `vram`: GPU memory planner
 - `extras`: the optional libraries (the `[train]` extra) checked up front, with the install command
@@ -15,5 +16,6 @@ Submodules, imported on use (nothing heavy happens at import time):
 """
 
 __all__ = [
-    "callback", "config", "contamination", "dedupe", "extras", "merge", "mix", "qa", "render", "schema", "sft", "vram",
+    "callback", "config", "contamination", "dedupe", "extras", "merge", "mix", "qa", "render", "rl", "schema", "sft",
+    "vram",
 ]

@@ -1,4 +1,4 @@
-"""CLI verbs of the trainers: `train`, `merge`, `plan-vram`, `data qa`, `data mix`.
+"""CLI verbs of the trainers: `train`, `rl`, `merge`, `plan-vram`, `data qa`, `data mix`.
 
 Heavy libraries (torch, transformers, peft, trl) are imported inside the handlers, so building the
 parser stays cheap.
@@ -39,6 +39,38 @@ def _train(args: argparse.Namespace) -> int:
     if result.stopped_early:
         print("stopped early on the harness metric")
     print(f"adapter: {result.adapter_dir}")
+    return 0
+
+
+def _rl(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from harness.trainers.rl import load_rl_config, train_rl
+
+    config = load_rl_config(args.config)
+    training = dataclasses.replace(
+        config.training,
+        resume_from_checkpoint=args.resume or config.training.resume_from_checkpoint,
+        output_dir=args.output_dir or config.training.output_dir,
+        max_steps=config.training.max_steps if args.max_steps is None else args.max_steps,
+    )
+    record = dataclasses.replace(
+        config.record, store=args.store or config.record.store,
+        enabled=config.record.enabled and not args.no_record,
+    )
+    result = train_rl(dataclasses.replace(config, training=training, record=record))
+    curve = result.reward_curve
+    first, last = (curve[0][1], curve[-1][1]) if curve else (float("nan"), float("nan"))
+    print(f"GRPO: {result.global_step} steps on {result.tasks} tasks ({result.dropped_contaminated} dropped "
+          f"as overlapping the eval set, {result.dropped_long_prompts} as too long); "
+          f"mean reward {first:.4f} -> {last:.4f}")
+    for entry in result.harness_metrics:
+        metrics = ", ".join(f"{k}={v:.4g}" for k, v in sorted(entry["metrics"].items()))
+        print(f"harness @ step {entry['step']}: {metrics}")
+    if result.run_id:
+        print(f"run {result.run_id} stored at {result.record_path} "
+              f"(asm65816 report {result.run_id} --out DIR)")
+    print(f"{'model' if result.model_dir.name == 'model' else 'adapter'}: {result.model_dir}")
     return 0
 
 
@@ -134,6 +166,19 @@ def _add_train(subparsers) -> None:
     p.set_defaults(handler=_train)
 
 
+def _add_rl(subparsers) -> None:
+    p = subparsers.add_parser(
+        "rl", help="GRPO fine-tuning with harness rewards from a YAML config (run recorded in the store)"
+    )
+    p.add_argument("config", help="YAML config (see trainers/configs/grpo_*.yaml)")
+    p.add_argument("--resume", help="'latest' or a checkpoint directory")
+    p.add_argument("--output-dir", help="override training.output_dir")
+    p.add_argument("--max-steps", type=int, help="override training.max_steps")
+    p.add_argument("--store", help="run store directory (overrides record.store)")
+    p.add_argument("--no-record", action="store_true", help="skip the final evaluation and the run record")
+    p.set_defaults(handler=_rl)
+
+
 def _add_merge(subparsers) -> None:
     p = subparsers.add_parser("merge", help="merge a LoRA adapter into its base, with a logits check")
     p.add_argument("--base", required=True, help="base model directory")
@@ -192,6 +237,7 @@ def _add_data(subparsers) -> None:
 def register(subparsers) -> None:
     """Add the trainer verbs to the `asm65816` parser."""
     _add_train(subparsers)
+    _add_rl(subparsers)
     _add_merge(subparsers)
     _add_plan(subparsers)
     _add_data(subparsers)

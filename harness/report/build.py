@@ -2,7 +2,8 @@
 
 The markdown carries the metrics table, paired comparisons against the first run, the quant
 retention table when the runs include an F16 and quants, and the ladder's recommendation when the
-runs span model sizes; every chart it links is written next to it.
+runs span model sizes; every chart it links is written next to it, including the reward curve of
+each RL run (`asm65816 rl` records it with the run).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from harness.errors import HarnessError
 from harness.gate.ladder import recommend
 from harness.gate.record import RunRecord
 from harness.gate.render import ladder_text
-from harness.report.charts import family_charts
+from harness.report.charts import family_charts, reward_curve_charts
 from harness.report.tables import comparison_table, metrics_table, quant_table, run_label
 
 __all__ = ["render_markdown", "write_report"]
@@ -64,7 +65,7 @@ def write_report(
 ) -> list[Path]:
     """Write report.md, runs.json and the PNG charts into `out_dir`; return the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    charts = family_charts(records, out_dir, seed=seed)
+    charts = family_charts(records, out_dir, seed=seed) + reward_curve_charts(records, out_dir)
     report = out_dir / "report.md"
     report.write_text(render_markdown(records, charts, metric=metric, seed=seed), encoding="utf-8")
     runs = out_dir / "runs.json"

@@ -2,7 +2,8 @@
 
 - runs view: each run's main metric with a bootstrap 95% interval;
 - ladder view: main metric against model size (log axis), one line per training-data version;
-- quant view: main metric per quant type, F16 first, annotated with retention vs F16.
+- quant view: main metric per quant type, F16 first, annotated with retention vs F16;
+- reward curve (RL runs): mean reward per training step, from the record's `task_config.rl`.
 Figures are built with `matplotlib.figure.Figure` (no pyplot state, no backend switch), so charts can
 be drawn from tests or threads without side effects.
 """
@@ -22,7 +23,7 @@ from harness.gate.record import RunRecord
 from harness.gate.stats import bootstrap_statistic
 from harness.report.tables import main_metric, run_label
 
-__all__ = ["family_charts"]
+__all__ = ["family_charts", "reward_curve_chart", "reward_curve_charts"]
 
 _FULL = (None, "F32", "BF16", "F16")
 
@@ -169,4 +170,39 @@ def family_charts(records: Sequence[RunRecord], out_dir: Path, *, seed: int = 0)
             path = draw(records, ref, out_dir / f"{view}_{family}.png", memo)
             if path is not None:
                 written.append(path)
+    return written
+
+
+def reward_curve_chart(record: RunRecord, path: Path) -> Path | None:
+    """The run's mean reward per GRPO step (`task_config.rl.reward_curve`), or None when the record is
+    not an RL run. One point per logged step; the dashed line is a centred moving mean over 5 steps."""
+    from harness.rewards.curve import reward_curve_of
+
+    curve = reward_curve_of(record.task_config)
+    if not curve:
+        return None
+    steps = np.array([step for step, _v in curve], dtype=float)
+    values = np.array([value for _s, value in curve], dtype=float)
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.plot(steps, values, marker="o", markersize=3, linewidth=1, color="#4c72b0", label="mean reward")
+    if len(values) >= 5:
+        smooth = np.convolve(values, np.ones(5) / 5, mode="valid")
+        ax.plot(steps[2:-2], smooth, linestyle="--", color="#dd8452", label="moving mean (5 steps)")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("mean reward")
+    ax.set_title(f"{run_label(record)}: GRPO reward per step")
+    ax.legend(fontsize=8)
+    fig.savefig(path)
+    return path
+
+
+def reward_curve_charts(records: Sequence[RunRecord], out_dir: Path) -> list[Path]:
+    """`reward_<run id>.png` for every RL run among `records`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for record in records:
+        path = reward_curve_chart(record, out_dir / f"reward_{record.run_id}.png")
+        if path is not None:
+            written.append(path)
     return written

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.gate.store import add_store_argument, load_run, store_from_args
-from harness.logs import LOG
 
 __all__ = ["register"]
 
@@ -20,8 +19,8 @@ def _report(args: argparse.Namespace) -> int:
     written = write_report(records, Path(args.out), metric=args.metric, seed=args.seed or 0)
     if not args.quiet:
         print(written[0].read_text(encoding="utf-8"))
-    for path in written:
-        LOG.info("wrote %s", path)
+    for path in written:  # the report's files are its result
+        print(path)
     return 0
 
 

@@ -265,12 +265,16 @@ def _trace_family(count: int, base: int, prefix: str, kernels: Sequence[str], sp
         split.add(_draw(lambda seed, task_id=task_id: _snippet_trace(task_id, seed), base + i * 1000, accept))
 
 
+# mc difficulty by kind: spotting the line ASAR accepts, reading a value, predicting a state or cycles.
+_MC_TIERS = {"assembles": "easy", "value": "medium", "state": "medium", "cycles": "hard"}
+
+
 def _mc_family(count: int, base: int, prefix: str, split: _Family) -> None:
     for i, (kind, gold_at) in enumerate(mc.mc_plan(count)):
         task_id = f"{prefix}-{i + 1:04d}"
 
         def make(seed: int, kind: str = kind, task_id: str = task_id, gold_at: int = gold_at) -> dict[str, Any]:
-            return mc.mc_task(kind, task_id, seed, gold_at)
+            return {**mc.mc_task(kind, task_id, seed, gold_at), "tier": _MC_TIERS.get(kind, "medium")}
 
         split.add(_draw(make, base + i * 1000, lambda doc: not split.too_similar(doc)))
 
@@ -387,13 +391,14 @@ def build_all(
     reserved = fewshot_kernels(seeds["fewshot"])
     test_kernels = [k for k in KERNELS if k not in reserved]
     files: dict[str, list[dict[str, Any]]] = {}
+    prefix = f"private{private_seed}-" if private_seed else ""  # a private task never shares a test id
     for family in FAMILIES:
-        files[f"{family}.jsonl"] = _family(family, counts[family], seeds[family], family, test_kernels)
+        files[f"{family}.jsonl"] = _family(family, counts[family], seeds[family], prefix + family, test_kernels)
     _redraw_leaks(files, seeds, test_kernels)
     fewshot: list[dict[str, Any]] = []
     for index, family in enumerate(FAMILIES):
         base = seeds["fewshot"] + index * 100_000
-        fewshot.extend(_family(family, fewshot_per_family, base, f"fewshot-{family}", reserved))
+        fewshot.extend(_family(family, fewshot_per_family, base, f"{prefix}fewshot-{family}", reserved))
     files["fewshot.jsonl"] = fewshot
     stored = _stored_plans(plans_from)
     for docs in files.values():

@@ -140,9 +140,10 @@ def _validate(args: argparse.Namespace) -> int:
     )
     guessed = None
     if args.guessers:
+        from harness.dataset import is_fewshot
         from harness.suite.guessers import run_guessers
 
-        test_docs = [doc for doc in docs if not str(doc.get("id", "")).startswith("fewshot-")]
+        test_docs = [doc for doc in docs if not is_fewshot(doc)]
         guessed = run_guessers(test_docs, workers=args.workers or os.cpu_count(), progress=progress)
     manifest = _manifest_problems(files)
     elapsed = time.monotonic() - started

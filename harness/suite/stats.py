@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.dataset import is_fewshot
 from harness.suite.routines import instruction_count
 from harness.suite.similarity import most_similar_pairs
 
@@ -63,7 +64,7 @@ def _kernel(doc: Mapping[str, Any]) -> str:
 
 def family_stats(docs: Sequence[Mapping[str, Any]]) -> list[FamilyStats]:
     """Stats of every family of the test split (few-shot docs are left out)."""
-    test = [doc for doc in docs if not str(doc.get("id", "")).startswith("fewshot-")]
+    test = [doc for doc in docs if not is_fewshot(doc)]
     out = []
     for family in dict.fromkeys(str(doc.get("family")) for doc in test):
         rows = [doc for doc in test if doc.get("family") == family]

@@ -31,6 +31,7 @@ from typing import Any
 
 from harness.asar.cleanup import install_termination_cleanup
 from harness.core.families import code_families, family_names
+from harness.dataset import is_fewshot
 from harness.errors import HarnessError, TaskDataError
 from harness.suite.prompts import prompt_spec_problems
 
@@ -375,8 +376,8 @@ def suite_problems(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:
     from harness.suite.similarity import MAX_SIMILARITY, most_similar_pairs
 
     problems: list[Problem] = []
-    test = [doc for doc in docs if not str(doc.get("id", "")).startswith("fewshot-")]
-    fewshot = [doc for doc in docs if str(doc.get("id", "")).startswith("fewshot-")]
+    test = [doc for doc in docs if not is_fewshot(doc)]
+    fewshot = [doc for doc in docs if is_fewshot(doc)]
     for family in sorted({str(doc.get("family")) for doc in test}):
         prompts = [(str(d["id"]), str(d.get("prompt", ""))) for d in test if d.get("family") == family]
         for similarity, a, b in most_similar_pairs(prompts, top=3):
