@@ -21,7 +21,7 @@ __all__ = ["HEADER_KERNELS", "HEADER_SHARE", "KERNELS", "KernelBuilder", "build_
 KernelBuilder = Callable[[random.Random], Routine]
 
 # Modules of kernels, in registry order (appending keeps every earlier task's kernel rotation).
-_MODULES: tuple[str, ...] = ("sprites", "arith", "control", "motion")
+_MODULES: tuple[str, ...] = ("sprites", "arith", "control", "motion", "game", "actors", "numeric", "video", "hwmath", "hooks", "pointers", "programs", "decompress")
 # The kernels of 1.x, written before the per-module dicts: their order is kept.
 _LEGACY_ORDER: tuple[str, ...] = (
     "sprite_damage", "tick_timers", "joypad_speed", "count_active", "find_free_slot", "oam_write",
