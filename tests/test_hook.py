@@ -28,6 +28,9 @@ STARTUP_BUDGET_US = 2000
 
 MODULES_ADDED = (
     "import sys\n"
+    # an installed .pth imports the hook at start-up: forget it, so the import below is a first one
+    "sys.modules.pop('_asm65816_lmeval_hook', None)\n"
+    "sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != '_LmEvalTrigger']\n"
     "before = set(sys.modules)\n"
     "import _asm65816_lmeval_hook as hook\n"
     "hook.install()\n"

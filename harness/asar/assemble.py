@@ -32,6 +32,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from harness.asar import cache as result_cache
 from harness.asar import preflight
 from harness.asar.cleanup import sweep_stale_workdirs, workdir_prefix
 from harness.asar.locate import find_asar
@@ -377,7 +378,7 @@ def _rom_limit(rom: bytes, limits: SandboxLimits) -> tuple[str, str] | None:
         return None
     return "Elimit_rom", (
         f"the ROM image is {len(rom)} bytes, over the harness limit max_rom_bytes="
-        f"{_size_text(limits.max_rom_bytes)} (LoROM banks $00-$1F, HiROM $C0-$CF)"
+        f"{_size_text(limits.max_rom_bytes)} (LoROM banks $00-$7D, HiROM $C0-$FF)"
     )
 
 
@@ -623,6 +624,14 @@ def assemble(
     mapper = checked.mapper or mapper
     origin = DEFAULT_ORIGINS[mapper] if origin is None else origin
     job = _Job(source, mapper, origin, checked, limits, state, base)
+    options = {"mapper": mapper, "origin": origin, "headers": sorted(checked.headers), "base": base,
+               "limits": dataclasses.asdict(limits), "sandbox": state.level.value}
+    key = result_cache.cache_key(source, options)
+    cached = result_cache.load(key)
+    if cached is not None:
+        return dataclasses.replace(cached, sandbox=state)
     _sweep_once()
     with tempfile.TemporaryDirectory(prefix=workdir_prefix()) as scratch:
-        return _assemble_in(Path(scratch), job)
+        result = _assemble_in(Path(scratch), job)
+    result_cache.store(key, result)
+    return result

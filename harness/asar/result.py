@@ -64,6 +64,10 @@ class SandboxState:
             "landlock_abi": self.landlock_abi,
         }
 
+    @classmethod
+    def from_json(cls, raw: dict) -> SandboxState:
+        return cls(SandboxLevel(raw["level"]), str(raw["detail"]), int(raw.get("landlock_abi", 0)))
+
 
 @dataclass(frozen=True)
 class AsarMessage:

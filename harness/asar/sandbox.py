@@ -78,7 +78,8 @@ class SandboxLimits:
     * `memory_bytes`: address space of the ASAR process (RLIMIT_AS); ASAR needs ~25 MB.
     * `file_bytes`: largest file ASAR may write (ROM image, symbol file, its messages).
     * `max_source_bytes`: text handed to ASAR; 64x a large routine.
-    * `max_rom_bytes`: ROM image size: LoROM banks $00-$1F ($80-$9F), HiROM $C0-$CF. A result
+    * `max_rom_bytes`: ROM image size, 4 MiB: LoROM banks $00-$7D as expanded ROM hacks use them, HiROM
+      $C0-$FF. A result
       holds its image, so this also bounds what caches of results can grow to per entry.
     * `max_written_bytes`: bytes the source really writes (code and data, padding excluded).
     * `max_segments`: contiguous written runs (a routine has a handful; a pattern fill makes millions).
@@ -88,9 +89,9 @@ class SandboxLimits:
 
     timeout_s: float = 4.0
     memory_bytes: int = 192 * _MIB
-    file_bytes: int = 2 * _MIB
+    file_bytes: int = 5 * _MIB
     max_source_bytes: int = 256 * 1024
-    max_rom_bytes: int = 1 * _MIB
+    max_rom_bytes: int = 4 * _MIB
     max_written_bytes: int = 64 * 1024
     max_segments: int = 256
     max_symbols: int = 8192

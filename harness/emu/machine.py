@@ -49,6 +49,8 @@ class _Setup:
     state: CpuState  # the caller's registers; S, PBR and PC at entry are `entry_registers`
     entry_registers: tuple[int, int, int]  # (S below the return address, PBR, PC)
     pushed: tuple[tuple[int, int], ...]  # (address, byte) of the return address on the stack
+    dma_regs: bytes | None = None
+    ports: Mapping[str, int] | None = None
 
 
 class Machine:
@@ -105,6 +107,8 @@ class Machine:
         vram: bytes | None = None,
         cgram: bytes | None = None,
         oam: bytes | None = None,
+        dma_regs: bytes | None = None,
+        ports: Mapping[str, int] | None = None,
     ) -> RunResult:
         """Call the routine at 24-bit `entry` with registers `state` (its pbr/pc are replaced).
 
@@ -112,6 +116,8 @@ class Machine:
         run stops when PC reaches it. `hv_phase`: even master-clock offset into an even NTSC field
         (0 <= phase < 714,732) that turns on H/V timing; None keeps the fixed status stubs.
         `vram`/`cgram`/`oam`: initial contents (65,536 / 512 / 544 bytes; default zeros).
+        `dma_regs` ($4300-$437F) and `ports` (VMAIN, VMADD, CGADD, OAMADD): hardware state at entry
+        other than power-on, as a previous routine leaves it (default: power-on values).
         """
         if call not in ("jsr", "jsl"):
             raise HarnessError(f"call={call!r} is not supported; use 'jsr' or 'jsl'")
@@ -122,7 +128,8 @@ class Machine:
         stop, data = _return_address(entry, call, caller)
         pushed, registers = self._stack_layout(entry, state, call, data)
         setup = _Setup(
-            wram, dict(memory or {}), hv_phase, vram, cgram, oam, max_cycles, state, registers, pushed
+            wram, dict(memory or {}), hv_phase, vram, cgram, oam, max_cycles, state, registers, pushed,
+            dma_regs, dict(ports or {}),
         )
         self._prepare(setup)
         steps: list[TraceStep] | None = [] if trace else None
@@ -138,7 +145,7 @@ class Machine:
     def _prepare(self, setup: _Setup) -> None:
         bus = self.bus
         bus.reset(setup.wram, hv_phase=setup.hv_phase, vram=setup.vram, cgram=setup.cgram, oam=setup.oam,
-                  budget=setup.budget)
+                  budget=setup.budget, dma_regs=setup.dma_regs, ports=setup.ports)
         for address, value in setup.memory.items():
             bus.poke(address, value)
         for address, value in setup.pushed:
@@ -242,6 +249,7 @@ class Machine:
             hardware=bus.hardware(),
             space_writes={name: dict(writes) for name, writes in bus.ppu.space_writes.items()},
             dma_clocks=bus.dma_clocks,
+            dma_bytes=bus.dma_state.bytes,
         )
 
     def _vector(self, kind: str, e: int) -> int:

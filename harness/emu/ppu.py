@@ -89,6 +89,19 @@ class Ppu:
         self.oam = bytearray(SPACE_SIZES["oam"])
         self.reset(None, None, None, None)
 
+    def set_ports(self, ports: Mapping[str, int]) -> None:
+        """Port state at entry other than power-on (what a previous routine left): VMAIN, VMADD,
+        CGADD and OAMADD (the word address, 0-$1FF), as the verifier varies them per case."""
+        if "VMAIN" in ports:
+            self.vmain = ports["VMAIN"] & 0x8F
+        if "VMADD" in ports:
+            self.vram_address = ports["VMADD"] & 0x7FFF
+        if "CGADD" in ports:
+            self.cgram_address = ports["CGADD"] & 0xFF
+        if "OAMADD" in ports:
+            self.oam_base = (ports["OAMADD"] & 0x1FF) << 1
+            self.oam_address = self.oam_base
+
     def reset(self, phase: int | None, vram: bytes | None, cgram: bytes | None, oam: bytes | None) -> None:
         """Fresh memories (zeros or the given contents) and power-on port state (random ones as 0)."""
         self.phase = phase

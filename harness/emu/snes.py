@@ -21,6 +21,7 @@ addresses, writes to ROM or unmapped space.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -327,6 +328,8 @@ class SnesBus:
         cgram: bytes | None = None,
         oam: bytes | None = None,
         budget: int = 1 << 62,
+        dma_regs: bytes | None = None,
+        ports: Mapping[str, int] | None = None,
     ) -> None:
         """Fresh WRAM (zeros or `wram`), SRAM zeros, the original ROM, registers at power-on.
 
@@ -362,6 +365,12 @@ class SnesBus:
         self.cpu_written: dict[int, int] = {}
         self.nmi = None if self.phase is None else timing.NmiFlag(self._t0)
         self.dma_state = _DmaState(budget)
+        if dma_regs is not None:  # what earlier transfers left in the channel registers
+            if len(dma_regs) != 0x80:
+                raise HarnessError(f"dma_regs must be 128 bytes ($4300-$437F), got {len(dma_regs)}")
+            self.dma_state.regs[:] = dma_regs
+        if ports:
+            self.ppu.set_ports(ports)
         self.alu = _Alu()
         self.first_values: dict[int, int] = {}  # mem index -> its value before the run's first write
         self.io_log: list[tuple[bool, int, int, int, bool]] = []  # (is_write, register, value, cycle, by_dma)

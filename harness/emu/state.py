@@ -139,6 +139,7 @@ class RunResult:
     # "vram" / "cgram" / "oam" -> byte address -> (value before the first write, last value written)
     space_writes: Mapping[str, Mapping[int, tuple[int, int]]] = field(default_factory=dict)
     dma_clocks: int = 0  # master clocks the CPU spent stalled by DMA (included in master_clocks)
+    dma_bytes: int = 0  # bytes DMA moved (they count against max_cycles like CPU cycles)
 
     @property
     def ok(self) -> bool:

@@ -109,11 +109,8 @@ def fewshot_kernels(seed: int = FAMILY_SEEDS["fewshot"]) -> tuple[str, ...]:
 
 
 def _routine_fields(routine: Routine) -> dict[str, Any]:
-    fields: dict[str, Any] = {"tier": routine.difficulty}
-    if routine.base is not None:
-        fields["base"] = routine.base
-        fields["origin"] = f"${routine.origin:06X}" if routine.origin is not None else None
-    return fields
+    """Fields the build adds to a family's document (hook fields come with the document itself)."""
+    return {"tier": routine.difficulty}
 
 
 def _family_doc(family: str, routine: Routine, lap: int, task_id: str, seed: int) -> dict[str, Any]:
@@ -309,8 +306,9 @@ def _leaks(docs: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
     return found
 
 
-def _redraw_leaks(files: dict[str, list[dict[str, Any]]], seeds: Mapping[str, int], test_kernels: Sequence[str]) -> None:
-    """A prompt that shows another task's gold is drawn again (next seeds of the same kernel)."""
+def _redraw_leaks(files: dict[str, list[dict[str, Any]]]) -> None:
+    """A prompt that shows another task's gold is drawn again (next seeds of the same kernel, under the
+    family's own acceptance rules: traceable, not a near-duplicate)."""
     for round_ in range(1, 6):
         docs = [doc for name in files if name != "fewshot.jsonl" for doc in files[name]]
         leaking = {task_id for task_id, _ in _leaks(docs)}
@@ -321,18 +319,27 @@ def _redraw_leaks(files: dict[str, list[dict[str, Any]]], seeds: Mapping[str, in
                 continue
             for position, doc in enumerate(split):
                 if doc["id"] in leaking:
-                    split[position] = _redraw(doc, round_ * 97)
+                    others = _Family()
+                    for other in split:
+                        if other is not doc:
+                            others.add(other)
+                    split[position] = _redraw(doc, round_ * 97, others)
     raise NoAcceptableDraw(f"gold routines still leak into prompts: {sorted(leaking)[:5]}")
 
 
-def _redraw(doc: Mapping[str, Any], shift: int) -> dict[str, Any]:
+def _redraw(doc: Mapping[str, Any], shift: int, others: _Family) -> dict[str, Any]:
     kernel, _, seed_text = str(doc["source"]).removeprefix("generated:").partition("@")
-    seed = int(seed_text) + shift
+    family = str(doc["family"])
+
+    def accept(new: dict[str, Any]) -> bool:
+        return (family != "trace" or _traceable(new)) and not others.too_similar(new)
+
     if kernel.startswith("kernel."):
-        routine = build_routine(kernel.removeprefix("kernel."), seed)
-        return _family_doc(str(doc["family"]), routine, 0, str(doc["id"]), seed)
+        name = kernel.removeprefix("kernel.")
+        return _draw(lambda s: _family_doc(family, build_routine(name, s), 0, str(doc["id"]), s),
+                     int(seed_text) + shift, accept)
     if kernel.startswith("snippets."):
-        return _snippet_trace(str(doc["id"]), seed)
+        return _draw(lambda s: _snippet_trace(str(doc["id"]), s), int(seed_text) + shift, accept)
     raise NoAcceptableDraw(f"cannot redraw {doc['id']} from {doc['source']}")
 
 
@@ -394,7 +401,7 @@ def build_all(
     prefix = f"private{private_seed}-" if private_seed else ""  # a private task never shares a test id
     for family in FAMILIES:
         files[f"{family}.jsonl"] = _family(family, counts[family], seeds[family], prefix + family, test_kernels)
-    _redraw_leaks(files, seeds, test_kernels)
+    _redraw_leaks(files)
     fewshot: list[dict[str, Any]] = []
     for index, family in enumerate(FAMILIES):
         base = seeds["fewshot"] + index * 100_000

@@ -70,6 +70,8 @@ def _doc(
         "answer": dict(answer or {}),
         "tags": [*routine.tags, *tags],
         "source": source_tag(generator or f"kernel.{routine.kernel}", seed),
+        **_hook_fields(routine),
+        **({"helpers": list(routine.helpers)} if routine.helpers else {}),
     }
 
 
@@ -138,7 +140,6 @@ def explain_task(routine: Routine, task_id: str, seed: int) -> TaskDoc:
             "false_claims": list(routine.false_claims),
         },
     )
-    doc.update(_hook_fields(routine))
     doc["answer"]["example"] = gold_explanation(doc, routine.explanation)
     return doc
 
@@ -197,11 +198,9 @@ def _extra_registers(spec: Mapping[str, Any]) -> list[str]:
 
 def _hook_fields(routine: Routine) -> dict[str, Any]:
     """`base`/`origin` of a hook routine (the trusted image its reference patches), as task fields."""
-    base = getattr(routine, "base", None)
-    if base is None:
+    if routine.base is None:
         return {}
-    origin = getattr(routine, "origin", None)
-    return {"base": base, "origin": f"${origin:06X}" if origin is not None else None}
+    return {"base": routine.base, "origin": f"${routine.origin:06X}" if routine.origin is not None else None}
 
 
 def _probe_quality(asked: Sequence[str], final: Mapping[str, int]) -> tuple[int, int]:
@@ -441,7 +440,7 @@ def routine_trace_task(routine: Routine, task_id: str, seed: int) -> TaskDoc:
         code=routine.reference,
         entry_state=state,
         asked=asked,
-        base=getattr(routine, "base", None),
+        base=routine.base,
     )
     doc = {
         "id": task_id,

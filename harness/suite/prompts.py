@@ -60,14 +60,17 @@ def rules_text(call: str, preserve: Sequence[str], hook: bool = False) -> str:
         "- Write memory only at the observable locations, the scratch $7E0000-$7E000F (direct page "
         "$00-$0F) and the stack below the entry S.\n"
         "- Writes to hardware registers ($21xx, $42xx, $43xx) are compared in order with the reference's, "
-        "except the math-unit inputs $4202-$4206; the hardware state left behind (FastROM $420D, the WRAM "
-        "port address $2181-$2183, DMA channel registers, PPU registers) must equal the reference's; "
-        "reading $4210 (RDNMI) or $4211 (TIMEUP) acknowledges them and counts as an effect.\n"
-        "- At most 10 times the reference's CPU cycles plus 1000.\n"
+        "except the math-unit inputs $4202-$4206, DMA setup ($420B, $43xx), the WRAM/VRAM/CGRAM/OAM ports "
+        "and their address registers; the hardware state left "
+        "behind (FastROM $420D, the WRAM port address $2181-$2183, DMA channel registers, PPU registers) "
+        "must equal the reference's; reading $4210 (RDNMI) or $4211 (TIMEUP) acknowledges them and counts "
+        "as an effect.\n"
+        "- At most 10 times the reference's CPU cycles plus the bytes its DMA moves, plus 1000.\n"
         "- BRK, COP, WAI, STP, HDMA and interrupts stop the run as a failure.\n"
         "- Every register, flag and memory byte the task does not give may hold anything at entry, "
         "including the stack contents and the caller's return address and bank; the status registers "
-        "$4210-$4212, $2137, $213C and $213D follow real H/V timing from an arbitrary point in the frame.\n"
+        "$4210-$4212, $2137, $213C and $213D follow real H/V timing from an arbitrary point in the frame; "
+        "DMA channel registers and the VRAM, CGRAM and OAM address ports hold what an earlier routine left.\n"
         "- Registers and flags that are neither observable nor kept may be left with any value."
     )
 
@@ -115,11 +118,12 @@ def domain_text(location: str, domain: object, mode: Mapping[str, Any]) -> str:
 
 def contract_block(spec: Mapping[str, Any]) -> str:
     """The spec in words: inputs with their domains (each cell of a range on its own), the observable
-    outputs, the kept locations and what else may be written."""
+    outputs, the kept locations and what else may be written. Inputs in sorted order, as the stored
+    task's JSON (sorted keys) and the spec parser have them, so the block is the same either way."""
     mode = spec.get("mode") or {}
     inputs = [
         f"{loc} ({'each byte ' if '..' in str(loc) else ''}{domain_text(str(loc), domain, mode)})"
-        for loc, domain in (spec.get("inputs") or {}).items()
+        for loc, domain in sorted((spec.get("inputs") or {}).items(), key=lambda item: str(item[0]))
     ]
     writable = [str(w) for w in spec.get("writable") or [] if str(w) != "$7E0000..$7E000F"]
     outputs = [str(o) for o in spec.get("outputs") or []]
@@ -157,10 +161,30 @@ def _is_hook(routine: Routine) -> bool:
 
 
 def _answer_line(routine: Routine, what: str) -> str:
+    """How the answer is laid out: a hook task's answer is a patch of the base (its entry is a base
+    label, which must not be defined again); a multi-routine task's answer defines its helpers too."""
+    if routine.base is not None:
+        hook = _hook_label(routine.reference)
+        return (
+            f"Answer with {what} in one ```asm code block: the patch (`org {hook}` and the instructions "
+            "written over the base there) and the new code. Do not define the base's labels again. "
+            "Put nothing but assembly inside the block."
+        )
+    helpers = ", ".join(f"`{name}`" for name in routine.helpers)
+    also = f", with the helper routine{'s' if len(routine.helpers) > 1 else ''} {helpers} defined in it too" if helpers else ""
     return (
-        f"Answer with {what} in one ```asm code block whose first line is `{routine.entry}:`. "
+        f"Answer with {what} in one ```asm code block whose first line is `{routine.entry}:`{also}. "
         "Put nothing but assembly inside the block."
     )
+
+
+def _hook_label(reference: str) -> str:
+    """The base label a hook reference patches (its first `org <label>`)."""
+    for line in reference.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0].lower() == "org" and not words[1].startswith("$"):
+            return words[1]
+    return "<hook label>"
 
 
 def gen_prompt(routine: Routine) -> str:
@@ -203,9 +227,10 @@ EXPLAIN_SUMMARY_FORMAT = (
 
 def _given(inputs: Mapping[str, int], mode: Mapping[str, Any]) -> str:
     """The example input in prompt form: registers and flags, words, then memory bytes (consecutive
-    bytes on one line)."""
+    bytes on one line), each group in sorted order (a stored task's JSON has its keys sorted)."""
     from harness.suite.families import compress_cells, is_memory
 
+    inputs = dict(sorted(inputs.items()))
     parts = []
     for name, value in inputs.items():
         if is_memory(name):

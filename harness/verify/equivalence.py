@@ -105,8 +105,21 @@ _NOT_SIDE_EFFECTS = frozenset(
      "OPVCT_FLIPFLOP", "NMI_FLAG", "$4202", "$4203", "$4204", "$4205", "$4206"}
 )
 # Hardware-state names owned by a register address, so a task can make them writable.
-_STATE_REGISTER = {"MEMSEL": 0x420D, "WMADD": 0x2181, "NMITIMEN": 0x4200, "WRIO": 0x4201, "VMAIN": 0x2115,
-                   "VMADD": 0x2116, "CGADD": 0x2121, "OAMADD": 0x2102, "OAM_BASE": 0x2102}
+_SCROLL = range(0x210D, 0x2115)
+_MODE7_REGS = (*range(0x211B, 0x2121), 0x210D, 0x210E)
+_STATE_REGISTERS: dict[str, frozenset[int]] = {
+    name: frozenset(registers)
+    for name, registers in {
+        "MEMSEL": [0x420D], "WMADD": range(0x2181, 0x2184), "NMITIMEN": [0x4200], "WRIO": [0x4201],
+        "VMAIN": [0x2115], "VMADD": [0x2116, 0x2117], "VRAM_LATCH": [0x2116, 0x2117],
+        "CGADD": [0x2121], "CGRAM_LATCH": [0x2121], "CGRAM_FLIPFLOP": [0x2121],
+        "OAMADD": [0x2102, 0x2103], "OAM_BASE": [0x2102, 0x2103], "OAM_LATCH": [0x2102, 0x2103],
+        "OAM_PRIORITY": [0x2102, 0x2103], "M7_LATCH": _MODE7_REGS,
+        "M7A": [0x211B], "M7B": [0x211C], "M7C": [0x211D], "M7D": [0x211E], "M7X": [0x211F], "M7Y": [0x2120],
+        "M7HOFS": [0x210D], "M7VOFS": [0x210E], "BG_LATCH1": _SCROLL, "BG_LATCH2": _SCROLL,
+        **{f"BG{n}{axis}OFS": [0x210D + 2 * (n - 1) + (axis == "V")] for n in range(1, 5) for axis in "HV"},
+    }.items()
+}
 # An assembly that did not succeed, by status: a harness limit, a source that saw the probe, or errors.
 _ASSEMBLY_REASONS = {
     "limit": FailReason.LIMIT,
@@ -164,6 +177,7 @@ class TaskFields:
     call: str
     base: str | None = None
     origin: int | None = None
+    helpers: tuple[str, ...] = ()  # labels a multi-routine task asks the answer to define as well
 
     def assemble(self, source: str) -> Program:
         return assemble_program(source, self.entry, self.base, self.origin)
@@ -187,6 +201,7 @@ class Outcome:
     io: tuple[tuple[int, int], ...]  # ordered hardware writes (see _UNORDERED_IO)
     acknowledged: frozenset[int]  # $4210/$4211 if read
     hardware: Mapping[str, int]  # state left behind, by name
+    dma_bytes: int = 0  # bytes DMA moved (they count against the cycle budget)
 
 
 @dataclass(frozen=True)
@@ -371,6 +386,8 @@ def run_routine(
         vram=machine_input.spaces.get("vram"),
         cgram=machine_input.spaces.get("cgram"),
         oam=machine_input.spaces.get("oam"),
+        dma_regs=machine_input.dma_regs,
+        ports=machine_input.ports,
     )
     written = dict(result.writes)
     for space, writes in result.space_writes.items():  # PPU memories join the write log, in our space
@@ -396,6 +413,7 @@ def run_routine(
             int(a.address) & 0xFFFF for a in result.io_reads if (int(a.address) & 0xFFFF) in _ACKNOWLEDGING_READS
         ),
         hardware=result.hardware,
+        dma_bytes=int(result.dma_bytes),
     )
 
 
@@ -457,6 +475,7 @@ def _describe_input(spec: Spec, case: Case, machine_input: MachineInput, caller:
         "e": machine_input.e,
         "caller": f"${caller:06X}",
         "hv_phase": machine_input.hv_phase & ~1,
+        "ports": {name: f"${value:04X}" for name, value in machine_input.ports.items()},
         "background_seed": case.background,
     }
     return {"inputs": _named_inputs(spec, case), "state": state}
@@ -527,6 +546,7 @@ def cell_text(address: int) -> str:
     return f"${address:06X}" if space is None else f"{space[0]}:${space[1]:04X}"
 
 
+@functools.lru_cache(maxsize=256)
 def _writable_registers(spec: Spec) -> frozenset[int]:
     """Hardware registers the task lets a routine leave changed (`writable` entries like `$00420D`)."""
     return frozenset(a & 0xFFFF for a in spec.writable_addresses if a >> 16 in (0x00, 0x80) and 0x2100 <= a & 0xFFFF < 0x4400)
@@ -537,10 +557,10 @@ def _compared_state(name: str, writable: frozenset[int]) -> bool:
     """Whether a hardware-state name is a side effect under the task's writable registers."""
     if name in _NOT_SIDE_EFFECTS:
         return False
-    register = _STATE_REGISTER.get(name)
-    if register is None and re.fullmatch(r"\$[0-9A-F]{4}", name):
-        register = int(name[1:], 16)
-    return register is None or register not in writable
+    registers = _STATE_REGISTERS.get(name)
+    if registers is None and re.fullmatch(r"\$[0-9A-F]{4}", name):
+        registers = frozenset({int(name[1:], 16)})
+    return registers is None or not registers & writable
 
 
 def _side_effect(ref: Outcome, cand: Outcome, spec: Spec) -> _Problem | None:
@@ -651,7 +671,14 @@ def task_fields(task: Mapping[str, Any]) -> TaskFields:
     base = task.get("base")
     if base is not None and (not isinstance(base, str) or not base.strip()):
         raise TaskDataError(f"task {task.get('id')!r}: base must be ASAR source text, got {base!r}"[:200])
-    return TaskFields(spec, reference, entry, call, base, _origin(task))
+    return TaskFields(spec, reference, entry, call, base, _origin(task), _helpers(task))
+
+
+def _helpers(task: Mapping[str, Any]) -> tuple[str, ...]:
+    raw = task.get("helpers") or ()
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(n, str) and n.strip() for n in raw):
+        raise TaskDataError(f"task {task.get('id')!r}: helpers must be a list of label names, got {raw!r}"[:200])
+    return tuple(raw)
 
 
 def _origin(task: Mapping[str, Any]) -> int | None:
@@ -775,6 +802,10 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
         return _static_verdict(FailReason.EMPTY, "the code assembles to no bytes", spec, **static)
     if cand_program.entry is None:
         return _static_verdict(FailReason.NO_ENTRY, f"label {fields.entry!r} is not defined", spec, **static)
+    missing = [name for name in fields.helpers if name not in cand_program.result.symbols]
+    if missing:
+        detail = f"helper label {missing[0]!r} is not defined (the task asks for it as a routine of its own)"
+        return _static_verdict(FailReason.NO_ENTRY, detail, spec, **static)
     machine = _candidate_machine(cand_program)
     if isinstance(machine, str):
         return _static_verdict(FailReason.UNSUPPORTED, machine, spec, **static)
@@ -799,7 +830,7 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
                 spec,
                 machine_input,
                 call=call,
-                max_cycles=ref.cycles * BUDGET_FACTOR + BUDGET_FLOOR,
+                max_cycles=(ref.cycles + ref.dma_bytes) * BUDGET_FACTOR + BUDGET_FLOOR,
                 caller=caller,
             )
         except HarnessError as error:  # e.g. a JSR entry outside the caller's bank: the candidate's doing

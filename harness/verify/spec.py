@@ -393,8 +393,28 @@ def _parse_inputs(raw: object, mode: Mode) -> tuple[tuple[Location, Domain], ...
             if location in parsed:
                 raise SpecError(f"{field}: {location.text} is named twice in inputs")
             parsed[location] = domain
+            _reject_impossible_colour(location, domain, field)
     _reject_overlaps(parsed)
     return tuple(parsed.items())
+
+
+def _reject_impossible_colour(location: Location, domain: Domain, field: str) -> None:
+    """CGRAM holds 15-bit colours: bit 7 of every odd (high) byte reads back 0 on hardware, so an input
+    that puts a 1 there describes a machine state that cannot exist."""
+    base = SPACE_BASES["cgram"]
+    for index, cell in enumerate(location.addresses):
+        if not base <= cell < base + SPACE_SIZES["cgram"] or (cell - base) % 2 == 0:
+            continue
+        shift = 8 * index
+        top = domain.hi if domain.values is None else max(domain.values)
+        values = range(domain.lo, domain.hi + 1) if domain.values is None else domain.values
+        if domain.values is None and top >> shift < 0x80 and domain.lo >= 0:
+            continue
+        if any((value >> shift) & 0x80 for value in values):
+            raise SpecError(
+                f"{field}: {location.text} can be given a value with bit 7 of CGRAM's high byte "
+                f"${cell - base:03X} set; CGRAM colours are 15 bits, so keep that byte at most $7F"
+            )
 
 
 def _reject_overlaps(parsed: Mapping[Location, Domain]) -> None:

@@ -63,6 +63,8 @@ class MachineInput:
     hv_phase: int = 0  # master clocks into the video frame at entry
     caller_seed: int = 0  # picks the caller's return address (and bank, for JSL) away from the code
     spaces: Mapping[str, bytes] = field(default_factory=dict, repr=False)  # vram, cgram, oam at entry
+    dma_regs: bytes | None = field(default=None, repr=False)  # $4300-$437F as earlier transfers left them
+    ports: Mapping[str, int] = field(default_factory=dict)  # VMAIN, VMADD, CGADD, OAMADD at entry
 
 
 def _background_for_edge(seed: int, index: int) -> int:
@@ -168,6 +170,19 @@ def _window(rng: random.Random, size: int) -> bytearray:
     return bytearray(noise[start:] + noise[: end - _NOISE_BYTES])
 
 
+def _hardware_ports(rng: random.Random) -> tuple[bytes, dict[str, int]]:
+    """DMA channel registers and PPU port latches at entry: whatever the game's previous routine left
+    there, never power-on values, so a routine that relies on a port it did not set fails."""
+    dma_regs = rng.randbytes(0x80)
+    ports = {
+        "VMAIN": rng.getrandbits(8) & 0x8F,
+        "VMADD": rng.getrandbits(15),
+        "CGADD": rng.getrandbits(8),
+        "OAMADD": rng.getrandbits(9),
+    }
+    return dma_regs, ports
+
+
 def _ppu_memories(rng: random.Random) -> dict[str, bytearray]:
     """VRAM, CGRAM and OAM at entry: random like WRAM (a CGRAM colour is 15 bits: bit 7 of each high
     byte is always 0 on hardware)."""
@@ -210,6 +225,7 @@ def build_input(spec: Spec, case: Case) -> MachineInput:
     for location, value in zip((loc for loc, _ in spec.inputs), case.values, strict=True):
         if location.kind in (LocationKind.BYTE, LocationKind.WORD) and int(location.name) > 0xFFFFFF:
             _poke(location, value, wram, pokes, spaces)
+    dma_regs, ports = _hardware_ports(rng)
     return MachineInput(
         a=registers["A"],
         x=registers["X"],
@@ -224,6 +240,8 @@ def build_input(spec: Spec, case: Case) -> MachineInput:
         hv_phase=hv_phase,
         caller_seed=caller_seed,
         spaces=MappingProxyType({space: bytes(memory) for space, memory in spaces.items()}),
+        dma_regs=dma_regs,
+        ports=MappingProxyType(ports),
     )
 
 

@@ -152,3 +152,10 @@ def test_no_temp_dirs_leak_from_normal_runs(private_tmp):
     assert assemble(DAMAGE).ok
     assert not assemble("  LDQ\n").ok
     assert list(private_tmp.iterdir()) == []
+
+
+def test_code_in_expanded_rom_banks_assembles():
+    """ROM hacks put new code past the first MiB (banks $20 and up); the size limit allows 4 MiB."""
+    result = assemble("org $3F8000\nMain:\n  RTL\n")
+    assert result.status is AssembleStatus.OK, result.error_text()
+    assert result.symbols["Main"] == 0x3F8000

@@ -151,9 +151,8 @@ def test_image_comparison_accepts_only_padding_differences():
 # Class 7: resource bombs are named, fast, small failures.
 
 BOMBS = {
-    "bankcross_fillword_4mib": ("check bankcross off\nfillword $00FF\nfill $3EFFE0\n", "Elimit_output"),
-    "fill_4mib_hirom": ("hirom\ncheck bankcross off\nfill $400000\n", "Elimit_output"),
-    "rom_past_1mib": ("org $BFFFFF\n  db 1\n", "Elimit_rom"),
+    "bankcross_fillword_4mib": ("check bankcross off\nfillword $00FF\nfill $3EFFE0\n", "Elimit_bytes"),
+    "fill_4mib_hirom": ("hirom\ncheck bankcross off\nfill $400000\n", "Elimit_bytes"),
     "written_96kib": ("check bankcross off\nfill $18000\n", "Elimit_bytes"),
     "segments_every_other_byte": (
         "!i = 0\nwhile !i < 600\norg $008000+(!i*2)\n  db 1\n!i #= !i+1\nendwhile\n",
@@ -178,6 +177,17 @@ def test_resource_bombs_are_named_limits(name, private_tmp):
     assert result.rom == b"" and result.segments == ()
     assert result.cpu_seconds < 3 and time.monotonic() - started < 20  # CPU bound; wall only backstopped
     assert list(private_tmp.iterdir()) == []
+
+
+def test_an_output_file_past_the_size_limit_is_a_named_limit():
+    result = assemble("hirom\ncheck bankcross off\nfill $400000\n", limits=SandboxLimits(file_bytes=2 << 20))
+    assert result.status is AssembleStatus.LIMIT and result.errors[0].code == "Elimit_output"
+
+
+def test_a_rom_image_past_the_size_limit_is_a_named_limit():
+    result = assemble("org $BFFFFF\n  db 1\n", limits=SandboxLimits(max_rom_bytes=1 << 20))
+    assert result.status is AssembleStatus.LIMIT and result.errors[0].code == "Elimit_rom"
+    assert "max_rom_bytes=1 MiB" in result.errors[0].message
 
 
 def test_limits_are_configurable_and_named_with_their_value():
@@ -267,7 +277,7 @@ def test_wall_clock_backstop_is_a_harness_error_not_a_timeout(private_tmp):
 
 
 def test_verdicts_do_not_depend_on_the_worker_count():
-    sources = [PROBE_DETECTORS["canread_rom"], BOMBS["rom_past_1mib"][0], "  LDQ\n", "Main:\n  RTS\n"] * 2
+    sources = [PROBE_DETECTORS["canread_rom"], BOMBS["fill_4mib_hirom"][0], "  LDQ\n", "Main:\n  RTS\n"] * 2
     one = assemble_many(sources, workers=1)
     two = assemble_many(sources, workers=2)
     assert [(r.status, r.size, r.errors) for r in one] == [(r.status, r.size, r.errors) for r in two]

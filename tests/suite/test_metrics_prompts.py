@@ -40,7 +40,7 @@ ENFORCED = [
     "DMA channel registers",
     "PPU registers",
     "$4210 (RDNMI) or $4211 (TIMEUP)",
-    "At most 10 times the reference's CPU cycles plus 1000",
+    "At most 10 times the reference's CPU cycles plus the bytes its DMA moves, plus 1000",
     "BRK, COP, WAI, STP, HDMA and interrupts stop the run as a failure",
     "the stack contents and the caller's return address and bank",
     "$4210-$4212, $2137, $213C and $213D follow real H/V timing",

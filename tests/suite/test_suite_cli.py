@@ -44,7 +44,7 @@ def test_validate_reports_a_broken_task_and_exits_1(asar: None, tmp_path: Path, 
         docs[0]["answer"][next(iter(docs[0]["answer"]))] += 1
 
     path = _subset(tmp_path, "trace", 2, break_answer)
-    assert main(["tasks", "validate", str(path), "--no-mutants", "--workers", "1", "--json"]) == 1
+    assert main(["tasks", "validate", str(path), "--mutants", "none", "--workers", "1", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is False and report["problems"][0]["task_id"] == "trace-0001"
 

@@ -9,6 +9,7 @@ import pytest
 from harness.suite.build import build_all
 from harness.suite.families import explain_task, fix_task, gen_task, optimize_task
 from harness.suite.kernels import KERNELS, build_routine
+from harness.suite.prompts import prompt_spec_problems
 from harness.suite.routines import Draft
 from harness.suite.validate import MutantStatus, check_ids, check_task, domain_problems, mutate_task
 
@@ -71,15 +72,15 @@ def test_broken_reference_is_reported(asar: None) -> None:
     assert any("the reference does not assemble" in p for p in _checks(doc))
 
 
-def test_explain_with_missing_fact_or_uncaught_false_claim_is_reported(asar: None) -> None:
+def test_explain_whose_gold_answer_does_not_earn_the_whole_score_is_reported(asar: None) -> None:
     doc = _as_built(explain_task(build_routine("sprite_damage", 2), "explain-x", 2))
     assert _checks(doc) == []
     bad = copy.deepcopy(doc)
     bad["answer"]["example"] = "It does something with a table."
-    assert any("misses fact" in p for p in _checks(bad))
+    assert any("the gold answer scores" in p and "not 1" in p for p in _checks(bad))
     bad = copy.deepcopy(doc)
-    bad["answer"]["false_claims"].append("It is a perfectly fine routine.")
-    assert any("false claim not caught" in p for p in _checks(bad))
+    del bad["answer"]["probe"]
+    assert any("answer.probe is missing" in p for p in _checks(bad))
 
 
 @pytest.fixture(scope="module")
@@ -138,12 +139,14 @@ def test_domain_check_reports_value_lists_and_unstated_restrictions() -> None:
     listed = copy.deepcopy(doc)
     listed["spec"]["inputs"]["X"] = {"values": list(range(16))}
     assert any(p.startswith("X: an input value list") for p in domain_problems(listed))
+    # a restriction the prompt does not state is the prompt/spec check's to find
     unstated = copy.deepcopy(doc)
     unstated["spec"]["inputs"]["$7E0E50..$7E0E5F"] = [0x13, 0xE7]
-    assert any("restricted to 19..231" in p for p in domain_problems(unstated))
+    assert domain_problems(unstated) == []
+    assert any("$7E0E50..$7E0E5F" in p and "not stated" in p for p in prompt_spec_problems(unstated))
     narrower = copy.deepcopy(doc)  # the prompt still says X is 0-15
     narrower["spec"]["inputs"]["X"] = [3, 13]
-    assert any(p.startswith("X is restricted to 3..13") for p in domain_problems(narrower))
+    assert any(p.startswith("input X") for p in prompt_spec_problems(narrower))
 
 
 def test_every_kernel_draws_its_inputs_from_full_or_stated_ranges() -> None:

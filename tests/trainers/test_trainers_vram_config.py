@@ -125,10 +125,16 @@ def test_config_errors_name_field_value_and_fix(data: dict, message: str) -> Non
 def test_shipped_example_configs_load() -> None:
     import yaml
 
-    trains = [p for p in CONFIGS.glob("*.yaml") if not p.name.startswith(("accelerate_", "mix_"))]
+    from harness.trainers.rl import load_rl_config
+
+    trains = [p for p in CONFIGS.glob("*.yaml") if not p.name.startswith(("accelerate_", "mix_", "grpo_"))]
     assert len(trains) >= 4
     for path in trains:
         load_config(path)
+    rl = sorted(CONFIGS.glob("grpo_*.yaml"))
+    assert rl
+    for path in rl:
+        load_rl_config(path)
     for name in ("accelerate_fsdp_qlora.yaml", "accelerate_deepspeed_zero3_qlora.yaml"):
         launcher = yaml.safe_load((CONFIGS / name).read_text())
         assert launcher["distributed_type"] in {"FSDP", "DEEPSPEED"} and launcher["mixed_precision"] == "bf16"
