@@ -66,11 +66,14 @@ class SampleScore:
     counterexample: dict[str, Any] | None = field(default=None)
     reasons: tuple[FailReason, ...] = ()
     task_error: bool = False
+    tier: str | None = None  # the task's difficulty tier (easy/medium/hard), where the task has one
 
     def to_json(self) -> dict[str, Any]:
+        tier = {"tier": self.tier} if self.tier is not None else {}
         return {
             "id": self.id,
             "family": self.family,
+            **tier,
             "metrics": dict(sorted(self.metrics.items())),
             "error": self.error,
             "counterexample": self.counterexample,
@@ -128,6 +131,7 @@ class Results:
     metrics: Mapping[str, Mapping[str, Any]]
     samples: tuple[SampleScore, ...]
     scoring: Scoring | None = None
+    tiers: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)  # family -> tier -> metrics
 
     @property
     def task_errors(self) -> tuple[str, ...]:
@@ -143,4 +147,6 @@ class Results:
         }
         if self.scoring is not None:
             data["scoring"] = self.scoring.to_json()
+        if self.tiers:
+            data["tiers"] = {family: {tier: dict(m) for tier, m in by.items()} for family, by in self.tiers.items()}
         return data

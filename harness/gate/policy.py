@@ -296,11 +296,20 @@ def _rule_lines(text: str) -> list[int]:
     return []
 
 
+def bundled_policies() -> dict[str, Path]:
+    """Example policies shipped with the package, by name (`release`)."""
+    folder = Path(__file__).with_name("policies")
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+
+
 def load_policy(path: str | Path) -> Policy:
-    """Read a policy YAML file."""
+    """Read a policy YAML file, or a bundled policy by name (`release`)."""
     file = Path(path)
+    if not file.is_file() and str(path) in bundled_policies():
+        file = bundled_policies()[str(path)]
     if not file.is_file():
-        raise PolicyError(f"policy file {file} does not exist")
+        names = ", ".join(bundled_policies())
+        raise PolicyError(f"policy file {file} does not exist (bundled policies: {names})")
     try:
         text = file.read_text(encoding="utf-8")
         data = yaml.safe_load(text)

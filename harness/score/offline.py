@@ -57,8 +57,10 @@ def _score_job(job: tuple[dict[str, Any], list[str]]) -> SampleScore:
     except (ToolMissingError, ToolMismatchError):
         raise
     except HarnessError as error:
+        tier = task.get("tier")
         return SampleScore(
-            str(task.get("id")), str(task.get("family")), {}, f"task_error: {error}", task_error=True
+            str(task.get("id")), str(task.get("family")), {}, f"task_error: {error}", task_error=True,
+            tier=tier if isinstance(tier, str) else None,
         )
 
 
@@ -148,7 +150,25 @@ def build_results(
         "task_errors": sum(1 for sample in samples if sample.task_error),
         "families": len(by_family),
     }
-    return Results(__version__, dataset, model, metrics, tuple(samples), scoring)
+    return Results(__version__, dataset, model, metrics, tuple(samples), scoring, tier_metrics(samples))
+
+
+def tier_metrics(samples: Sequence[SampleScore]) -> dict[str, dict[str, dict[str, float]]]:
+    """Each family's primary metric per difficulty tier (easy/medium/hard) and the count behind it:
+    a model that only solves the easy third shows it here, not in one mean."""
+    primary = primary_metrics()
+    rows: dict[str, dict[str, list[Mapping[str, float]]]] = {}
+    for sample in samples:
+        if sample.tier is not None and not sample.task_error:
+            rows.setdefault(sample.family, {}).setdefault(sample.tier, []).append(sample.metrics)
+    tiers: dict[str, dict[str, dict[str, float]]] = {}
+    for family, by_tier in sorted(rows.items()):
+        name = primary.get(family)
+        for tier, group in sorted(by_tier.items()):
+            aggregated = aggregate_metrics(group)
+            if name in aggregated:
+                tiers.setdefault(family, {})[tier] = {name: aggregated[name], "n": float(len(group))}
+    return tiers
 
 
 def dumps_results(results: Results) -> str:
@@ -228,4 +248,24 @@ def format_table(results: Results, metrics: Iterable[str] | None = None) -> str:
     score = overall.get("score")
     return table + (
         f"\noverall score (mean of family primary metrics): {score:.3f}" if score is not None else ""
+    ) + format_tier_table(results.tiers)
+
+
+def format_tier_table(tiers: Mapping[str, Mapping[str, Mapping[str, float]]]) -> str:
+    """Each family's primary metric by tier (`score (n)` per cell), or nothing when no task has a tier."""
+    from tabulate import tabulate
+
+    if not tiers:
+        return ""
+    order = ["easy", "medium", "hard"]
+    names = order + sorted({t for by in tiers.values() for t in by} - set(order))
+    rows = []
+    for family, by_tier in sorted(tiers.items()):
+        metric = next((k for row in by_tier.values() for k in row if k != "n"), "")
+        cells = [
+            f"{_cell(by_tier[t][metric])} ({int(by_tier[t]['n'])})" if t in by_tier else "-" for t in names
+        ]
+        rows.append([family, metric, *cells])
+    return "\n\nby difficulty tier (primary metric, tasks):\n" + tabulate(
+        rows, headers=["family", "metric", *names], tablefmt="github", disable_numparse=True
     )

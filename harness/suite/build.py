@@ -306,9 +306,10 @@ def _leaks(docs: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
     return found
 
 
-def _redraw_leaks(files: dict[str, list[dict[str, Any]]]) -> None:
+def _redraw_leaks(files: dict[str, list[dict[str, Any]]], kernels: Sequence[str] = ()) -> None:
     """A prompt that shows another task's gold is drawn again (next seeds of the same kernel, under the
-    family's own acceptance rules: traceable, not a near-duplicate)."""
+    family's own acceptance rules: traceable, not a near-duplicate); a kernel whose every seed gives the
+    same routine (few parameters) is replaced by a kernel the family does not use yet."""
     for round_ in range(1, 6):
         docs = [doc for name in files if name != "fewshot.jsonl" for doc in files[name]]
         leaking = {task_id for task_id, _ in _leaks(docs)}
@@ -323,8 +324,38 @@ def _redraw_leaks(files: dict[str, list[dict[str, Any]]]) -> None:
                     for other in split:
                         if other is not doc:
                             others.add(other)
-                    split[position] = _redraw(doc, round_ * 97, others)
+                    try:
+                        split[position] = _redraw(doc, round_ * 97, others)
+                    except NoAcceptableDraw:
+                        split[position] = _replace(doc, round_ * 97, others, split, kernels)
     raise NoAcceptableDraw(f"gold routines still leak into prompts: {sorted(leaking)[:5]}")
+
+
+def _kernel_of(doc: Mapping[str, Any]) -> str:
+    return str(doc["source"]).removeprefix("generated:").partition("@")[0].removeprefix("kernel.")
+
+
+def _replace(
+    doc: Mapping[str, Any], shift: int, others: _Family, split: Sequence[Mapping[str, Any]], kernels: Sequence[str]
+) -> dict[str, Any]:
+    """The task drawn again from a kernel its family does not use yet (same id, same acceptance)."""
+    family = str(doc["family"])
+    used = {_kernel_of(other) for other in split}
+    _, _, seed_text = str(doc["source"]).partition("@")
+    seed = int(seed_text or 0) + shift
+
+    def accept(new: dict[str, Any]) -> bool:
+        return (family != "trace" or _traceable(new)) and not others.too_similar(new)
+
+    for name in _eligible(family, kernels):
+        if name in used:
+            continue
+        try:
+            return _draw(lambda s, name=name: _family_doc(family, build_routine(name, s), 0, str(doc["id"]), s),
+                         seed, accept)
+        except NoAcceptableDraw:
+            continue
+    raise NoAcceptableDraw(f"cannot redraw {doc['id']} ({doc['source']}): no unused kernel gives a task")
 
 
 def _redraw(doc: Mapping[str, Any], shift: int, others: _Family) -> dict[str, Any]:
@@ -401,7 +432,7 @@ def build_all(
     prefix = f"private{private_seed}-" if private_seed else ""  # a private task never shares a test id
     for family in FAMILIES:
         files[f"{family}.jsonl"] = _family(family, counts[family], seeds[family], prefix + family, test_kernels)
-    _redraw_leaks(files)
+    _redraw_leaks(files, test_kernels)
     fewshot: list[dict[str, Any]] = []
     for index, family in enumerate(FAMILIES):
         base = seeds["fewshot"] + index * 100_000

@@ -431,10 +431,12 @@ def _score_job(job: tuple[Mapping[str, Any], str, str]) -> tuple[float, str]:
     from harness.core.families import primary_metric
     from harness.errors import HarnessError, ToolMismatchError, ToolMissingError
     from harness.score import score_sample
+    from harness.verify.equivalence import counterexamples_unshrunk
 
     doc, _, completion = job
     try:
-        return float(score_sample(doc, completion).get(primary_metric(str(doc["family"])), 0.0)), ""
+        with counterexamples_unshrunk():  # only the score counts here, not how small the failing case is
+            return float(score_sample(doc, completion).get(primary_metric(str(doc["family"])), 0.0)), ""
     except (ToolMissingError, ToolMismatchError):
         raise
     except (HarnessError, ValueError) as error:
@@ -454,10 +456,11 @@ def run_guessers(
     from harness.core.families import primary_metric
 
     chosen = list(guessers)
+    # doc-major, so one worker's chunk holds every guess at a doc and reuses its reference runs
     jobs = [
         (doc, guesser.name, guesser.answer(doc))
-        for guesser in chosen
         for doc in docs
+        for guesser in chosen
         if doc.get("family") in guesser.families
     ]
     if workers and workers > 1 and len(jobs) > 1:

@@ -128,7 +128,7 @@ class ValidationReport:
     problems: tuple[Problem, ...]
     kills: tuple[FamilyKill, ...] = ()
     survivors: tuple[MutantOutcome, ...] = ()
-    min_kill: float = 0.9
+    min_kill: float = 0.95
     mutants_checked: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -579,7 +579,7 @@ def validate(
     mutation: bool = True,
     sample: int | None = None,
     workers: int | None = None,
-    min_kill: float = 0.9,
+    min_kill: float = 0.95,
     seed: int = 0,
     progress: Any = None,
     record: Mapping[str, Any] | None = None,
@@ -588,7 +588,8 @@ def validate(
     """Run every check over `docs` (in worker processes) and, optionally, mutation adequacy: every
     mutant now, or (`record`) the recorded outcomes, checked current and re-derived on a sample."""
     problems = list(check_ids(docs)) + suite_problems(docs)
-    code_docs = [doc for doc in docs if doc.get("family") in CODE_FAMILIES]
+    # mutation adequacy is a property of the scored (test) tasks; few-shot demonstrations are only shown
+    code_docs = [doc for doc in docs if doc.get("family") in CODE_FAMILIES and not is_fewshot(doc)]
     outcomes: list[MutantOutcome] = []
     with ProcessPoolExecutor(max_workers=workers, initializer=install_termination_cleanup) as pool:
         for found in _progress(pool.map(check_task, docs, chunksize=4), len(docs), "tasks", progress):
@@ -598,7 +599,7 @@ def validate(
             for found in _progress(pool.map(_mutate_job, jobs), len(jobs), "mutants", progress):
                 outcomes.extend(found)
     if mutation and code_docs and record is not None:
-        found, outcomes = check_mutation_record(docs, record, sample=record_sample, seed=seed, workers=workers)
+        found, outcomes = check_mutation_record(code_docs, record, sample=record_sample, seed=seed, workers=workers)
         problems.extend(found)
     families = sorted({str(doc.get("family")) for doc in code_docs}) if mutation else []
     tasks = Counter(str(doc.get("family")) for doc in docs)

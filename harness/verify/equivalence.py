@@ -29,11 +29,13 @@ Not protected against: a candidate that is equivalent on every planned case but 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import random
 import re
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +59,7 @@ from harness.verify.spec import (
 from harness.verify.states import Case, MachineInput, build_input
 
 __all__ = [
+    "counterexamples_unshrunk",
     "BUDGET_FACTOR",
     "BUDGET_FLOOR",
     "REFERENCE_MAX_CYCLES",
@@ -127,6 +130,22 @@ _ASSEMBLY_REASONS = {
     "nondeterministic": FailReason.NONDETERMINISTIC,
 }
 _INDEXED_OPERAND_RE = re.compile(r"(?<![#(\[$\w])\$([0-9A-Fa-f]{4})\s*,\s*[xXyY]\b")
+
+
+# Whether a failing candidate's counterexample is shrunk (on by default; off where only pass/fail counts,
+# e.g. scoring content-free guessers over a whole suite). Set through `counterexamples_unshrunk()`.
+_SHRINK: contextvars.ContextVar[bool] = contextvars.ContextVar("asm65816_shrink", default=True)
+
+
+@contextlib.contextmanager
+def counterexamples_unshrunk() -> Iterator[None]:
+    """Within the block, a failing candidate reports the first failing case as found (no shrinking):
+    the verdict and reason are the same, only the counterexample is less minimal, and it is faster."""
+    token = _SHRINK.set(False)
+    try:
+        yield
+    finally:
+        _SHRINK.reset(token)
 
 
 class ReferenceBrokenError(TaskDataError):
@@ -418,15 +437,23 @@ def run_routine(
 
 
 def _observe_all(locations: Sequence[Location], state: Any, machine: Any) -> tuple[int, ...]:
-    """`observe` for many locations, with WRAM bytes read straight from the machine's memory (the
-    common case: output tables), the rest through `observe`."""
+    """`observe` for many locations, with WRAM and PPU-memory bytes read straight from the machine's
+    memories (the common case: output tables and uploads), the rest through `observe`."""
     wram = getattr(machine.bus, "mem", None)
+    ppu = getattr(machine.bus, "ppu", None)
+    memories = {"vram": ppu.vram, "cgram": ppu.cgram, "oam": ppu.oam} if ppu is not None else {}
     values = []
     for location in locations:
-        if wram is not None and location.kind is LocationKind.BYTE and 0x7E0000 <= int(location.name) < 0x800000:
-            values.append(wram[int(location.name) - 0x7E0000])
-        else:
-            values.append(observe(location, state, machine))
+        if location.kind is LocationKind.BYTE:
+            address = int(location.name)
+            if wram is not None and 0x7E0000 <= address < 0x800000:
+                values.append(wram[address - 0x7E0000])
+                continue
+            space = space_of(address) if address > 0xFFFFFF else None
+            if space is not None and space[0] in memories:
+                values.append(memories[space[0]][space[1]])
+                continue
+        values.append(observe(location, state, machine))
     return tuple(values)
 
 
@@ -849,7 +876,10 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
         return None
 
     plan = stored_plan(task, spec, index_bases(fields.reference), cases)
-    failure, cases_run, _ = run_plan(spec, plan, evaluate, shrink=lambda found: found.reason not in _NOT_SHRUNK)
+    shrinking = _SHRINK.get()
+    failure, cases_run, _ = run_plan(
+        spec, plan, evaluate, shrink=lambda found: shrinking and found.reason not in _NOT_SHRUNK
+    )
     common = {"assembles": True, "cases_run": cases_run, "seed": spec.seed, **static, **stats.fields()}
     if failure is None:
         return Verdict(passes=True, reason=FailReason.NONE, **common)

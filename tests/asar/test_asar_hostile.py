@@ -288,8 +288,11 @@ def test_verdicts_do_not_depend_on_the_worker_count():
 
 VICTIM = textwrap.dedent(
     """
-    import sys
+    import signal, sys
     from harness.asar import assemble, install_termination_cleanup
+    # as in a terminal, whatever launched the tests (nohup or a background job ignores SIGHUP/SIGINT)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if sys.argv[1] == "cleanup":
         install_termination_cleanup()
     print("ready", flush=True)

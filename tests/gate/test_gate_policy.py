@@ -279,3 +279,13 @@ def test_gate_report_reads_as_the_table_the_cli_prints():
     assert "floor[gen/pass@1 >= 0.1]" in text and text.endswith("PASSED: 1/1 rules passed")
     assert "RuleOutcome(" not in text
     assert str(report.outcomes[0]).startswith("PASS floor[gen/pass@1 >= 0.1]: gen/pass@1 = ")
+
+
+def test_the_shipped_release_policy_loads_by_name_and_unknown_names_list_it() -> None:
+    from harness.gate.policy import bundled_policies, load_policy
+
+    assert "release" in bundled_policies()
+    policy = load_policy("release")
+    assert policy.rules
+    with pytest.raises(PolicyError, match="bundled policies: release"):
+        load_policy("no-such-policy")

@@ -64,3 +64,23 @@ def test_bundled_data_matches_generators(asar: None, capsys) -> None:
 def test_full_validation_passes(asar: None, capsys) -> None:
     """What CI runs: every task, every mutant; >= 90% killed per family."""
     assert main(["tasks", "validate"]) == 0, capsys.readouterr().out[-4000:]
+
+
+def test_an_installed_package_is_checked_in_place_but_never_rewritten(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`tasks build --check` only reads, so it works on a wheel's data (CI runs it so); a plain build
+    there would rewrite site-packages behind the user's back and is refused with the way out."""
+    import harness.suite.build as build
+
+    installed = tmp_path / "site-packages" / "harness" / "tasks" / "asm65816" / "data"
+    monkeypatch.setattr(build, "default_data_dir", lambda: installed)
+    reached: list[object] = []
+
+    def fake_build_all(**kwargs: object) -> object:
+        reached.append(kwargs)
+        raise build.NoAcceptableDraw("stop here")
+
+    monkeypatch.setattr(build, "build_all", fake_build_all)
+    assert main(["tasks", "build"]) == 2
+    assert "installed package" in capsys.readouterr().err and not reached
+    main(["tasks", "build", "--check"])
+    assert reached, "--check never got to the build"
