@@ -28,10 +28,7 @@ from types import CodeType, FunctionType
 from harness.core.facts import INTERRUPT_VECTORS
 from harness.emu.opcodes import OPCODES, Kind, Mode, Opcode
 
-__all__ = ["VARIANTS", "variant_index", "factory_source", "compiled_factory"]
-
-# (e, m, x) combinations with their dispatch-table index e*4 + m*2 + x.
-VARIANTS: tuple[tuple[int, int, int], ...] = ((0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (1, 1, 1))
+__all__ = ["factory_source", "compiled_factory"]
 
 STATE_NAMES = (
     "a",
@@ -54,10 +51,6 @@ STATE_NAMES = (
     "tab",
     "trap",
 )
-
-
-def variant_index(e: int, m: int, x: int) -> int:
-    return 7 if e else m * 2 + x
 
 
 LAST = "pb | ((pc - 1) & 0xFFFF)"  # address of the last fetched operand byte

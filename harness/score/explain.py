@@ -516,7 +516,7 @@ def _statement_spans(
     spans = []
     for match in _STATEMENT_RE.finditer(text):
         location = match.group("loc")
-        key: object = location
+        key = location
         if location.startswith("$"):
             resolved = _resolve(location, footprint)
             key = resolved[0] if resolved else location

@@ -46,7 +46,7 @@ __all__ = [
 Scorer = Callable[[Mapping[str, Any], Sequence[str]], SampleScore]
 
 
-def _first_failure(verdicts: Sequence[Verdict]) -> tuple[str | None, dict | None]:
+def _first_failure(verdicts: Sequence[Verdict]) -> tuple[str | None, dict[str, Any] | None]:
     for verdict in verdicts:
         if not verdict.passes:
             return verdict.error, verdict.counterexample

@@ -201,7 +201,7 @@ class _RecordingBus:
         self.first = {}
 
     def read(self, address: int) -> int:
-        value = self._bus.read(address)
+        value: int = self._bus.read(address)
         self.reads.add(address)
         self.first.setdefault(address, "r")
         return value
@@ -259,7 +259,7 @@ class _Runner:
 
         self.machine = Machine.from_assembly(program.result)
         self.recorder = _RecordingBus(self.machine.bus)
-        self.machine.cpu = Cpu(self.recorder, trap_interrupts=True)  # type: ignore[arg-type]
+        self.machine.cpu = Cpu(self.recorder, trap_interrupts=True)
         self.recorder.watch_dma(self.machine.bus)
         self.program = program
         self.spec = spec
@@ -390,7 +390,7 @@ def _program(task: Mapping[str, Any]) -> tuple[Any, str]:
     else:
         origin = task.get("origin")
         origin = int(origin.lstrip("$"), 16) if isinstance(origin, str) else origin
-        program = assemble_program(reference, entry, base, origin)  # type: ignore[call-arg]
+        program = assemble_program(reference, entry, base, origin)
     if not program.result.ok or program.entry is None:
         raise TaskDataError(
             f"task {task.get('id')!r}: the reference does not assemble or has no entry {entry!r}"

@@ -330,7 +330,7 @@ def _last_value_text(match: re.Match[str]) -> str:
     """The value of a statement; for a chain `$F180 -> $FC80`, its last value."""
     chain = match.group("chain")
     if chain:
-        values = _VALUE_RE.findall(re.sub(_ARROW, " ", chain))
+        values: list[str] = _VALUE_RE.findall(re.sub(_ARROW, " ", chain))  # no groups: whole matches
         if values:
             return values[-1]
     return match.group("value")

@@ -37,11 +37,11 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from harness.core.facts import REFERENCE_MAX_CYCLES
-from harness.core.reasons import FailReason
-from harness.core.results import Verdict
+from harness.core.reasons import FailReason as FailReason  # re-exported (harness.verify)
+from harness.core.results import Verdict as Verdict  # re-exported (harness.verify)
 from harness.emu.state import StopReason
 from harness.errors import HarnessError, TaskDataError
 from harness.verify.cases import run_plan, stored_plan
@@ -240,6 +240,9 @@ class _Problem:
     got: dict[str, Any]
 
 
+_ProgramKey = tuple[str, str | None, str | None, int | None]  # (source, entry, base, origin)
+
+
 class _ProgramCache:
     """Assembled programs by (source, entry), least recently used first out, bounded by count AND by
     bytes held (ROM images and their machines): a hostile answer with a 1 MiB image must not let a
@@ -250,17 +253,17 @@ class _ProgramCache:
     MACHINE_BYTES = 0x28000  # WRAM + SRAM a Machine allocates besides its copy of the ROM
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple, tuple[Program, int]] = OrderedDict()
+        self._entries: OrderedDict[_ProgramKey, tuple[Program, int]] = OrderedDict()
         self._bytes = 0
 
-    def get(self, key: tuple) -> Program | None:
+    def get(self, key: _ProgramKey) -> Program | None:
         found = self._entries.get(key)
         if found is None:
             return None
         self._entries.move_to_end(key)
         return found[0]
 
-    def put(self, key: tuple, program: Program) -> None:
+    def put(self, key: _ProgramKey, program: Program) -> None:
         rom = getattr(program.result, "rom", b"") or b""
         cost = 2 * len(rom) + self.MACHINE_BYTES + len(key[0])
         self._entries[key] = (program, cost)
@@ -314,7 +317,7 @@ def observe(location: Location, state: Any, machine: Any) -> int:
     if location.kind is LocationKind.REGISTER:
         name = location.name
         if name == "A.lo":
-            return state.a & 0xFF
+            return int(state.a & 0xFF)
         return int(getattr(state, str(name).lower()))
     if location.kind is LocationKind.FLAG:
         if location.name == "e":
@@ -345,7 +348,9 @@ def _cpu_state(machine_input: MachineInput, entry: int) -> Any:
     )
 
 
-def _initial_value(location: Location, before: Any, machine_input: MachineInput, written: Mapping) -> int:
+def _initial_value(
+    location: Location, before: Any, machine_input: MachineInput, written: Mapping[int, tuple[int, int]]
+) -> int:
     """Value of a location at entry; memory from the write log's old values or the (unchanged) cell."""
     if location.kind in (LocationKind.REGISTER, LocationKind.FLAG):
         return observe(location, before, None)
@@ -527,7 +532,11 @@ def _stop_problem(outcome: Outcome, call: str) -> _Problem | None:
 
 
 def _changed(
-    reason: FailReason, locations: Sequence[Location], before: Sequence[int], after: Sequence[int], skip: set
+    reason: FailReason,
+    locations: Sequence[Location],
+    before: Sequence[int],
+    after: Sequence[int],
+    skip: set[Location],
 ) -> _Problem | None:
     for loc, old, new in zip(locations, before, after, strict=True):
         if old != new and loc not in skip:
@@ -785,6 +794,14 @@ class _Stats:
         }
 
 
+class _StaticFields(TypedDict):
+    """The `_static_verdict` fields of an answer that assembles."""
+
+    assembles: bool
+    ref_bytes: int
+    cand_bytes: int | None
+
+
 def _static_verdict(
     reason: FailReason, detail: str, spec: Spec, *, assembles: bool, ref_bytes: int, cand_bytes: int | None = None
 ) -> Verdict:
@@ -824,7 +841,7 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
         detail = cand_program.result.error_text() or cand_program.result.status.value
         reason = _ASSEMBLY_REASONS.get(cand_program.result.status.value, FailReason.ASSEMBLY)
         return _static_verdict(reason, detail, spec, assembles=False, ref_bytes=ref_bytes)
-    static = dict(assembles=True, ref_bytes=ref_bytes, cand_bytes=cand_program.size)
+    static = _StaticFields(assembles=True, ref_bytes=ref_bytes, cand_bytes=cand_program.size)
     if not cand_program.result.segments:
         return _static_verdict(FailReason.EMPTY, "the code assembles to no bytes", spec, **static)
     if cand_program.entry is None:
@@ -877,9 +894,8 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
 
     plan = stored_plan(task, spec, index_bases(fields.reference), cases)
     shrinking = _SHRINK.get()
-    failure, cases_run, _ = run_plan(
-        spec, plan, evaluate, shrink=lambda found: shrinking and found.reason not in _NOT_SHRUNK
-    )
+    ran = run_plan(spec, plan, evaluate, shrink=lambda found: shrinking and found.reason not in _NOT_SHRUNK)
+    failure, cases_run, _ = ran
     common = {"assembles": True, "cases_run": cases_run, "seed": spec.seed, **static, **stats.fields()}
     if failure is None:
         return Verdict(passes=True, reason=FailReason.NONE, **common)

@@ -171,7 +171,9 @@ def _classify(line: str, entry: str | None) -> _Line:
             first = _FIRST_LABEL_RE.match(line, position)
     if first is not None:
         first_label = first.group(1) or first.group(2) or first.group(3)
-    chain_end = _LABEL_CHAIN_RE.match(line, position).end()
+    chain = _LABEL_CHAIN_RE.match(line, position)
+    assert chain is not None  # `(?:label)*` matches (maybe empty) at any position
+    chain_end = chain.end()
     rest = line[chain_end:].strip()
     if chain_end == position and not rest:
         return _Line(line, _LineKind.PROSE, False, False, prefix_end)  # a lone `Answer:` heading

@@ -323,7 +323,7 @@ def _parse_domain(raw: object, field: str, bits: int) -> Domain:
     raise SpecError(f'{field}: {raw!r} is not a domain; write [lo, hi] or {{"values": [...]}}')
 
 
-def _parse_range_domain(raw: Mapping, field: str, bits: int) -> Domain:
+def _parse_range_domain(raw: Mapping[str, object], field: str, bits: int) -> Domain:
     """`{"range": [lo, hi], "boundaries": [...]}`: the full range, boundaries tried first."""
     unknown = sorted(set(raw) - {"range", "boundaries"})
     if unknown:

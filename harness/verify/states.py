@@ -16,9 +16,12 @@ import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.verify.spec import FLAG_BITS, SPACE_SIZES, Domain, Location, LocationKind, Spec, space_of
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 __all__ = [
     "Case",
@@ -110,7 +113,7 @@ def _draw_widths(spec: Spec) -> list[tuple[Domain, int, int]]:
     return widths
 
 
-def case_strategy(spec: Spec) -> Any:
+def case_strategy(spec: Spec) -> SearchStrategy[Case]:
     """Hypothesis strategy of `Case`s for the spec (imported lazily: no work at import time).
 
     A case is drawn as one fixed-size byte string: a little-endian chunk per input, reduced modulo the
@@ -269,7 +272,7 @@ def _without_local_constants() -> Iterator[None]:
     empty = constants_type()
 
     def clear() -> None:
-        inner = getattr(cache, "cache", None)
+        inner: Any = getattr(cache, "cache", None)
         if hasattr(inner, "clear"):
             inner.clear()
 

@@ -7,16 +7,8 @@ import pytest
 from harness.errors import TaskDataError
 from harness.score.footprint import Area, area_of, measure_footprint, numbers_in, regions_of
 
+pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
-@pytest.fixture(scope="module", autouse=True)
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
 
 
 def _task(reference: str, inputs: dict, outputs: list[str], m: int = 1, seed: int = 3) -> dict:

@@ -9,16 +9,8 @@ from harness.errors import TaskDataError
 from harness.score import score_explanation
 from harness.score.explain import explain_report, probe_expected, summary_lines, summary_truth
 
+pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
-@pytest.fixture(scope="module", autouse=True)
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
 
 
 MODE_8 = {"e": 0, "m": 1, "x": 1, "D": "$0000", "DBR": "$00"}

@@ -22,16 +22,6 @@ _QUICK_CASES = 40  # the edge cases come first, so a short plan still meets ever
 _LABEL = re.compile(r"^[.A-Za-z_][\w.]*:$")
 
 
-@pytest.fixture(scope="module")
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
-
 
 def test_every_kernel_is_registered_once_under_its_own_name() -> None:
     assert len(OURS) == len(set(OURS)) >= 26

@@ -26,16 +26,6 @@ HOOKS = tuple(hooks.KERNELS)
 _QUICK_CASES = 32  # edge cases come first, so a short plan still meets the designed boundaries
 
 
-@pytest.fixture(scope="module")
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
-
 
 def _task(routine: Routine, seed: int = 0) -> dict[str, Any]:
     """The gen task as the dataset builder writes it: hook tasks carry their base and origin."""

@@ -23,16 +23,6 @@ NAMES = [*pointers.KERNELS, *decompress.KERNELS]
 CASES = 12
 
 
-@pytest.fixture(scope="module")
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
-
 
 def test_kernels_are_registered_once_with_a_tier_mix() -> None:
     assert len(NAMES) == len(set(NAMES)) >= 26

@@ -20,16 +20,6 @@ OURS = VIDEO + HWMATH
 CASES = 12  # enough to separate every draft here from the reference; the suite's own checks run 96
 
 
-@pytest.fixture(scope="module")
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
-
 
 def _gen(routine: Routine, seed: int) -> dict:
     from harness.suite.families import gen_task

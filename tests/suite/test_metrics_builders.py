@@ -8,16 +8,8 @@ import pytest
 from harness.suite.families import UnbuildableTask, explain_task, routine_trace_task
 from harness.suite.routines import Routine, spec_dict
 
+pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
-@pytest.fixture(scope="module", autouse=True)
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
 
 
 def _routine(reference: str, inputs: dict, outputs: list[str], entry: str = "Main") -> Routine:

@@ -17,16 +17,8 @@ from harness.suite.guessers import GUESSERS, Guesser, chance_level, run_guessers
 from harness.suite.kernels import KERNELS, build_routine
 from harness.suite.mc import mc_task
 
+pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
-@pytest.fixture(scope="module", autouse=True)
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
 
 
 def _explain_docs(kernels: list[str]) -> list[dict]:

@@ -14,16 +14,8 @@ from harness.suite.misconceptions import CYCLE_SLIPS, VALUE_SLIPS, Slip, Snippet
 from harness.suite.runner import assembles, run_fixed
 from harness.suite.snippets import random_snippet
 
+pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
-@pytest.fixture(scope="module", autouse=True)
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
 
 
 def test_every_assembles_twin_is_what_asar_says() -> None:

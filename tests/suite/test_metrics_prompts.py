@@ -13,16 +13,8 @@ from harness.suite.mc import mc_task
 from harness.suite.prompts import contract_block, domain_text, prompt_spec_problems, rules_text
 from harness.verify.answers import TRACE_ANSWER_FORMAT
 
+pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
-@pytest.fixture(scope="module", autouse=True)
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
 
 
 KEEP = ["X", "Y", "D", "DBR", "flag:m", "flag:x", "flag:D", "S"]

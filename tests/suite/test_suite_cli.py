@@ -11,17 +11,6 @@ from harness.cli import main
 from harness.suite.build import default_data_dir
 
 
-@pytest.fixture(scope="module")
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
-
-
 def _subset(tmp_path: Path, family: str, count: int, mutate=None) -> Path:
     lines = (default_data_dir() / f"{family}.jsonl").read_text().splitlines()[:count]
     docs = [json.loads(line) for line in lines]

@@ -21,16 +21,6 @@ def _docs(name: str) -> list[dict]:
     return load_tasks([DATA / name])
 
 
-@pytest.fixture(scope="module")
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:  # a visible skip, never a pass: run `asm65816 asar install`
-        pytest.skip(f"ASAR is not available: {error}")
-
 
 def test_every_family_meets_its_minimum_count() -> None:
     for family, minimum in MINIMUM.items():

@@ -14,17 +14,6 @@ from harness.suite.routines import Draft
 from harness.suite.validate import MutantStatus, check_ids, check_task, domain_problems, mutate_task
 
 
-@pytest.fixture(scope="module")
-def asar() -> None:
-    from harness.asar import find_asar
-    from harness.errors import ToolMissingError
-
-    try:
-        find_asar()
-    except ToolMissingError as error:
-        pytest.skip(f"ASAR is not available: {error}")
-
-
 def _checks(doc: dict) -> list[str]:
     return [p.detail for p in check_task(doc)]
 

@@ -16,6 +16,8 @@ from harness.trainers.qa import SourceSpec as QASource
 from harness.trainers.schema import load_source
 from harness.trainers.synth import Kind, generate, verify_file, verify_records, write_jsonl
 
+pytestmark = pytest.mark.usefixtures("datasketch")  # near-duplicate detection
+
 N_SUBSET = 8  # two of each kind; the full set is `asm65816 synth --kind all --n 500` (see README of synth)
 
 

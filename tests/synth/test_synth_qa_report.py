@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from harness.trainers.qa import QAOptions, SourceSpec, format_report, run_qa
 from harness.trainers.synth import write_jsonl
+
+pytestmark = pytest.mark.usefixtures("datasketch")  # near-duplicate detection
 
 PLANTED = Path(__file__).resolve().parents[2] / "fixtures" / "synth" / "planted_wrong_saving.jsonl"
 

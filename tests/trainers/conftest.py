@@ -14,18 +14,6 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return load_tiny_builder().build(tmp_path_factory.mktemp("tiny") / "model")
 
 
-@pytest.fixture(scope="session")
-def asar() -> None:
-    """The real ASAR; tests that need it skip with the reason when it is not provisioned."""
-    from harness.errors import HarnessError
-
-    try:
-        from harness.asar import find_asar
-
-        find_asar()
-    except (ImportError, HarnessError) as error:
-        pytest.skip(f"ASAR not available: {error}")
-
 
 @pytest.fixture(scope="session")
 def fixture_mix(tmp_path_factory: pytest.TempPathFactory):

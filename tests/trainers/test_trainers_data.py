@@ -26,6 +26,8 @@ from harness.trainers.schema import (
     samples_to_dataset,
 )
 
+pytestmark = pytest.mark.usefixtures("datasketch")  # near-duplicate detection
+
 NAMES = ("clean_gold", "noisy_scraped", "chat_samples")
 EVAL_TASKS = (SOURCES / "eval_tasks.jsonl",)
 

@@ -91,6 +91,7 @@ def test_verify_of_a_damaged_mix_json_is_a_clear_error(tmp_path: Path) -> None:
         verify_mix(tmp_path)
 
 
+@pytest.mark.usefixtures("datasketch")
 def test_sources_with_bad_bytes_or_control_characters_are_parse_issues(tmp_path: Path, capsys) -> None:
     """Every bad line is reported with its number and one clear reason ("at column N", never "at at")."""
     source = tmp_path / "broken.jsonl"

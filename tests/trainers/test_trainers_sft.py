@@ -19,7 +19,7 @@ from harness_fixtures import LMEVAL_FIXTURE_TASKS, load_tiny_builder
 
 pytest.importorskip("peft")
 pytest.importorskip("trl")
-pytestmark = pytest.mark.train
+pytestmark = [pytest.mark.train, pytest.mark.usefixtures("datasketch")]
 
 from harness.cli import main as cli_main  # noqa: E402
 from harness.trainers.config import config_from_dict  # noqa: E402
