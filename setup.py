@@ -74,7 +74,18 @@ setup(
     package_dir=MAPPED_ROOTS,
     py_modules=[HOOK_MODULE],
     package_data={
-        "": ["*.yaml", "*_yaml", "*.jsonl", "*.json", "*.asm", "*.md", "*.txt", "*.cfg", "*.jinja", "py.typed"]
+        "": [
+            "*.yaml",
+            "*_yaml",
+            "*.jsonl",
+            "*.json",
+            "*.asm",
+            "*.md",
+            "*.txt",
+            "*.cfg",
+            "*.jinja",
+            "py.typed",
+        ]
     },
     include_package_data=True,
     cmdclass={"build": BuildWithHook, "build_lmeval_hook": BuildLmevalHook},

@@ -25,7 +25,10 @@ TEMPLATES = (
 
 
 def routines(count: int) -> list[str]:
-    return [TEMPLATES[i % len(TEMPLATES)].format(i=i, v=(i * 7) & 0xFF, w=(i * 263) & 0xFFFF) for i in range(count)]
+    return [
+        TEMPLATES[i % len(TEMPLATES)].format(i=i, v=(i * 7) & 0xFF, w=(i * 263) & 0xFFFF)
+        for i in range(count)
+    ]
 
 
 def bare_asar(sources: list[str]) -> float:
@@ -34,7 +37,9 @@ def bare_asar(sources: list[str]) -> float:
     for source in sources:
         with tempfile.TemporaryDirectory() as scratch:
             Path(scratch, "in.asm").write_text("lorom\norg $008000\n" + source)
-            subprocess.run([binary, "--fix-checksum=off", "in.asm", "out.sfc"], cwd=scratch, capture_output=True)
+            subprocess.run(
+                [binary, "--fix-checksum=off", "in.asm", "out.sfc"], cwd=scratch, capture_output=True
+            )
     return time.perf_counter() - started
 
 

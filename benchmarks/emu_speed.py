@@ -45,12 +45,24 @@ _clock = time.perf_counter  # --cpu-time: time.process_time (this process's CPU 
 SPRITE_ORIGIN = 0x8000  # $00:8000, LoROM offset 0
 SPRITE_CODE = bytes.fromhex(
     "A200A000"  # LDX #$00; LDY #$00
-    "BD0003" "18" "6510" "990004"  # .loop: LDA $0300,X; CLC; ADC $10; STA $0400,Y   (x + scroll x)
-    "BD1003" "38" "E511" "990104"  # LDA $0310,X; SEC; SBC $11; STA $0401,Y         (y - scroll y)
-    "BD2003" "990204"  # LDA $0320,X; STA $0402,Y                                    (tile)
-    "BD3003" "0930" "990304"  # LDA $0330,X; ORA #$30; STA $0403,Y                  (attributes)
-    "C8C8C8C8" "E8" "E010"  # INY x4; INX; CPX #$10
-    "D0D7" "60"  # BNE .loop; RTS
+    "BD0003"
+    "18"
+    "6510"
+    "990004"  # .loop: LDA $0300,X; CLC; ADC $10; STA $0400,Y   (x + scroll x)
+    "BD1003"
+    "38"
+    "E511"
+    "990104"  # LDA $0310,X; SEC; SBC $11; STA $0401,Y         (y - scroll y)
+    "BD2003"
+    "990204"  # LDA $0320,X; STA $0402,Y                                    (tile)
+    "BD3003"
+    "0930"
+    "990304"  # LDA $0330,X; ORA #$30; STA $0403,Y                  (attributes)
+    "C8C8C8C8"
+    "E8"
+    "E010"  # INY x4; INX; CPX #$10
+    "D0D7"
+    "60"  # BNE .loop; RTS
 )
 SPRITE_INSTRUCTIONS = 2 + 16 * 20 + 1  # the two loads, 16 slots of 20, RTS
 
@@ -60,7 +72,7 @@ def run_py65(instructions: int) -> tuple[float, int]:
     from py65.devices.mpu6502 import MPU
 
     mpu = MPU()
-    mpu.memory[ORIGIN:ORIGIN + len(PROGRAM)] = list(PROGRAM)
+    mpu.memory[ORIGIN : ORIGIN + len(PROGRAM)] = list(PROGRAM)
     mpu.pc = ORIGIN
     step = mpu.step
     started = _clock()
@@ -122,7 +134,7 @@ def run_py65_routine(routine: Routine, calls: int) -> tuple[float, int]:
     from py65.devices.mpu6502 import MPU
 
     mpu = MPU()
-    mpu.memory[SPRITE_ORIGIN:SPRITE_ORIGIN + len(routine.code)] = list(routine.code)
+    mpu.memory[SPRITE_ORIGIN : SPRITE_ORIGIN + len(routine.code)] = list(routine.code)
     mpu.memory[0:0x400] = list(_sprite_wram()[:0x400])
     step = mpu.step
     started = _clock()
@@ -141,7 +153,7 @@ def run_ours_routine(routine: Routine, machines: int, calls: int, blocks: bool =
     from harness.emu import CpuState, Machine
 
     rom = bytearray(0x8000)
-    rom[:len(routine.code)] = routine.code
+    rom[: len(routine.code)] = routine.code
     wram = _sprite_wram()
     state = CpuState(p=0x34, e=0, s=0x01FF)
     instructions = 0
@@ -152,8 +164,9 @@ def run_ours_routine(routine: Routine, machines: int, calls: int, blocks: bool =
         if not blocks:
             machine.cpu = _cpu(machine.bus, blocks, trap_interrupts=True)  # type: ignore[assignment]
         for call in range(calls):
-            result = machine.run(SPRITE_ORIGIN, state, wram=wram, hv_phase=(call * 1234) & ~1,
-                                 max_cycles=100_000)
+            result = machine.run(
+                SPRITE_ORIGIN, state, wram=wram, hv_phase=(call * 1234) & ~1, max_cycles=100_000
+            )
             if result.instructions != routine.instructions or result.stop.name != "RETURNED":
                 raise SystemExit(f"{routine.name} did not return as expected: {result.stop} {result.detail}")
             instructions += result.instructions
@@ -161,8 +174,9 @@ def run_ours_routine(routine: Routine, machines: int, calls: int, blocks: bool =
     return elapsed, instructions
 
 
-def _section(title: str, contenders: dict[str, Callable[[], tuple[float, int]]],
-             runs: int) -> dict[str, float]:
+def _section(
+    title: str, contenders: dict[str, Callable[[], tuple[float, int]]], runs: int
+) -> dict[str, float]:
     """Alternate the contenders `runs` times; print and return instructions per second (medians)."""
     results: dict[str, list[tuple[float, int]]] = {name: [] for name in contenders}
     for _ in range(runs):
@@ -173,8 +187,10 @@ def _section(title: str, contenders: dict[str, Callable[[], tuple[float, int]]],
     for name, timed in results.items():
         seconds = statistics.median(r[0] for r in timed)
         ips[name] = timed[0][1] / seconds
-        print(f"{name:18s}: {ips[name]:>12,.0f} per second  "
-              f"(median of {runs} runs, {seconds * 1000:.1f} ms each)")
+        print(
+            f"{name:18s}: {ips[name]:>12,.0f} per second  "
+            f"(median of {runs} runs, {seconds * 1000:.1f} ms each)"
+        )
     return ips
 
 
@@ -182,39 +198,52 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instructions", type=int, default=300_000)
     parser.add_argument("--machines", type=int, default=5, help="fresh Machines per SNES run")
-    parser.add_argument("--calls", type=int, default=64,
-                        help="Machine.run calls per Machine (the verifier: 64)")
+    parser.add_argument(
+        "--calls", type=int, default=64, help="Machine.run calls per Machine (the verifier: 64)"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cpu-time", action="store_true", help="time with process CPU time (a busy machine)")
     args = parser.parse_args()
     global _clock
     if args.cpu_time:
         _clock = time.process_time
-    print(f"nproc={os.cpu_count()} load average={' '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          f"timing={'process CPU time' if args.cpu_time else 'wall clock'}")
+    print(
+        f"nproc={os.cpu_count()} load average={' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"timing={'process CPU time' if args.cpu_time else 'wall clock'}"
+    )
     run_ours(1000)  # compile the generated core and the direct handlers once, outside the timing
     for routine in ROUTINES:
         run_ours_routine(routine, 1, 2)
     n = args.instructions
-    flat = _section(f"flat bus, {n:,} instructions per run (instructions/s)", {
-        "py65": lambda: run_py65(n),
-        "ours": lambda: run_ours(n),
-        "ours per-cycle": lambda: run_ours(n, blocks=False),
-    }, args.runs)
+    flat = _section(
+        f"flat bus, {n:,} instructions per run (instructions/s)",
+        {
+            "py65": lambda: run_py65(n),
+            "ours": lambda: run_ours(n),
+            "ours per-cycle": lambda: run_ours(n, blocks=False),
+        },
+        args.runs,
+    )
     speed = flat["ours"] * run_ours(1000)[1] / 1000
-    print(f"ours : {speed / SNES_HZ:.2f}x the real SNES CPU ({speed / 1e6:.2f} M emulated cycles per "
-          "second vs 3.58 MHz)")
+    print(
+        f"ours : {speed / SNES_HZ:.2f}x the real SNES CPU ({speed / 1e6:.2f} M emulated cycles per "
+        "second vs 3.58 MHz)"
+    )
     ratios = []
     for routine in ROUTINES:
         calls = args.machines * args.calls
         snes = _section(
             f"SNES bus, {routine.name}: {args.machines} Machines x {args.calls} Machine.run calls per run "
-            "(instructions/s)", {
+            "(instructions/s)",
+            {
                 "py65": lambda r=routine, c=calls: run_py65_routine(r, c),
                 "ours Machine.run": lambda r=routine: run_ours_routine(r, args.machines, args.calls),
                 "ours per-cycle": lambda r=routine: run_ours_routine(
-                    r, args.machines, args.calls, blocks=False),
-            }, args.runs)
+                    r, args.machines, args.calls, blocks=False
+                ),
+            },
+            args.runs,
+        )
         ratios.append(snes["ours Machine.run"] / snes["py65"])
         per_cycle = snes["ours per-cycle"] / snes["py65"]
         print(f"{routine.name}: ours {ratios[-1]:.3f}x py65 (per-cycle path {per_cycle:.3f}x)")

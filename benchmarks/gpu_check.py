@@ -40,21 +40,42 @@ ROOT = Path(__file__).resolve().parent.parent
 # the same numbers as `KNOWN_CONFIGS` in trainers/vram.py). The 7B's vocab is 152064, not 1.5B's 151936.
 MODELS: dict[str, dict[str, Any]] = {
     "Qwen2.5-Coder-1.5B": {
-        "model_type": "qwen2", "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28,
-        "num_attention_heads": 12, "num_key_value_heads": 2, "vocab_size": 151936,
-        "max_position_embeddings": 32768, "rope_theta": 1000000.0, "tie_word_embeddings": True,
+        "model_type": "qwen2",
+        "hidden_size": 1536,
+        "intermediate_size": 8960,
+        "num_hidden_layers": 28,
+        "num_attention_heads": 12,
+        "num_key_value_heads": 2,
+        "vocab_size": 151936,
+        "max_position_embeddings": 32768,
+        "rope_theta": 1000000.0,
+        "tie_word_embeddings": True,
     },
     "Qwen2.5-Coder-7B": {
-        "model_type": "qwen2", "hidden_size": 3584, "intermediate_size": 18944, "num_hidden_layers": 28,
-        "num_attention_heads": 28, "num_key_value_heads": 4, "vocab_size": 152064,
-        "max_position_embeddings": 32768, "rope_theta": 1000000.0, "tie_word_embeddings": False,
+        "model_type": "qwen2",
+        "hidden_size": 3584,
+        "intermediate_size": 18944,
+        "num_hidden_layers": 28,
+        "num_attention_heads": 28,
+        "num_key_value_heads": 4,
+        "vocab_size": 152064,
+        "max_position_embeddings": 32768,
+        "rope_theta": 1000000.0,
+        "tie_word_embeddings": False,
     },
 }
 # --dry-run: the same code path on CPU in seconds (2 layers, hidden 64; dims multiples of 64 for NF4 blocks)
 TINY: dict[str, Any] = {
-    "model_type": "qwen2", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-    "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 512, "max_position_embeddings": 256,
-    "rope_theta": 1000000.0, "tie_word_embeddings": True,
+    "model_type": "qwen2",
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "vocab_size": 512,
+    "max_position_embeddings": 256,
+    "rope_theta": 1000000.0,
+    "tie_word_embeddings": True,
 }
 TOLERANCE = 0.15
 GIB = 1024**3
@@ -70,7 +91,9 @@ def _planner() -> Any:
         import harness
 
         spec = importlib.util.spec_from_file_location(
-            "harness.trainers", ROOT / "trainers" / "__init__.py", submodule_search_locations=[str(ROOT / "trainers")]
+            "harness.trainers",
+            ROOT / "trainers" / "__init__.py",
+            submodule_search_locations=[str(ROOT / "trainers")],
         )
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
@@ -87,8 +110,10 @@ def _bnb_problem() -> str | None:
     try:
         import bitsandbytes  # noqa: F401
     except Exception as error:  # ImportError, or a broken native library
-        return (f"bitsandbytes does not import ({type(error).__name__}: {error}); put its wheel in .whl/ "
-                "(gpu_check.sh installs it) to measure QLoRA")
+        return (
+            f"bitsandbytes does not import ({type(error).__name__}: {error}); put its wheel in .whl/ "
+            "(gpu_check.sh installs it) to measure QLoRA"
+        )
     return None
 
 
@@ -117,16 +142,30 @@ def train_steps(folder: Path, method: str, device: str, args: argparse.Namespace
     from harness.trainers.sft import load_model
 
     compute = "bfloat16" if device == "cuda" else "float32"
-    config = config_from_dict({
-        "model": {"path": str(folder), "dtype": "bfloat16"}, "method": method, "device": device,
-        "data": {"train": "unused.jsonl", "max_length": args.seq_len}, "lora": {"r": args.lora_r},
-        "quant": {"compute_dtype": compute}, "training": {"batch_size": args.batch},
-    })
+    config = config_from_dict(
+        {
+            "model": {"path": str(folder), "dtype": "bfloat16"},
+            "method": method,
+            "device": device,
+            "data": {"train": "unused.jsonl", "max_length": args.seq_len},
+            "lora": {"r": args.lora_r},
+            "quant": {"compute_dtype": compute},
+            "training": {"batch_size": args.batch},
+        }
+    )
     model = load_model(config, device)
     lora = config.lora
-    model = get_peft_model(model, LoraConfig(
-        r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=lora.target_modules,
-        bias=lora.bias, task_type="CAUSAL_LM"))
+    model = get_peft_model(
+        model,
+        LoraConfig(
+            r=lora.r,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=lora.target_modules,
+            bias=lora.bias,
+            task_type="CAUSAL_LM",
+        ),
+    )
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     if method == "qlora" and device == "cuda":
@@ -136,7 +175,9 @@ def train_steps(folder: Path, method: str, device: str, args: argparse.Namespace
     else:
         optimizer = torch.optim.AdamW(params, lr=2e-4)
     vocab = model.get_input_embeddings().weight.shape[0]
-    ids = torch.randint(0, vocab, (args.batch, args.seq_len), generator=torch.Generator().manual_seed(0)).to(device)
+    ids = torch.randint(0, vocab, (args.batch, args.seq_len), generator=torch.Generator().manual_seed(0)).to(
+        device
+    )
     if device == "cuda":
         gc.collect()
         torch.cuda.empty_cache()
@@ -159,17 +200,24 @@ def train_steps(folder: Path, method: str, device: str, args: argparse.Namespace
     timed = max(args.steps - 1, 1)
     result: dict[str, Any] = {
         "trainable_params": sum(p.numel() for p in params),
-        "nf4_linears": sum(type(m).__module__.startswith("bitsandbytes") for m in model.modules()), "loss_first": losses[0], "loss_last": losses[-1],
+        "nf4_linears": sum(type(m).__module__.startswith("bitsandbytes") for m in model.modules()),
+        "loss_first": losses[0],
+        "loss_last": losses[-1],
         "tokens_per_s": round(args.batch * args.seq_len * timed / elapsed, 1),
     }
     if not all(math.isfinite(x) for x in losses):
         raise RuntimeError(f"non-finite loss: {losses}")
     if device == "cuda":
         free, total = torch.cuda.mem_get_info()
-        result |= {"measured_gib": torch.cuda.max_memory_allocated() / GIB,
-                   "reserved_gib": torch.cuda.max_memory_reserved() / GIB, "device_used_gib_after": (total - free) / GIB}
+        result |= {
+            "measured_gib": torch.cuda.max_memory_allocated() / GIB,
+            "reserved_gib": torch.cuda.max_memory_reserved() / GIB,
+            "device_used_gib_after": (total - free) / GIB,
+        }
     else:
-        result["measured_reason"] = "CUDA-only: torch.cuda.max_memory_allocated() needs a GPU (dry run on CPU)"
+        result["measured_reason"] = (
+            "CUDA-only: torch.cuda.max_memory_allocated() needs a GPU (dry run on CPU)"
+        )
     del model, optimizer, params, ids
     gc.collect()
     if device == "cuda":
@@ -179,8 +227,14 @@ def train_steps(folder: Path, method: str, device: str, args: argparse.Namespace
 
 def planned(vram: Any, config: dict[str, Any], name: str, method: str, args: argparse.Namespace) -> Any:
     """The planner's estimate for the same numbers `plan-vram` would take (dropout 0.05, the default)."""
-    return vram.estimate(vram.arch_from_config(config, name), method=method, seq_len=args.seq_len,
-                         batch=args.batch, gradient_checkpointing=True, lora_r=args.lora_r)
+    return vram.estimate(
+        vram.arch_from_config(config, name),
+        method=method,
+        seq_len=args.seq_len,
+        batch=args.batch,
+        gradient_checkpointing=True,
+        lora_r=args.lora_r,
+    )
 
 
 def write(out: Path, meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
@@ -190,29 +244,59 @@ def write(out: Path, meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     def num(value: Any, fmt: str) -> str:
         return "-" if value is None else format(value, fmt)
 
-    rows = [[r["model"], r["method"], r["status"], num(r.get("measured_gib"), ".2f"), num(r.get("planned_gib"), ".2f"),
-             num(r.get("ratio"), ".3f"), {True: "yes", False: "NO", None: "-"}[r.get("within_15pct")],
-             num(r.get("reserved_gib"), ".2f"), num(r.get("tokens_per_s"), ",.0f"),
-             r.get("reason") or r.get("measured_reason") or ""] for r in runs]
-    headers = ["model", "method", "status", "measured GiB", "planned GiB", "ratio", "within 15%", "reserved GiB",
-               "tokens/s", "note"]
+    rows = [
+        [
+            r["model"],
+            r["method"],
+            r["status"],
+            num(r.get("measured_gib"), ".2f"),
+            num(r.get("planned_gib"), ".2f"),
+            num(r.get("ratio"), ".3f"),
+            {True: "yes", False: "NO", None: "-"}[r.get("within_15pct")],
+            num(r.get("reserved_gib"), ".2f"),
+            num(r.get("tokens_per_s"), ",.0f"),
+            r.get("reason") or r.get("measured_reason") or "",
+        ]
+        for r in runs
+    ]
+    headers = [
+        "model",
+        "method",
+        "status",
+        "measured GiB",
+        "planned GiB",
+        "ratio",
+        "within 15%",
+        "reserved GiB",
+        "tokens/s",
+        "note",
+    ]
     table = tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "gpu_check.json").write_text(json.dumps({"meta": meta, "runs": runs}, indent=2) + "\n", encoding="utf-8")
-    (out / "gpu_check.md").write_text(f"# GPU check\n\n```json\n{json.dumps(meta, indent=2)}\n```\n\n{table}\n",
-                                      encoding="utf-8")
+    (out / "gpu_check.json").write_text(
+        json.dumps({"meta": meta, "runs": runs}, indent=2) + "\n", encoding="utf-8"
+    )
+    (out / "gpu_check.md").write_text(
+        f"# GPU check\n\n```json\n{json.dumps(meta, indent=2)}\n```\n\n{table}\n", encoding="utf-8"
+    )
     return table
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "gpu_check_out")
-    parser.add_argument("--dry-run", action="store_true", help="CPU, tiny config (2 layers, hidden 64), seconds")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="CPU, tiny config (2 layers, hidden 64), seconds"
+    )
     parser.add_argument("--seq-len", type=int, default=None, help="default 2048 (dry run: 32)")
-    parser.add_argument("--batch", type=int, default=2, help="micro-batch (qlora_qwen2.5-coder-7b.yaml uses 2)")
+    parser.add_argument(
+        "--batch", type=int, default=2, help="micro-batch (qlora_qwen2.5-coder-7b.yaml uses 2)"
+    )
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--lora-r", type=int, default=16)
-    parser.add_argument("--budget-s", type=float, default=420.0, help="start no new run after this many seconds")
+    parser.add_argument(
+        "--budget-s", type=float, default=420.0, help="start no new run after this many seconds"
+    )
     args = parser.parse_args(argv)
     args.seq_len = args.seq_len or (32 if args.dry_run else 2048)
     try:
@@ -223,17 +307,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gpu_check: needs torch, transformers and peft ({error})", file=sys.stderr)
         return 2
     if not args.dry_run and not torch.cuda.is_available():
-        print("gpu_check: CUDA is not available (torch.cuda.is_available() is False); this check measures GPU "
-              "memory and needs an NVIDIA GPU. Use --dry-run for the CPU smoke test.", file=sys.stderr)
+        print(
+            "gpu_check: CUDA is not available (torch.cuda.is_available() is False); this check measures GPU "
+            "memory and needs an NVIDIA GPU. Use --dry-run for the CPU smoke test.",
+            file=sys.stderr,
+        )
         return 2
     device = "cpu" if args.dry_run else "cuda"
     vram = _planner()
     models = {"tiny-qwen2": TINY} if args.dry_run else MODELS
     bnb_problem = _bnb_problem()
-    meta = {"device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "dry_run": args.dry_run,
-            "seq_len": args.seq_len, "batch": args.batch, "steps": args.steps, "lora_r": args.lora_r,
-            "tolerance": TOLERANCE, "torch": torch.__version__, "transformers": transformers.__version__,
-            "peft": peft.__version__, "bitsandbytes": bnb_problem or "ok"}
+    meta = {
+        "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+        "dry_run": args.dry_run,
+        "seq_len": args.seq_len,
+        "batch": args.batch,
+        "steps": args.steps,
+        "lora_r": args.lora_r,
+        "tolerance": TOLERANCE,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+        "bitsandbytes": bnb_problem or "ok",
+    }
     runs: list[dict[str, Any]] = []
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="gpu_check_") as tmp:
@@ -241,8 +337,14 @@ def main(argv: list[str] | None = None) -> int:
             folder = Path(tmp) / name
             for method in ("lora", "qlora"):
                 est = planned(vram, config, name, method, args)
-                run: dict[str, Any] = {"model": name, "method": method, "status": "skipped", "reason": None,
-                                       "planned_gib": est.total / GIB, "planned": est.to_dict()["gib"]}
+                run: dict[str, Any] = {
+                    "model": name,
+                    "method": method,
+                    "status": "skipped",
+                    "reason": None,
+                    "planned_gib": est.total / GIB,
+                    "planned": est.to_dict()["gib"],
+                }
                 runs.append(run)
                 if method == "qlora" and bnb_problem:
                     run["reason"] = bnb_problem
@@ -262,8 +364,11 @@ def main(argv: list[str] | None = None) -> int:
                     if "measured_gib" in run:
                         run["ratio"] = run["measured_gib"] / run["planned_gib"]
                         run["within_15pct"] = abs(run["ratio"] - 1) <= TOLERANCE
-                print(f"[{time.perf_counter() - began:6.1f} s] {name} {method}: {run['status']} "
-                      f"{run.get('reason') or ''}", flush=True)
+                print(
+                    f"[{time.perf_counter() - began:6.1f} s] {name} {method}: {run['status']} "
+                    f"{run.get('reason') or ''}",
+                    flush=True,
+                )
                 table = write(args.out, meta, runs)
             shutil.rmtree(folder, ignore_errors=True)  # the 7B's 15 GB checkpoint needs the disk
     print(table)

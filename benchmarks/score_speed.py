@@ -182,7 +182,9 @@ def freeze(task_path: Path, directory: Path) -> Path:
     return path
 
 
-def timed_score(task_path: Path, prediction_path: Path, workers: int, cache: Path) -> tuple[float, float, object]:
+def timed_score(
+    task_path: Path, prediction_path: Path, workers: int, cache: Path
+) -> tuple[float, float, object]:
     """Wall seconds, CPU seconds (workers and their ASAR runs) and the Results of one scoring run, with
     an empty case cache of its own."""
     from harness.score import score_predictions
@@ -259,11 +261,17 @@ def main() -> None:
         assert old.metrics == new.metrics, "the two paths must score identically"
         optimize = new.metrics["optimize"]
         print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-        print(f"{args.samples} optimize samples x {args.cases} cases on {args.workers} workers (identical metrics):")
-        print(f"  1.x path (cases planned while scoring): {old_wall:6.2f} s wall {args.samples / old_wall:7.1f} samples/s; "
-              f"{old_cpu:6.2f} s CPU {args.samples / old_cpu:7.1f} samples per CPU-second")
-        print(f"  2.0 path (cases frozen in the tasks):  {new_wall:6.2f} s wall {args.samples / new_wall:7.1f} samples/s; "
-              f"{new_cpu:6.2f} s CPU {args.samples / new_cpu:7.1f} samples per CPU-second")
+        print(
+            f"{args.samples} optimize samples x {args.cases} cases on {args.workers} workers (identical metrics):"
+        )
+        print(
+            f"  1.x path (cases planned while scoring): {old_wall:6.2f} s wall {args.samples / old_wall:7.1f} samples/s; "
+            f"{old_cpu:6.2f} s CPU {args.samples / old_cpu:7.1f} samples per CPU-second"
+        )
+        print(
+            f"  2.0 path (cases frozen in the tasks):  {new_wall:6.2f} s wall {args.samples / new_wall:7.1f} samples/s; "
+            f"{new_cpu:6.2f} s CPU {args.samples / new_cpu:7.1f} samples per CPU-second"
+        )
         print(
             f"  pass@1 {optimize['pass@1']:.3f}, saving_share {optimize['saving_share']:.3f}, "
             f"speedup (geometric mean) {optimize['speedup']:.3f}"

@@ -59,7 +59,9 @@ def dataset_identity(folder: Path | None = None) -> DatasetIdentity:
     folder = Path(folder or bundled_data_dir()).resolve()
     files = sorted(folder.glob("*.jsonl"))
     if not files:
-        raise TaskDataError(f"no task data in {folder}: the installed package is incomplete or the path is wrong")
+        raise TaskDataError(
+            f"no task data in {folder}: the installed package is incomplete or the path is wrong"
+        )
     manifest = folder / "MANIFEST.json"
     stamps = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in [*files, manifest] if p.exists())
     return _identity(str(folder), stamps)

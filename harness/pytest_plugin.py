@@ -152,7 +152,9 @@ class PolicyFile(pytest.File):
         pytest 9 parses such a string into name `floor` + params `x >= 1`, so an id built from the name
         instead would never equal the one `--lf` stored and read back."""
         name = rule.name.replace("::", ":")  # "::" separates node id parts
-        return GateRuleItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}", rule=rule, policy=policy)
+        return GateRuleItem.from_parent(
+            self, name=name, nodeid=f"{self.nodeid}::{name}", rule=rule, policy=policy
+        )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, PolicyError):

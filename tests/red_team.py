@@ -108,11 +108,18 @@ ATTACKS: tuple[Attack, ...] = (
     Attack("change-dbr", 3, "rt-gen", _gen(head="    PHK\n    PLB\n"), ("convention",)),
     Attack("change-d", 3, "rt-gen", _gen("    PEA $0100\n    PLD\n    RTS\n"), ("convention",)),
     Attack(
-        "unbalanced-stack", 3, "rt-gen", _gen("    PHA\n    RTS\n"), ("bad_return", "budget", "halted", "unsupported", "stray_write")
+        "unbalanced-stack",
+        3,
+        "rt-gen",
+        _gen("    PHA\n    RTS\n"),
+        ("bad_return", "budget", "halted", "unsupported", "stray_write"),
     ),
     # 4. a detectable harness: the return address, its bank and the status reads vary per case
     Attack(
-        "fake-return-to-old-sentinel", 4, "rt-gen", _gen("    PLA\n    PLA\n    JMP $FFFF\n"),
+        "fake-return-to-old-sentinel",
+        4,
+        "rt-gen",
+        _gen("    PLA\n    PLA\n    JMP $FFFF\n"),
         ("bad_return", "budget", "halted", "unsupported"),
     ),
     Attack(
@@ -122,8 +129,16 @@ ATTACKS: tuple[Attack, ...] = (
         _gen("    REP #$20\n    PLA\n    INC A\n    STA $00\n    SEP #$20\n    JMP ($0000)\n"),
         ("bad_return",),
     ),
-    Attack("rtl-in-a-jsr-task", 4, "rt-gen", _gen("    RTL\n"), ("bad_return", "budget", "halted", "unsupported")),
-    Attack("rts-in-a-jsl-task", 4, "rt-gen-jsl", _gen("    RTS\n"), ("bad_return", "budget", "halted", "unsupported")),
+    Attack(
+        "rtl-in-a-jsr-task", 4, "rt-gen", _gen("    RTL\n"), ("bad_return", "budget", "halted", "unsupported")
+    ),
+    Attack(
+        "rts-in-a-jsl-task",
+        4,
+        "rt-gen-jsl",
+        _gen("    RTS\n"),
+        ("bad_return", "budget", "halted", "unsupported"),
+    ),
     Attack(
         "right-only-for-the-old-sentinel",
         4,

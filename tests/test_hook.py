@@ -53,10 +53,17 @@ LM_EVAL_PROBE = (
 )
 
 
-def _python(code: str, *, env: dict[str, str] | None = None, python: str = sys.executable,
-            cwd: Path | None = None, args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run([python, *args, "-c", code], capture_output=True, text=True, timeout=240,
-                         env=env, cwd=cwd)
+def _python(
+    code: str,
+    *,
+    env: dict[str, str] | None = None,
+    python: str = sys.executable,
+    cwd: Path | None = None,
+    args: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[str]:
+    run = subprocess.run(
+        [python, *args, "-c", code], capture_output=True, text=True, timeout=240, env=env, cwd=cwd
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return run
 
@@ -84,15 +91,20 @@ def test_the_trigger_imports_nothing_and_arms_one_finder():
 
 
 def test_install_is_idempotent_and_the_switch_turns_it_off():
-    code = MODULES_ADDED + "hook.install(); print(sum(type(f).__name__ == '_LmEvalTrigger' for f in sys.meta_path))\n"
+    code = (
+        MODULES_ADDED
+        + "hook.install(); print(sum(type(f).__name__ == '_LmEvalTrigger' for f in sys.meta_path))\n"
+    )
     on = _python(code, env=_source_env()).stdout.split()
     assert on[-2:] == ["True", "1"]
     off = _python(MODULES_ADDED, env=_source_env(ASM65816_NO_LMEVAL_HOOK="1")).stdout.split("\n")
     assert off[1] == "False"
 
 
-@pytest.mark.parametrize(("switch", "expected"), [("0", ["group", "oracle", "disarmed"]),
-                                                  ("1", ["nogroup", "nooracle", "disarmed"])])
+@pytest.mark.parametrize(
+    ("switch", "expected"),
+    [("0", ["group", "oracle", "disarmed"]), ("1", ["nogroup", "nooracle", "disarmed"])],
+)
 def test_the_first_lm_eval_import_installs_the_patches(switch, expected):
     """Armed at start, fired (and gone) on `import lm_eval`: the group and the models are there."""
     code = "import _asm65816_lmeval_hook as hook\nhook.install()\n" + LM_EVAL_PROBE
@@ -101,7 +113,9 @@ def test_the_first_lm_eval_import_installs_the_patches(switch, expected):
 
 
 def test_arming_after_lm_eval_was_imported_patches_at_once():
-    code = "import lm_eval.tasks, lm_eval.api.registry\nimport _asm65816_lmeval_hook as hook\nhook.install()\n"
+    code = (
+        "import lm_eval.tasks, lm_eval.api.registry\nimport _asm65816_lmeval_hook as hook\nhook.install()\n"
+    )
     run = _python(code + LM_EVAL_PROBE, env=_source_env())
     assert run.stdout.split() == ["group", "oracle", "disarmed"]
 
@@ -111,9 +125,11 @@ def test_a_broken_harness_install_never_breaks_lm_eval(tmp_path):
     shadow = tmp_path / "harness"
     shadow.mkdir()
     (shadow / "__init__.py").write_text("raise RuntimeError('broken install')\n")
-    code = (f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"  # shadows the real package
-            + "import _asm65816_lmeval_hook as hook\nhook.install()\n"
-            + "from lm_eval.tasks import TaskManager\nTaskManager(include_defaults=False)\nprint('ok')\n")
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"  # shadows the real package
+        + "import _asm65816_lmeval_hook as hook\nhook.install()\n"
+        + "from lm_eval.tasks import TaskManager\nTaskManager(include_defaults=False)\nprint('ok')\n"
+    )
     assert _python(code, env=_source_env()).stdout.split() == ["ok"]
 
 
@@ -126,7 +142,8 @@ def test_the_startup_cost_stays_under_two_milliseconds():
     assert min(timings) < STARTUP_BUDGET_US, timings
     install = _python(
         "import time, _asm65816_lmeval_hook as hook\n"
-        "t = time.perf_counter(); hook.install(); print((time.perf_counter() - t) * 1e6)\n", env=env
+        "t = time.perf_counter(); hook.install(); print((time.perf_counter() - t) * 1e6)\n",
+        env=env,
     )
     assert float(install.stdout) < 200  # one os.environ lookup and one list insert
 
@@ -157,8 +174,21 @@ def test_the_pth_line_imports_only_the_top_level_module():
 def _copy_source(dest: Path) -> Path:
     """This checkout without its venv, build outputs and tests (what a wheel build sees)."""
     pytest.importorskip("setuptools", minversion="64", reason="building offline needs setuptools>=64 here")
-    ignore = shutil.ignore_patterns(".git", ".venv", ".tox", "build", "dist", "*.egg-info", "__pycache__",
-                                    ".pytest_cache", ".ruff_cache", ".hypothesis", "tests", "out", "results")
+    ignore = shutil.ignore_patterns(
+        ".git",
+        ".venv",
+        ".tox",
+        "build",
+        "dist",
+        "*.egg-info",
+        "__pycache__",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        "tests",
+        "out",
+        "results",
+    )
     return Path(shutil.copytree(ROOT, dest, ignore=ignore))
 
 
@@ -166,8 +196,12 @@ def _fresh_venv(path: Path) -> str:
     """A venv without pip whose dependencies (and pip) come from this interpreter's site-packages."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
     python = str(path / "bin" / "python")
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     deps = sysconfig.get_paths()["purelib"]
     Path(purelib, "zz_asm65816_test_dependencies.pth").write_text(deps + "\n")  # after our .pth: sorted names
     return python
@@ -175,26 +209,53 @@ def _fresh_venv(path: Path) -> str:
 
 def _pip(python: str, *args: str) -> None:
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    run = subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", *args],
-                         capture_output=True, text=True, timeout=600, env=env)
+    run = subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
 
 
 def _check_installed(python: str, cwd: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ASM65816_NO_LMEVAL_HOOK")}
-    purelib = Path(_python("import sysconfig; print(sysconfig.get_paths()['purelib'])", python=python,
-                           env=env, cwd=cwd).stdout.strip())
+    purelib = Path(
+        _python(
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])", python=python, env=env, cwd=cwd
+        ).stdout.strip()
+    )
     assert (purelib / PTH).is_file()
     startup = _python("pass", python=python, env=env, cwd=cwd, args=("-X", "importtime"))
     imported = [line.rsplit("|", 1)[-1].strip() for line in startup.stderr.splitlines()]
     assert HOOK_MODULE in imported and not [m for m in imported if m.split(".")[0] in ("harness", "lm_eval")]
-    assert _python(LM_EVAL_PROBE, python=python, env=env, cwd=cwd).stdout.split() == ["group", "oracle", "disarmed"]
+    assert _python(LM_EVAL_PROBE, python=python, env=env, cwd=cwd).stdout.split() == [
+        "group",
+        "oracle",
+        "disarmed",
+    ]
     off = _python(LM_EVAL_PROBE, python=python, env={**env, "ASM65816_NO_LMEVAL_HOOK": "1"}, cwd=cwd)
     assert off.stdout.split() == ["nogroup", "nooracle", "disarmed"]
     (cwd / "test_plain.py").write_text("def test_plain():\n    assert 1 + 1 == 2\n")
     pytest_run = subprocess.run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error::pytest.PytestAssertRewriteWarning",
-         "test_plain.py"], capture_output=True, text=True, timeout=240, env=env, cwd=cwd)
+        [
+            python,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error::pytest.PytestAssertRewriteWarning",
+            "test_plain.py",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        cwd=cwd,
+    )
     assert pytest_run.returncode == 0, pytest_run.stdout[-3000:]
     assert "PytestAssertRewriteWarning" not in pytest_run.stdout + pytest_run.stderr
 
@@ -202,8 +263,23 @@ def _check_installed(python: str, cwd: Path) -> None:
 def test_a_wheel_install_finds_the_tasks_and_starts_free(tmp_path):
     source = _copy_source(tmp_path / "src")
     wheels = tmp_path / "wheels"
-    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                          "-w", str(wheels), str(source)], capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     wheel = next(wheels.glob("asm65816_harness-*.whl"))
     python = _fresh_venv(tmp_path / "venv")

@@ -22,28 +22,43 @@ BLOCK = re.compile(r"^```(bash|python) walkthrough\n(.*?)^```", re.MULTILINE | r
 
 def readme_blocks() -> list[tuple[str, str]]:
     """(language, code) of every walkthrough block, in README order."""
-    return [(m.group(1), m.group(2)) for m in BLOCK.finditer((REPO / "README.md").read_text(encoding="utf-8"))]
+    return [
+        (m.group(1), m.group(2)) for m in BLOCK.finditer((REPO / "README.md").read_text(encoding="utf-8"))
+    ]
 
 
 def test_the_readme_has_walkthrough_blocks_for_the_cli_lm_eval_and_python():
     blocks = readme_blocks()
     text = "\n".join(code for _, code in blocks)
     assert {"python", "bash"} <= {language for language, _ in blocks}
-    for needle in ("asm65816 assemble", "asm65816 check", "asm65816 score", "lm_eval", "asm65816 tasks stats"):
+    for needle in (
+        "asm65816 assemble",
+        "asm65816 check",
+        "asm65816 score",
+        "lm_eval",
+        "asm65816 tasks stats",
+    ):
         assert needle in text, needle
 
 
-def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess:
+def _run(
+    command: list[str], cwd: Path, env: dict[str, str], timeout: int = 900
+) -> subprocess.CompletedProcess:
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{command}\nstdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{command}\nstdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
+    )
     return result
 
 
 @pytest.mark.slow
 def test_readme_walkthrough_from_a_wheel_in_a_fresh_venv(tmp_path):
     wheels = tmp_path / "wheels"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)], tmp_path,
-         dict(os.environ))
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
+        tmp_path,
+        dict(os.environ),
+    )
     (wheel,) = wheels.glob("asm65816_harness-*.whl")
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path, dict(os.environ))
@@ -57,7 +72,9 @@ def test_readme_walkthrough_from_a_wheel_in_a_fresh_venv(tmp_path):
         "HF_DATASETS_OFFLINE": "1",
     }
     env.pop("PYTHONPATH", None)
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], tmp_path, env, timeout=1800)
+    _run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], tmp_path, env, timeout=1800
+    )
     work = tmp_path / "work"
     work.mkdir()
     for index, (language, code) in enumerate(readme_blocks()):

@@ -16,6 +16,17 @@ Submodules, imported on use (nothing heavy happens at import time):
 """
 
 __all__ = [
-    "callback", "config", "contamination", "dedupe", "extras", "merge", "mix", "qa", "render", "rl", "schema", "sft",
+    "callback",
+    "config",
+    "contamination",
+    "dedupe",
+    "extras",
+    "merge",
+    "mix",
+    "qa",
+    "render",
+    "rl",
+    "schema",
+    "sft",
     "vram",
 ]

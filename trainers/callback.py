@@ -43,10 +43,17 @@ def flatten_lmeval_results(results: Mapping[str, Any]) -> dict[str, float]:
     flat: dict[str, float] = {}
     for task, metrics in results.get("results", {}).items():
         for key, value in metrics.items():
-            if key == "alias" or "_stderr" in key or not isinstance(value, (int, float)) or isinstance(value, bool):
+            if (
+                key == "alias"
+                or "_stderr" in key
+                or not isinstance(value, (int, float))
+                or isinstance(value, bool)
+            ):
                 continue
             metric = key.split(",")[0]
-            name = f"{task}/{metric}" if f"{task}/{metric}" not in flat else f"{task}/{key}"  # 2nd filter: keep it
+            name = (
+                f"{task}/{metric}" if f"{task}/{metric}" not in flat else f"{task}/{key}"
+            )  # 2nd filter: keep it
             flat[name] = float(value)
     return flat
 
@@ -84,10 +91,19 @@ class LmEvalEvaluator:
         try:
             lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=self.batch_size)
             results = lm_eval.simple_evaluate(
-                model=lm, tasks=list(self.tasks), limit=self.limit, task_manager=self._manager(),
-                apply_chat_template=self.apply_chat_template, system_instruction=self.system_instruction,
-                gen_kwargs=dict(self.gen_kwargs) or None, log_samples=False, bootstrap_iters=0,
-                random_seed=0, numpy_random_seed=0, torch_random_seed=0, fewshot_random_seed=0,
+                model=lm,
+                tasks=list(self.tasks),
+                limit=self.limit,
+                task_manager=self._manager(),
+                apply_chat_template=self.apply_chat_template,
+                system_instruction=self.system_instruction,
+                gen_kwargs=dict(self.gen_kwargs) or None,
+                log_samples=False,
+                bootstrap_iters=0,
+                random_seed=0,
+                numpy_random_seed=0,
+                torch_random_seed=0,
+                fewshot_random_seed=0,
             )
         finally:
             model.train(was_training)
@@ -128,12 +144,16 @@ class HarnessEvalCallback(TrainerCallback):
     def on_save(self, args, state, control, model=None, processing_class=None, **kwargs):
         tokenizer = processing_class if processing_class is not None else self.tokenizer
         if model is None or tokenizer is None:
-            raise HarnessError("HarnessEvalCallback needs the trainer's model and tokenizer (processing_class)")
+            raise HarnessError(
+                "HarnessEvalCallback needs the trainer's model and tokenizer (processing_class)"
+            )
         metrics = dict(self.evaluator(model, tokenizer))
         improved: bool | None = None
         if self.metric is not None:
             if self.metric not in metrics:
-                raise HarnessError(f"early-stopping metric {self.metric!r} not in harness results {sorted(metrics)}")
+                raise HarnessError(
+                    f"early-stopping metric {self.metric!r} not in harness results {sorted(metrics)}"
+                )
             value = metrics[self.metric]
             if math.isnan(value):
                 raise HarnessError(f"harness metric {self.metric!r} is NaN at step {state.global_step}")
@@ -144,10 +164,17 @@ class HarnessEvalCallback(TrainerCallback):
                 self.bad_saves += 1
         record = HarnessEvalRecord(state.global_step, metrics, improved)
         self.records.append(record)
-        state.log_history.append({**{f"harness/{k}": v for k, v in metrics.items()}, "step": state.global_step})
+        state.log_history.append(
+            {**{f"harness/{k}": v for k, v in metrics.items()}, "step": state.global_step}
+        )
         if state.is_world_process_zero:
             with (Path(args.output_dir) / METRICS_FILE).open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"step": record.step, "metrics": metrics, "improved": improved}, sort_keys=True) + "\n")
+                handle.write(
+                    json.dumps(
+                        {"step": record.step, "metrics": metrics, "improved": improved}, sort_keys=True
+                    )
+                    + "\n"
+                )
         if self.patience is not None and self.bad_saves >= self.patience:
             self.stopped_early = True
             control.should_training_stop = True

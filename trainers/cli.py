@@ -32,10 +32,15 @@ def _train(args: argparse.Namespace) -> int:
         )
         config = dataclasses.replace(config, training=training)
     result = train(config)
-    first, last = (result.losses[0][1], result.losses[-1][1]) if result.losses else (float("nan"), float("nan"))
+    first, last = (
+        (result.losses[0][1], result.losses[-1][1]) if result.losses else (float("nan"), float("nan"))
+    )
     print(f"trained {result.global_step} steps on {result.examples} examples; loss {first:.4f} -> {last:.4f}")
     for record in result.harness_metrics:
-        print(f"harness @ step {record['step']}: " + ", ".join(f"{k}={v:.4g}" for k, v in sorted(record["metrics"].items())))
+        print(
+            f"harness @ step {record['step']}: "
+            + ", ".join(f"{k}={v:.4g}" for k, v in sorted(record["metrics"].items()))
+        )
     if result.stopped_early:
         print("stopped early on the harness metric")
     print(f"adapter: {result.adapter_dir}")
@@ -55,21 +60,25 @@ def _rl(args: argparse.Namespace) -> int:
         max_steps=config.training.max_steps if args.max_steps is None else args.max_steps,
     )
     record = dataclasses.replace(
-        config.record, store=args.store or config.record.store,
+        config.record,
+        store=args.store or config.record.store,
         enabled=config.record.enabled and not args.no_record,
     )
     result = train_rl(dataclasses.replace(config, training=training, record=record))
     curve = result.reward_curve
     first, last = (curve[0][1], curve[-1][1]) if curve else (float("nan"), float("nan"))
-    print(f"GRPO: {result.global_step} steps on {result.tasks} tasks ({result.dropped_contaminated} dropped "
-          f"as overlapping the eval set, {result.dropped_long_prompts} as too long); "
-          f"mean reward {first:.4f} -> {last:.4f}")
+    print(
+        f"GRPO: {result.global_step} steps on {result.tasks} tasks ({result.dropped_contaminated} dropped "
+        f"as overlapping the eval set, {result.dropped_long_prompts} as too long); "
+        f"mean reward {first:.4f} -> {last:.4f}"
+    )
     for entry in result.harness_metrics:
         metrics = ", ".join(f"{k}={v:.4g}" for k, v in sorted(entry["metrics"].items()))
         print(f"harness @ step {entry['step']}: {metrics}")
     if result.run_id:
-        print(f"run {result.run_id} stored at {result.record_path} "
-              f"(asm65816 report {result.run_id} --out DIR)")
+        print(
+            f"run {result.run_id} stored at {result.record_path} (asm65816 report {result.run_id} --out DIR)"
+        )
     print(f"{'model' if result.model_dir.name == 'model' else 'adapter'}: {result.model_dir}")
     return 0
 
@@ -77,9 +86,13 @@ def _rl(args: argparse.Namespace) -> int:
 def _merge(args: argparse.Namespace) -> int:
     from harness.trainers.merge import merge_adapter
 
-    result = merge_adapter(args.base, args.adapter, args.out, atol=args.atol, dtype=args.dtype, gguf_file=args.gguf_file)
-    print(f"merged into {result.out_dir}: max |adapter - merged| logits = {result.max_abs_diff:.3g} "
-          f"(atol {result.atol:g}, {result.prompts} prompts); adapter effect vs base = {result.adapter_effect:.3g}")
+    result = merge_adapter(
+        args.base, args.adapter, args.out, atol=args.atol, dtype=args.dtype, gguf_file=args.gguf_file
+    )
+    print(
+        f"merged into {result.out_dir}: max |adapter - merged| logits = {result.max_abs_diff:.3g} "
+        f"(atol {result.atol:g}, {result.prompts} prompts); adapter effect vs base = {result.adapter_effect:.3g}"
+    )
     return 0
 
 
@@ -87,8 +100,13 @@ def _plan(args: argparse.Namespace) -> int:
     from harness.trainers.vram import estimate, format_estimate, load_arch
 
     est = estimate(
-        load_arch(args.model), method=args.method, seq_len=args.seq_len, batch=args.batch,
-        gradient_checkpointing=not args.no_gradient_checkpointing, lora_r=args.lora_r, optim=args.optim,
+        load_arch(args.model),
+        method=args.method,
+        seq_len=args.seq_len,
+        batch=args.batch,
+        gradient_checkpointing=not args.no_gradient_checkpointing,
+        lora_r=args.lora_r,
+        optim=args.optim,
         quantize_experts=args.quantize_experts,
     )
     print(json.dumps(est.to_dict(), indent=2) if args.json else format_estimate(est))
@@ -99,15 +117,20 @@ def _qa(args: argparse.Namespace) -> int:
     from harness.trainers.qa import QAOptions, SourceSpec, format_report, run_qa
 
     options = QAOptions(
-        check_asar=not args.no_asar, check_claims=not args.no_claims, near_threshold=args.near_threshold,
+        check_asar=not args.no_asar,
+        check_claims=not args.no_claims,
+        near_threshold=args.near_threshold,
         ngram=args.ngram,
-        contamination_threshold=args.contamination_threshold, exclude_contaminated=not args.keep_contaminated,
+        contamination_threshold=args.contamination_threshold,
+        exclude_contaminated=not args.keep_contaminated,
         eval_task_files=tuple(Path(p) for p in args.eval_tasks) if args.eval_tasks else None,
     )
     report = run_qa([SourceSpec.parse(s) for s in args.sources], options)
     print(format_report(report))
     if args.json:
-        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         print(f"report: {args.json}")
     if args.strict and (report.excluded or any(s.parse_issues for s in report.sources)):
         return 1
@@ -142,18 +165,25 @@ def _mix(args: argparse.Namespace) -> int:
         spec = load_mix_spec(args.spec)
     elif args.source:
         spec = MixSpec(
-            name=args.name, sources=tuple(_parse_mix_source(s) for s in args.source), seed=args.seed,
-            eval_fraction=args.eval_fraction, min_eval=args.min_eval,
+            name=args.name,
+            sources=tuple(_parse_mix_source(s) for s in args.source),
+            seed=args.seed,
+            eval_fraction=args.eval_fraction,
+            min_eval=args.min_eval,
             eval_task_files=tuple(Path(p) for p in args.eval_tasks) if args.eval_tasks else None,
         )
     else:
         raise HarnessError("data mix needs --spec YAML or at least one --source NAME=PATH[:RATIO]")
     result = build_mix(spec, args.out)
     for source in result.metadata["sources"]:
-        print(f"{source['name']}: {source['samples']} samples, {source['train']} train, {source['eval']} eval, "
-              f"ratio {source['ratio']:.2%}, dropped {len(source['dropped_duplicates'])} duplicate(s), "
-              f"excluded {len(source['excluded_contaminated'])} contaminated")
-    print(f"mix {spec.name}: {result.train} train / {result.eval} eval -> {result.out_dir} (metadata {result.metadata_path.name})")
+        print(
+            f"{source['name']}: {source['samples']} samples, {source['train']} train, {source['eval']} eval, "
+            f"ratio {source['ratio']:.2%}, dropped {len(source['dropped_duplicates'])} duplicate(s), "
+            f"excluded {len(source['excluded_contaminated'])} contaminated"
+        )
+    print(
+        f"mix {spec.name}: {result.train} train / {result.eval} eval -> {result.out_dir} (metadata {result.metadata_path.name})"
+    )
     return 0
 
 
@@ -184,7 +214,9 @@ def _add_merge(subparsers) -> None:
     p.add_argument("--base", required=True, help="base model directory")
     p.add_argument("--adapter", required=True, help="adapter directory (a run's adapter/ or checkpoint-N/)")
     p.add_argument("--out", required=True, help="output directory for the merged model")
-    p.add_argument("--atol", type=float, default=1e-4, help="max |adapter - merged| logit difference (default 1e-4)")
+    p.add_argument(
+        "--atol", type=float, default=1e-4, help="max |adapter - merged| logit difference (default 1e-4)"
+    )
     p.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default="float32")
     p.add_argument("--gguf-file", help="GGUF file inside --base to dequantize as the base")
     p.set_defaults(handler=_merge)
@@ -192,14 +224,22 @@ def _add_merge(subparsers) -> None:
 
 def _add_plan(subparsers) -> None:
     p = subparsers.add_parser("plan-vram", help="estimate training GPU memory and list the GPUs that fit")
-    p.add_argument("--model", required=True, help="config.json, a model directory, or a known id (e.g. DeepSeek-Coder-V2-Lite-Instruct)")
+    p.add_argument(
+        "--model",
+        required=True,
+        help="config.json, a model directory, or a known id (e.g. DeepSeek-Coder-V2-Lite-Instruct)",
+    )
     p.add_argument("--seq-len", type=int, default=2048)
     p.add_argument("--batch", type=int, default=1, help="micro-batch size per GPU")
     p.add_argument("--method", choices=["qlora", "lora", "full"], default="qlora")
     p.add_argument("--lora-r", type=int, default=16)
-    p.add_argument("--optim", choices=["adamw", "adamw_8bit"], help="default: adamw_8bit for qlora, adamw otherwise")
+    p.add_argument(
+        "--optim", choices=["adamw", "adamw_8bit"], help="default: adamw_8bit for qlora, adamw otherwise"
+    )
     p.add_argument("--no-gradient-checkpointing", action="store_true")
-    p.add_argument("--quantize-experts", action="store_true", help="MoE experts are nn.Linear (quantized, LoRA-targeted)")
+    p.add_argument(
+        "--quantize-experts", action="store_true", help="MoE experts are nn.Linear (quantized, LoRA-targeted)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_plan)
 
@@ -207,22 +247,37 @@ def _add_plan(subparsers) -> None:
 def _add_data(subparsers) -> None:
     data = subparsers.add_parser("data", help="dataset QA and locked mixes")
     verbs = data.add_subparsers(dest="data_command", metavar="VERB")
-    qa = verbs.add_parser("qa", help="QA report per source: parse errors, lengths, ASAR pass rate, duplicates, contamination")
+    qa = verbs.add_parser(
+        "qa", help="QA report per source: parse errors, lengths, ASAR pass rate, duplicates, contamination"
+    )
     qa.add_argument("sources", nargs="+", help="JSONL sources as PATH or NAME=PATH")
-    qa.add_argument("--eval-tasks", nargs="+", help="eval task JSONL files (default: the suite's tasks/asm65816/data)")
+    qa.add_argument(
+        "--eval-tasks", nargs="+", help="eval task JSONL files (default: the suite's tasks/asm65816/data)"
+    )
     qa.add_argument("--no-asar", action="store_true", help="skip the ASAR check (reported as 'not checked')")
-    qa.add_argument("--no-claims", action="store_true",
-                    help="skip re-checking recorded claims of synth samples (reported as 'not checked')")
+    qa.add_argument(
+        "--no-claims",
+        action="store_true",
+        help="skip re-checking recorded claims of synth samples (reported as 'not checked')",
+    )
     qa.add_argument("--near-threshold", type=float, default=0.6, help="MinHash Jaccard for near duplicates")
     qa.add_argument("--ngram", type=int, default=8, help="token n-gram size for contamination")
-    qa.add_argument("--contamination-threshold", type=float, default=0.5, help="covered share of an eval field")
-    qa.add_argument("--keep-contaminated", action="store_true", help="list contaminated samples but do not exclude them")
+    qa.add_argument(
+        "--contamination-threshold", type=float, default=0.5, help="covered share of an eval field"
+    )
+    qa.add_argument(
+        "--keep-contaminated", action="store_true", help="list contaminated samples but do not exclude them"
+    )
     qa.add_argument("--json", help="also write the full report as JSON here")
-    qa.add_argument("--strict", action="store_true", help="exit 1 when any line fails to parse or a sample is excluded")
+    qa.add_argument(
+        "--strict", action="store_true", help="exit 1 when any line fails to parse or a sample is excluded"
+    )
     qa.set_defaults(handler=_qa)
     mix = verbs.add_parser("mix", help="build (or --verify) a locked train/eval mix")
     mix.add_argument("--spec", help="YAML mix spec (see trainers/configs/mix_example.yaml)")
-    mix.add_argument("--source", action="append", help="NAME=PATH[:RATIO] (repeatable; order = dedupe priority)")
+    mix.add_argument(
+        "--source", action="append", help="NAME=PATH[:RATIO] (repeatable; order = dedupe priority)"
+    )
     mix.add_argument("--name", default="mix")
     mix.add_argument("--out", help="output directory")
     mix.add_argument("--seed", type=int, default=42)

@@ -53,9 +53,13 @@ class ConfigError(HarnessError):
 @dataclass(frozen=True)
 class ModelConfig:
     path: str = field(metadata={"help": "local HF model directory (or a directory holding `gguf_file`)"})
-    gguf_file: str | None = field(default=None, metadata={"help": "GGUF file inside `path`, dequantized on load"})
+    gguf_file: str | None = field(
+        default=None, metadata={"help": "GGUF file inside `path`, dequantized on load"}
+    )
     tokenizer: str | None = field(default=None, metadata={"help": "tokenizer directory; default: `path`"})
-    dtype: Dtype = field(default="auto", metadata={"help": "weights dtype for LoRA; auto = bf16 on CUDA, fp32 on CPU"})
+    dtype: Dtype = field(
+        default="auto", metadata={"help": "weights dtype for LoRA; auto = bf16 on CUDA, fp32 on CPU"}
+    )
     trust_remote_code: bool = False
 
 
@@ -64,7 +68,9 @@ class LoraSettings:
     r: int = 16
     alpha: int = 32
     dropout: float = 0.05
-    target_modules: str | tuple[str, ...] = field(default="all-linear", metadata={"help": "'all-linear' or module names"})
+    target_modules: str | tuple[str, ...] = field(
+        default="all-linear", metadata={"help": "'all-linear' or module names"}
+    )
     bias: Literal["none", "all", "lora_only"] = "none"
 
 
@@ -84,12 +90,15 @@ class QuantConfig:
 
 @dataclass(frozen=True)
 class DataConfig:
-    train: str = field(metadata={"help": "train JSONL (a mix's train.jsonl), sample schema of harness.trainers.schema"})
+    train: str = field(
+        metadata={"help": "train JSONL (a mix's train.jsonl), sample schema of harness.trainers.schema"}
+    )
     eval: str | None = field(default=None, metadata={"help": "eval JSONL for eval loss (a mix's eval.jsonl)"})
     max_length: int = 2048
     thinking: Literal["inline", "drop"] = "inline"
     prompt_format: Literal["task", "plain"] = field(
-        default="task", metadata={"help": "task: frame prompts like the asm65816 eval tasks (### Task/### Answer)"}
+        default="task",
+        metadata={"help": "task: frame prompts like the asm65816 eval tasks (### Task/### Answer)"},
     )
 
 
@@ -112,10 +121,13 @@ class TrainingConfig:
     gradient_checkpointing: bool = True
     packing: bool = False
     packing_strategy: Literal["bfd", "wrapped"] = "bfd"
-    optim: str | None = field(default=None, metadata={"help": "default: paged_adamw_8bit for QLoRA on CUDA, adamw_torch otherwise"})
+    optim: str | None = field(
+        default=None, metadata={"help": "default: paged_adamw_8bit for QLoRA on CUDA, adamw_torch otherwise"}
+    )
     max_grad_norm: float = 1.0
     resume_from_checkpoint: str | None = field(
-        default=None, metadata={"help": "'latest' or a checkpoint dir (runtime only, not saved)", "runtime": True}
+        default=None,
+        metadata={"help": "'latest' or a checkpoint dir (runtime only, not saved)", "runtime": True},
     )
 
 
@@ -126,9 +138,13 @@ class HarnessEvalConfig:
     enabled: bool = False
     tasks: tuple[str, ...] = ("asm65816_gen",)
     limit: int | None = 8
-    metric: str | None = field(default=None, metadata={"help": "'task/metric' for early stopping, e.g. 'asm65816_gen/pass@1'"})
+    metric: str | None = field(
+        default=None, metadata={"help": "'task/metric' for early stopping, e.g. 'asm65816_gen/pass@1'"}
+    )
     mode: Literal["max", "min"] = "max"
-    patience: int | None = field(default=None, metadata={"help": "stop after this many saves without improvement"})
+    patience: int | None = field(
+        default=None, metadata={"help": "stop after this many saves without improvement"}
+    )
     min_delta: float = 0.0
     gen_kwargs: Mapping[str, Any] = field(default_factory=lambda: {"max_gen_toks": 256})
     apply_chat_template: bool = True
@@ -149,11 +165,15 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.lora.r <= 0 or self.lora.alpha <= 0:
-            raise ConfigError(f"lora.r={self.lora.r}, lora.alpha={self.lora.alpha}: both must be positive (e.g. 16 and 32)")
+            raise ConfigError(
+                f"lora.r={self.lora.r}, lora.alpha={self.lora.alpha}: both must be positive (e.g. 16 and 32)"
+            )
         if not 0.0 <= self.lora.dropout < 1.0:
             raise ConfigError(f"lora.dropout={self.lora.dropout}: use a value in [0, 1)")
         if self.harness.patience is not None and self.harness.metric is None:
-            raise ConfigError("harness.patience is set but harness.metric is not: name the metric to early-stop on")
+            raise ConfigError(
+                "harness.patience is set but harness.metric is not: name the metric to early-stop on"
+            )
         if self.training.packing and self.data.max_length <= 0:
             raise ConfigError("training.packing needs a positive data.max_length")
 
@@ -193,7 +213,9 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
         return dict(value)
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    if tp is Any or (isinstance(tp, type) and isinstance(value, tp) and not (tp is int and isinstance(value, bool))):
+    if tp is Any or (
+        isinstance(tp, type) and isinstance(value, tp) and not (tp is int and isinstance(value, bool))
+    ):
         return value
     raise ConfigError(f"{where}={value!r}: expected {getattr(tp, '__name__', tp)}")
 
@@ -241,7 +263,9 @@ def load_config(path: str | Path) -> TrainConfig:
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
         return {
-            f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.metadata.get("runtime")
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.metadata.get("runtime")
         }
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
@@ -258,7 +282,16 @@ def save_config(config: TrainConfig, path: str | Path) -> Path:
 
     data = _plain(config)
     versions = {}
-    for dist in ("asm65816-harness", "torch", "transformers", "peft", "trl", "bitsandbytes", "accelerate", "datasets"):
+    for dist in (
+        "asm65816-harness",
+        "torch",
+        "transformers",
+        "peft",
+        "trl",
+        "bitsandbytes",
+        "accelerate",
+        "datasets",
+    ):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

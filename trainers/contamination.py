@@ -88,7 +88,9 @@ def _ngrams(toks: Sequence[str], n: int) -> set[tuple[str, ...]]:
 class ContaminationIndex:
     """n-gram index over eval texts; `check(sample)` returns the task fields the sample covers."""
 
-    def __init__(self, texts: Sequence[EvalText], *, n: int = 8, threshold: float = 0.5, max_df: int | None = None) -> None:
+    def __init__(
+        self, texts: Sequence[EvalText], *, n: int = 8, threshold: float = 0.5, max_df: int | None = None
+    ) -> None:
         if n < 2:
             raise ValueError(f"n={n}: use n >= 2 (unigrams match everything)")
         if not 0.0 < threshold <= 1.0:
@@ -137,5 +139,9 @@ class ContaminationIndex:
             coverage = count / self._sizes[position]
             if coverage >= self.threshold:
                 text = self.texts[position]
-                hits.append(ContaminationHit(f"{sample.source}/{sample.id}", text.task_id, text.field, round(coverage, 4)))
+                hits.append(
+                    ContaminationHit(
+                        f"{sample.source}/{sample.id}", text.task_id, text.field, round(coverage, 4)
+                    )
+                )
         return hits

@@ -29,15 +29,20 @@ def load_gguf_dense(folder: str | Path, gguf_file: str, *, dtype: str = "float32
     path = Path(folder) / gguf_file
     if not path.is_file():
         raise HarnessError(f"GGUF file not found: {path}")
-    kwargs: dict[str, Any] = {"gguf_file": gguf_file, "dtype": getattr(torch, dtype),
-                              "quantization_config": GgufConfig(gguf_file=gguf_file, dequantize=True)}
+    kwargs: dict[str, Any] = {
+        "gguf_file": gguf_file,
+        "dtype": getattr(torch, dtype),
+        "quantization_config": GgufConfig(gguf_file=gguf_file, dequantize=True),
+    }
     if device_map is not None:
         kwargs["device_map"] = device_map
     model = AutoModelForCausalLM.from_pretrained(str(folder), **kwargs)
     quantizer = getattr(model, "hf_quantizer", None)
     if quantizer is not None:
         if getattr(quantizer, "packed_modules", None):
-            raise HarnessError(f"{path}: transformers kept {len(quantizer.packed_modules)} layer(s) packed; cannot train")
+            raise HarnessError(
+                f"{path}: transformers kept {len(quantizer.packed_modules)} layer(s) packed; cannot train"
+            )
         quantizer.remove_quantization_config(model)
     return model
 
@@ -48,9 +53,17 @@ def gguf_to_hf(folder: str | Path, gguf_file: str, out_dir: str | Path, *, dtype
 
     source = Path(folder) / gguf_file
     out = Path(out_dir)
-    stamp = {"gguf": str(source.resolve()), "size": source.stat().st_size if source.is_file() else None, "dtype": dtype}
+    stamp = {
+        "gguf": str(source.resolve()),
+        "size": source.stat().st_size if source.is_file() else None,
+        "dtype": dtype,
+    }
     marker = out / _MARKER
-    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == stamp and (out / "config.json").is_file():
+    if (
+        marker.is_file()
+        and json.loads(marker.read_text(encoding="utf-8")) == stamp
+        and (out / "config.json").is_file()
+    ):
         return out
     model = load_gguf_dense(folder, gguf_file, dtype=dtype)
     tokenizer = AutoTokenizer.from_pretrained(str(folder), gguf_file=gguf_file)

@@ -78,11 +78,15 @@ def merge_adapter(
 
     adapter = Path(adapter)
     if not (adapter / "adapter_config.json").is_file():
-        raise HarnessError(f"{adapter} has no adapter_config.json: pass the adapter directory a training run wrote")
+        raise HarnessError(
+            f"{adapter} has no adapter_config.json: pass the adapter directory a training run wrote"
+        )
     if (adapter / "tokenizer_config.json").is_file():
         tokenizer = AutoTokenizer.from_pretrained(adapter)
     else:
-        tokenizer = AutoTokenizer.from_pretrained(str(base), **({"gguf_file": gguf_file} if gguf_file else {}))
+        tokenizer = AutoTokenizer.from_pretrained(
+            str(base), **({"gguf_file": gguf_file} if gguf_file else {})
+        )
     if gguf_file:
         from harness.trainers.gguf_base import load_gguf_dense
 
@@ -90,13 +94,17 @@ def merge_adapter(
     else:
         model = AutoModelForCausalLM.from_pretrained(str(base), dtype=getattr(torch, dtype))
     model = PeftModel.from_pretrained(model, str(adapter)).eval()
-    batches = [tokenizer(chat_prompt(tokenizer, p), return_tensors="pt", add_special_tokens=False) for p in prompts]
+    batches = [
+        tokenizer(chat_prompt(tokenizer, p), return_tensors="pt", add_special_tokens=False) for p in prompts
+    ]
     adapted = _logits(model, batches)
     with model.disable_adapter():
         plain = _logits(model, batches)
     merged_model = model.merge_and_unload()
     merged = _logits(merged_model, batches)
-    result = MergeResult(Path(out_dir), _max_diff(adapted, merged), atol, _max_diff(adapted, plain), len(prompts), dtype)
+    result = MergeResult(
+        Path(out_dir), _max_diff(adapted, merged), atol, _max_diff(adapted, plain), len(prompts), dtype
+    )
     if not result.passed:
         raise MergeCheckError(
             f"merged vs adapter logits differ by {result.max_abs_diff:.3g} > atol {atol:g}; the merged model was not "
@@ -105,7 +113,14 @@ def merge_adapter(
     out = Path(out_dir)
     merged_model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    report = {"base": str(base), "adapter": str(adapter), "max_abs_diff": result.max_abs_diff, "atol": atol,
-              "adapter_effect": result.adapter_effect, "prompts": list(prompts), "dtype": dtype}
+    report = {
+        "base": str(base),
+        "adapter": str(adapter),
+        "max_abs_diff": result.max_abs_diff,
+        "atol": atol,
+        "adapter_effect": result.adapter_effect,
+        "prompts": list(prompts),
+        "dtype": dtype,
+    }
     (out / MERGE_REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return result

@@ -96,13 +96,24 @@ class MixSpec:
         base = base or Path(".")
         try:
             sources = tuple(
-                MixSource(str(s.get("name") or Path(s["path"]).stem), _resolve(base, s["path"]), s.get("ratio"))
+                MixSource(
+                    str(s.get("name") or Path(s["path"]).stem), _resolve(base, s["path"]), s.get("ratio")
+                )
                 for s in data["sources"]
             )
         except (KeyError, TypeError) as error:
             raise MixError(f"mix spec: every source needs a `path` ({error})") from error
-        known = {"name", "sources", "seed", "eval_fraction", "min_eval", "near_threshold", "exclude_contaminated",
-                 "drop_asar_failures", "eval_task_files"}
+        known = {
+            "name",
+            "sources",
+            "seed",
+            "eval_fraction",
+            "min_eval",
+            "near_threshold",
+            "exclude_contaminated",
+            "drop_asar_failures",
+            "eval_task_files",
+        }
         unknown = sorted(set(data) - known)
         if unknown:
             raise MixError(f"mix spec: unknown field(s) {unknown}; known: {sorted(known)}")
@@ -150,7 +161,9 @@ def _split(samples: list[Sample], spec: MixSpec, source: str) -> tuple[list[Samp
     random.Random(f"{spec.seed}:{source}").shuffle(ordered)
     n_eval = max(spec.min_eval, round(spec.eval_fraction * len(ordered))) if ordered else 0
     if ordered and n_eval >= len(ordered):
-        raise MixError(f"source {source!r} has {len(ordered)} usable sample(s): too few to hold out {n_eval} for eval")
+        raise MixError(
+            f"source {source!r} has {len(ordered)} usable sample(s): too few to hold out {n_eval} for eval"
+        )
     return ordered[n_eval:], ordered[:n_eval]
 
 
@@ -171,12 +184,21 @@ def build_mix(spec: MixSpec, out_dir: str | Path) -> MixResult:
     """Build the mix into `out_dir` (created; existing mix files are overwritten)."""
     out_dir = Path(out_dir)
     loaded = [load_source(s.path, s.name) for s in spec.sources]
-    qa = run_qa_on_loaded(loaded, QAOptions(
-        check_asar=spec.drop_asar_failures, near_threshold=spec.near_threshold,
-        exclude_contaminated=spec.exclude_contaminated, eval_task_files=spec.eval_task_files,
-    ))
+    qa = run_qa_on_loaded(
+        loaded,
+        QAOptions(
+            check_asar=spec.drop_asar_failures,
+            near_threshold=spec.near_threshold,
+            exclude_contaminated=spec.exclude_contaminated,
+            eval_task_files=spec.eval_task_files,
+        ),
+    )
     dropped = {member for group in qa.duplicate_groups for member in group.dropped}
-    asar_failed = {f"{r.name}/{sid}" for r in qa.sources for sid, _ in r.asar.failures} if spec.drop_asar_failures else set()
+    asar_failed = (
+        {f"{r.name}/{sid}" for r in qa.sources for sid, _ in r.asar.failures}
+        if spec.drop_asar_failures
+        else set()
+    )
     train: dict[str, list[Sample]] = {}
     held: dict[str, list[Sample]] = {}
     per_source: list[dict[str, Any]] = []
@@ -184,14 +206,22 @@ def build_mix(spec: MixSpec, out_dir: str | Path) -> MixResult:
     for source, report, mix_source in zip(loaded, qa.sources, spec.sources, strict=True):
         usable = [s for s in source.samples if _label(s) not in left_out]
         train[source.name], held[source.name] = _split(usable, spec, source.name)
-        per_source.append({
-            "name": source.name, "path": str(mix_source.path), "sha256": report.sha256, "lines": report.lines,
-            "samples": report.samples, "parse_errors": len(report.parse_issues),
-            "excluded_contaminated": sorted(x for x in qa.excluded if x.startswith(f"{source.name}/")),
-            "dropped_duplicates": sorted(x for x in dropped if x.startswith(f"{source.name}/")),
-            "dropped_asar_failures": sorted(x for x in asar_failed if x.startswith(f"{source.name}/")),
-            "usable": len(usable), "eval": len(held[source.name]), "ratio_requested": mix_source.ratio,
-        })
+        per_source.append(
+            {
+                "name": source.name,
+                "path": str(mix_source.path),
+                "sha256": report.sha256,
+                "lines": report.lines,
+                "samples": report.samples,
+                "parse_errors": len(report.parse_issues),
+                "excluded_contaminated": sorted(x for x in qa.excluded if x.startswith(f"{source.name}/")),
+                "dropped_duplicates": sorted(x for x in dropped if x.startswith(f"{source.name}/")),
+                "dropped_asar_failures": sorted(x for x in asar_failed if x.startswith(f"{source.name}/")),
+                "usable": len(usable),
+                "eval": len(held[source.name]),
+                "ratio_requested": mix_source.ratio,
+            }
+        )
     train = _apply_ratios(train, spec)
     train_all = [s for name in train for s in train[name]]
     eval_all = [s for name in held for s in held[name]]
@@ -221,8 +251,12 @@ def build_mix(spec: MixSpec, out_dir: str | Path) -> MixResult:
         "outputs": {name: {"sha256": file_sha256(out_dir / name)} for name in (_TRAIN, _EVAL)},
     }
     metadata_path = out_dir / MIX_METADATA
-    metadata_path.write_text(json.dumps(metadata, sort_keys=True, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return MixResult(out_dir, out_dir / _TRAIN, out_dir / _EVAL, metadata_path, len(train_all), len(eval_all), metadata, qa)
+    metadata_path.write_text(
+        json.dumps(metadata, sort_keys=True, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return MixResult(
+        out_dir, out_dir / _TRAIN, out_dir / _EVAL, metadata_path, len(train_all), len(eval_all), metadata, qa
+    )
 
 
 def load_mix_spec(path: str | Path) -> MixSpec:
@@ -239,7 +273,9 @@ def load_mix_spec(path: str | Path) -> MixSpec:
     except yaml.YAMLError as error:
         raise MixError(f"mix spec {path}: not valid YAML ({error})") from error
     if not isinstance(data, Mapping):
-        raise MixError(f"mix spec {path}: the top level must be a mapping with 'sources', got {type(data).__name__}")
+        raise MixError(
+            f"mix spec {path}: the top level must be a mapping with 'sources', got {type(data).__name__}"
+        )
     return MixSpec.from_mapping(data, path.parent)
 
 
@@ -251,7 +287,9 @@ def _checks(out_dir: Path, meta_path: Path) -> list[tuple[Path, str]]:
         checks += [(Path(s["path"]), s["sha256"]) for s in metadata["sources"]]
         checks += [(Path(t["path"]), t["sha256"]) for t in metadata["eval_task_files"]]
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise MixError(f"{meta_path}: not readable JSON ({error}); rebuild the mix with `data mix`") from error
+        raise MixError(
+            f"{meta_path}: not readable JSON ({error}); rebuild the mix with `data mix`"
+        ) from error
     except (KeyError, TypeError, AttributeError) as error:
         raise MixError(
             f"{meta_path}: not a mix.json written by `data mix` ({type(error).__name__}: {error}); rebuild the mix"

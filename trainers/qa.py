@@ -86,7 +86,14 @@ class LengthStats:
             return cls(0, 0, 0.0, 0.0, 0, 0)
         ordered = sorted(values)
         p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-        return cls(len(ordered), ordered[0], round(statistics.fmean(ordered), 2), float(statistics.median(ordered)), p95, ordered[-1])
+        return cls(
+            len(ordered),
+            ordered[0],
+            round(statistics.fmean(ordered), 2),
+            float(statistics.median(ordered)),
+            p95,
+            ordered[-1],
+        )
 
 
 @dataclass(frozen=True)
@@ -209,7 +216,9 @@ def _asar_stats(samples: Sequence[Sample], options: QAOptions) -> dict[str, Asar
             first = result.errors[0].format() if result.errors else result.status.value
             failed[sample.source][sample.id] = first
     return {
-        name: AsarStats(True, len(ids), len(ids) - len(failed.get(name, {})), tuple(sorted(failed.get(name, {}).items())))
+        name: AsarStats(
+            True, len(ids), len(ids) - len(failed.get(name, {})), tuple(sorted(failed.get(name, {}).items()))
+        )
         for name, ids in with_code.items()
     }
 
@@ -222,8 +231,13 @@ def _claim_stats(samples: Sequence[Sample], options: QAOptions) -> ClaimStats:
 
     _, claims, failures = verify_records([(s.line, dict(s.raw)) for s in with_claims])
     failed = {failure.example for failure in failures}
-    return ClaimStats(True, len(with_claims), len(with_claims) - len(failed), claims,
-                      tuple((f.example, f.claim, f.message) for f in failures))
+    return ClaimStats(
+        True,
+        len(with_claims),
+        len(with_claims) - len(failed),
+        claims,
+        tuple((f.example, f.claim, f.message) for f in failures),
+    )
 
 
 def run_qa_on_loaded(loaded: Sequence[LoadedSource], options: QAOptions = QAOptions()) -> QAReport:
@@ -232,8 +246,12 @@ def run_qa_on_loaded(loaded: Sequence[LoadedSource], options: QAOptions = QAOpti
     if len(set(names)) != len(names):
         raise HarnessError(f"source names must be unique, got {names}; name them NAME=PATH")
     all_samples = [s for source in loaded for s in source.samples]
-    task_files = tuple(options.eval_task_files) if options.eval_task_files is not None else tuple(default_task_files())
-    index = ContaminationIndex(load_eval_texts(task_files), n=options.ngram, threshold=options.contamination_threshold)
+    task_files = (
+        tuple(options.eval_task_files) if options.eval_task_files is not None else tuple(default_task_files())
+    )
+    index = ContaminationIndex(
+        load_eval_texts(task_files), n=options.ngram, threshold=options.contamination_threshold
+    )
     groups = find_duplicates(all_samples, near_threshold=options.near_threshold)
     asar = _asar_stats(all_samples, options)
     reports: list[SourceReport] = []
@@ -262,7 +280,14 @@ def run_qa_on_loaded(loaded: Sequence[LoadedSource], options: QAOptions = QAOpti
                 excluded=source_excluded,
             )
         )
-    return QAReport(tuple(reports), tuple(groups), tuple(str(p) for p in task_files), len(index), options, frozenset(excluded))
+    return QAReport(
+        tuple(reports),
+        tuple(groups),
+        tuple(str(p) for p in task_files),
+        len(index),
+        options,
+        frozenset(excluded),
+    )
 
 
 def run_qa(sources: Sequence[SourceSpec], options: QAOptions = QAOptions()) -> QAReport:
@@ -285,21 +310,58 @@ def format_report(report: QAReport) -> str:
     rows = []
     for s in report.sources:
         rate = s.asar.pass_rate
-        asar = "not checked" if not s.asar.checked else ("-" if rate is None else f"{s.asar.passed}/{s.asar.samples_with_code} ({rate:.0%})")
+        asar = (
+            "not checked"
+            if not s.asar.checked
+            else ("-" if rate is None else f"{s.asar.passed}/{s.asar.samples_with_code} ({rate:.0%})")
+        )
         dups = sum(len([m for m in g.dropped if m.startswith(f"{s.name}/")]) for g in s.duplicate_groups)
-        rows.append([s.name, s.lines, s.samples, len(s.parse_issues), f"{s.prompt_chars.mean:.0f}", f"{s.completion_chars.mean:.0f}",
-                     f"{s.samples_with_code}/{s.code_blocks}", asar, _claims_cell(s.claims), dups,
-                     len({h.sample for h in s.contaminated})])
-    headers = ["source", "lines", "samples", "parse err", "prompt chars", "compl chars", "code smp/blk", "ASAR pass",
-               "claims verified", "dup dropped", "contaminated"]
+        rows.append(
+            [
+                s.name,
+                s.lines,
+                s.samples,
+                len(s.parse_issues),
+                f"{s.prompt_chars.mean:.0f}",
+                f"{s.completion_chars.mean:.0f}",
+                f"{s.samples_with_code}/{s.code_blocks}",
+                asar,
+                _claims_cell(s.claims),
+                dups,
+                len({h.sample for h in s.contaminated}),
+            ]
+        )
+    headers = [
+        "source",
+        "lines",
+        "samples",
+        "parse err",
+        "prompt chars",
+        "compl chars",
+        "code smp/blk",
+        "ASAR pass",
+        "claims verified",
+        "dup dropped",
+        "contaminated",
+    ]
     out = [tabulate(rows, headers=headers), ""]
     out.append(f"eval tasks checked: {report.eval_texts} texts from {len(report.eval_task_files)} file(s)")
     for s in report.sources:
         out.extend(f"parse error  {s.name}:{i.line} [{i.kind.value}] {i.message}" for i in s.parse_issues)
         out.extend(f"ASAR fail    {s.name}/{sid}: {err}" for sid, err in s.asar.failures)
-        out.extend(f"claim fail   {s.name}/{sid}: claim {claim}: {why}" for sid, claim, why in s.claims.failures)
-        out.extend(f"contaminated {h.sample} ~ {h.task_id}.{h.field} ({h.coverage:.0%} of its {report.options.ngram}-grams)" for h in s.contaminated)
+        out.extend(
+            f"claim fail   {s.name}/{sid}: claim {claim}: {why}" for sid, claim, why in s.claims.failures
+        )
+        out.extend(
+            f"contaminated {h.sample} ~ {h.task_id}.{h.field} ({h.coverage:.0%} of its {report.options.ngram}-grams)"
+            for h in s.contaminated
+        )
     for g in report.duplicate_groups:
-        out.append(f"duplicate    {g.kind.value} keep {g.kept}, drop {', '.join(g.dropped)} (similarity {g.similarity})")
-    out.append(f"excluded from mixes: {len(report.excluded)}" + (f" ({', '.join(sorted(report.excluded))})" if report.excluded else ""))
+        out.append(
+            f"duplicate    {g.kind.value} keep {g.kept}, drop {', '.join(g.dropped)} (similarity {g.similarity})"
+        )
+    out.append(
+        f"excluded from mixes: {len(report.excluded)}"
+        + (f" ({', '.join(sorted(report.excluded))})" if report.excluded else "")
+    )
     return "\n".join(out)

@@ -91,9 +91,15 @@ def sample_messages(
     folded into the completion when asked."""
     messages = sample.message_dicts()
     last_user = max(i for i, m in enumerate(messages) if m["role"] == "user")
-    messages[last_user] = {"role": "user", "content": frame_prompt(messages[last_user]["content"], prompt_format)}
+    messages[last_user] = {
+        "role": "user",
+        "content": frame_prompt(messages[last_user]["content"], prompt_format),
+    }
     if sample.thinking and thinking == "inline":
-        messages[-1] = {"role": "assistant", "content": f"<think>\n{sample.thinking.strip()}\n</think>\n\n{sample.completion}"}
+        messages[-1] = {
+            "role": "assistant",
+            "content": f"<think>\n{sample.thinking.strip()}\n</think>\n\n{sample.completion}",
+        }
     return messages
 
 
@@ -103,7 +109,9 @@ def _apply(tokenizer: Any, messages: Sequence[Mapping[str, str]], *, generation_
             f"tokenizer {type(tokenizer).__name__} has no chat_template; use an instruct model's tokenizer "
             "or set one (tokenizer.chat_template = ...) before training or evaluating"
         )
-    text = tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=generation_prompt)
+    text = tokenizer.apply_chat_template(
+        list(messages), tokenize=False, add_generation_prompt=generation_prompt
+    )
     if not isinstance(text, str):
         raise RenderError(f"apply_chat_template returned {type(text).__name__}, expected str")
     return text

@@ -191,7 +191,10 @@ def _sample_from_obj(obj: Any, source: str, line: int) -> Sample:
         instruction = _require_str(obj, "instruction", required=True)
         input_text = _require_str(obj, "input", required=False) or ""
         output = _require_str(obj, "output", required=True)
-        messages = (Message("user", user_content(instruction or "", input_text)), Message("assistant", output or ""))
+        messages = (
+            Message("user", user_content(instruction or "", input_text)),
+            Message("assistant", output or ""),
+        )
     sample_id = obj.get("id")
     if sample_id is not None and not isinstance(sample_id, (str, int)):
         raise SchemaError("field 'id' must be a string or an integer")
@@ -212,7 +215,9 @@ def parse_line(text: str, *, source: str, line: int) -> Sample | ParseIssue:
         obj = json.loads(text)
     except json.JSONDecodeError as error:
         message = error.msg.removesuffix(" at")  # "Invalid control character at" + " at column 5"
-        return ParseIssue(source, line, ParseIssueKind.JSON, f"not valid JSON ({message} at column {error.colno})")
+        return ParseIssue(
+            source, line, ParseIssueKind.JSON, f"not valid JSON ({message} at column {error.colno})"
+        )
     return _sample_or_issue(obj, source, line)
 
 
@@ -275,7 +280,9 @@ def samples_to_dataset(samples: Iterable[Sample]):  # -> datasets.Dataset
         {
             "id": datasets.Value("string"),
             "source": datasets.Value("string"),
-            "messages": datasets.List({"role": datasets.Value("string"), "content": datasets.Value("string")}),
+            "messages": datasets.List(
+                {"role": datasets.Value("string"), "content": datasets.Value("string")}
+            ),
             "thinking": datasets.Value("string"),
             "metadata": datasets.Value("string"),
         }

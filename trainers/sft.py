@@ -93,7 +93,10 @@ def _device_map(device: str) -> dict[str, Any] | None:
     """Where weights go. Under `accelerate launch` with FSDP or DeepSpeed the launcher places (shards)
     them, so no device_map; plain multi-process (DDP) puts each replica on its LOCAL_RANK GPU."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        if os.environ.get("ACCELERATE_USE_FSDP") == "true" or os.environ.get("ACCELERATE_USE_DEEPSPEED") == "true":
+        if (
+            os.environ.get("ACCELERATE_USE_FSDP") == "true"
+            or os.environ.get("ACCELERATE_USE_DEEPSPEED") == "true"
+        ):
             return None
         return {"": f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"}
     return {"": device}
@@ -110,12 +113,16 @@ def load_model(config: TrainConfig, device: str):
     if placement is not None:
         kwargs["device_map"] = placement
     if config.model.gguf_file:
-        raise TrainError("load_model needs an HF checkpoint; train() converts a GGUF base first (gguf_base.gguf_to_hf)")
+        raise TrainError(
+            "load_model needs an HF checkpoint; train() converts a GGUF base first (gguf_base.gguf_to_hf)"
+        )
     if config.method == "qlora":
         compute = getattr(torch, config.quant.compute_dtype)
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type=config.quant.quant_type,
-            bnb_4bit_use_double_quant=config.quant.double_quant, bnb_4bit_compute_dtype=compute,
+            load_in_4bit=True,
+            bnb_4bit_quant_type=config.quant.quant_type,
+            bnb_4bit_use_double_quant=config.quant.double_quant,
+            bnb_4bit_compute_dtype=compute,
             bnb_4bit_quant_storage=getattr(torch, config.quant.quant_storage),
         )
         kwargs["dtype"] = compute
@@ -140,14 +147,22 @@ def _lora_config(config: TrainConfig):
 
     targets = config.lora.target_modules
     return LoraConfig(
-        r=config.lora.r, lora_alpha=config.lora.alpha, lora_dropout=config.lora.dropout,
+        r=config.lora.r,
+        lora_alpha=config.lora.alpha,
+        lora_dropout=config.lora.dropout,
         target_modules=targets if isinstance(targets, str) else list(targets),
-        bias=config.lora.bias, task_type="CAUSAL_LM",
+        bias=config.lora.bias,
+        task_type="CAUSAL_LM",
     )
 
 
 def build_sft_dataset(
-    path: str | Path, tokenizer: Any, *, max_length: int, thinking: str = "inline", prompt_format: str = "task"
+    path: str | Path,
+    tokenizer: Any,
+    *,
+    max_length: int,
+    thinking: str = "inline",
+    prompt_format: str = "task",
 ):
     """Tokenized `datasets.Dataset` (input_ids, labels) and the number of samples dropped by truncation.
 
@@ -158,7 +173,9 @@ def build_sft_dataset(
     loaded = load_source(path)
     if loaded.issues:
         first = loaded.issues[0]
-        raise TrainError(f"{path}:{first.line}: {first.message} ({len(loaded.issues)} bad line(s)); run `asm65816 data qa`")
+        raise TrainError(
+            f"{path}:{first.line}: {first.message} ({len(loaded.issues)} bad line(s)); run `asm65816 data qa`"
+        )
     if not loaded.samples:
         raise TrainError(f"{path}: no samples")
     rows, dropped = [], 0
@@ -178,18 +195,40 @@ def _sft_args(config: TrainConfig, device: str, has_eval: bool):
     from trl import SFTConfig
 
     t = config.training
-    optim = t.optim or ("paged_adamw_8bit" if config.method == "qlora" and device == "cuda" else "adamw_torch")
+    optim = t.optim or (
+        "paged_adamw_8bit" if config.method == "qlora" and device == "cuda" else "adamw_torch"
+    )
     bf16 = device == "cuda" and (config.method == "qlora" or config.model.dtype in ("auto", "bfloat16"))
     return SFTConfig(
-        output_dir=t.output_dir, max_steps=t.max_steps, num_train_epochs=t.epochs, learning_rate=t.learning_rate,
-        per_device_train_batch_size=t.batch_size, per_device_eval_batch_size=t.batch_size,
-        gradient_accumulation_steps=t.grad_accum, warmup_steps=t.warmup_ratio, lr_scheduler_type=t.lr_scheduler,
-        weight_decay=t.weight_decay, logging_steps=t.logging_steps, save_strategy="steps", save_steps=t.save_steps,
-        save_total_limit=t.save_total_limit, eval_strategy="steps" if has_eval else "no",
-        eval_steps=t.eval_steps or t.save_steps, seed=t.seed, data_seed=t.seed, optim=optim, bf16=bf16,
-        max_grad_norm=t.max_grad_norm, gradient_checkpointing=False,  # enabled on the model in load_model
-        max_length=config.data.max_length, packing=t.packing, packing_strategy=t.packing_strategy,
-        report_to="none", use_cpu=device == "cpu", dataset_num_proc=None, remove_unused_columns=True,
+        output_dir=t.output_dir,
+        max_steps=t.max_steps,
+        num_train_epochs=t.epochs,
+        learning_rate=t.learning_rate,
+        per_device_train_batch_size=t.batch_size,
+        per_device_eval_batch_size=t.batch_size,
+        gradient_accumulation_steps=t.grad_accum,
+        warmup_steps=t.warmup_ratio,
+        lr_scheduler_type=t.lr_scheduler,
+        weight_decay=t.weight_decay,
+        logging_steps=t.logging_steps,
+        save_strategy="steps",
+        save_steps=t.save_steps,
+        save_total_limit=t.save_total_limit,
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=t.eval_steps or t.save_steps,
+        seed=t.seed,
+        data_seed=t.seed,
+        optim=optim,
+        bf16=bf16,
+        max_grad_norm=t.max_grad_norm,
+        gradient_checkpointing=False,  # enabled on the model in load_model
+        max_length=config.data.max_length,
+        packing=t.packing,
+        packing_strategy=t.packing_strategy,
+        report_to="none",
+        use_cpu=device == "cpu",
+        dataset_num_proc=None,
+        remove_unused_columns=True,
         logging_first_step=True,
     )
 
@@ -201,9 +240,15 @@ def _resume(config: TrainConfig) -> str | bool | None:
     if value == "latest":
         from transformers.trainer_utils import get_last_checkpoint
 
-        last = get_last_checkpoint(config.training.output_dir) if Path(config.training.output_dir).is_dir() else None
+        last = (
+            get_last_checkpoint(config.training.output_dir)
+            if Path(config.training.output_dir).is_dir()
+            else None
+        )
         if last is None:
-            raise TrainError(f"resume_from_checkpoint: latest, but {config.training.output_dir} has no checkpoint-* dir")
+            raise TrainError(
+                f"resume_from_checkpoint: latest, but {config.training.output_dir} has no checkpoint-* dir"
+            )
         return last
     if not Path(value).is_dir():
         raise TrainError(f"resume_from_checkpoint={value!r} is not a directory")
@@ -216,10 +261,16 @@ def _harness_callback(config: TrainConfig, evaluator: Callable[[Any, Any], Mappi
     h = config.harness
     if evaluator is None:
         evaluator = LmEvalEvaluator(
-            tasks=h.tasks, limit=h.limit, gen_kwargs=h.gen_kwargs, apply_chat_template=h.apply_chat_template,
-            system_instruction=h.system_instruction, batch_size=h.batch_size,
+            tasks=h.tasks,
+            limit=h.limit,
+            gen_kwargs=h.gen_kwargs,
+            apply_chat_template=h.apply_chat_template,
+            system_instruction=h.system_instruction,
+            batch_size=h.batch_size,
         )
-    return HarnessEvalCallback(evaluator, metric=h.metric, mode=h.mode, patience=h.patience, min_delta=h.min_delta)
+    return HarnessEvalCallback(
+        evaluator, metric=h.metric, mode=h.mode, patience=h.patience, min_delta=h.min_delta
+    )
 
 
 def train(
@@ -242,22 +293,37 @@ def train(
         from harness.trainers.gguf_base import gguf_to_hf
 
         base = gguf_to_hf(config.model.path, config.model.gguf_file, output_dir / GGUF_BASE_DIR)
-        model_config = dataclasses.replace(config.model, path=str(base), gguf_file=None, tokenizer=config.model.tokenizer or str(base))
+        model_config = dataclasses.replace(
+            config.model, path=str(base), gguf_file=None, tokenizer=config.model.tokenizer or str(base)
+        )
         config = dataclasses.replace(config, model=model_config)
     tokenizer = load_tokenizer(config)
-    train_set, dropped = build_sft_dataset(config.data.train, tokenizer, max_length=config.data.max_length,
-        thinking=config.data.thinking, prompt_format=config.data.prompt_format)
+    train_set, dropped = build_sft_dataset(
+        config.data.train,
+        tokenizer,
+        max_length=config.data.max_length,
+        thinking=config.data.thinking,
+        prompt_format=config.data.prompt_format,
+    )
     eval_set = None
     if config.data.eval:
-        eval_set, _ = build_sft_dataset(config.data.eval, tokenizer, max_length=config.data.max_length,
-        thinking=config.data.thinking, prompt_format=config.data.prompt_format)
+        eval_set, _ = build_sft_dataset(
+            config.data.eval,
+            tokenizer,
+            max_length=config.data.max_length,
+            thinking=config.data.thinking,
+            prompt_format=config.data.prompt_format,
+        )
     model = get_peft_model(load_model(config, device), _lora_config(config))
     output_dir.mkdir(parents=True, exist_ok=True)
     save_config(config, output_dir / "train_config.yaml")
     harness_cb = _harness_callback(config, evaluator) if config.harness.enabled else None
     trainer = SFTTrainer(
-        model=model, args=_sft_args(config, device, eval_set is not None), train_dataset=train_set,
-        eval_dataset=eval_set, processing_class=tokenizer,
+        model=model,
+        args=_sft_args(config, device, eval_set is not None),
+        train_dataset=train_set,
+        eval_dataset=eval_set,
+        processing_class=tokenizer,
         callbacks=[*([harness_cb] if harness_cb else []), *callbacks],
     )
     output = trainer.train(resume_from_checkpoint=_resume(config))
@@ -266,17 +332,30 @@ def train(
     tokenizer.save_pretrained(adapter_dir)
     losses = tuple((int(e["step"]), float(e["loss"])) for e in trainer.state.log_history if "loss" in e)
     records = tuple(
-        {"step": r.step, "metrics": dict(r.metrics), "improved": r.improved} for r in (harness_cb.records if harness_cb else [])
+        {"step": r.step, "metrics": dict(r.metrics), "improved": r.improved}
+        for r in (harness_cb.records if harness_cb else [])
     )
     result = TrainResult(
-        output_dir, adapter_dir, trainer.state.global_step, losses, records,
-        bool(harness_cb and harness_cb.stopped_early), len(train_set), dropped,
+        output_dir,
+        adapter_dir,
+        trainer.state.global_step,
+        losses,
+        records,
+        bool(harness_cb and harness_cb.stopped_early),
+        len(train_set),
+        dropped,
         {"train_runtime": output.metrics.get("train_runtime"), "device": device, "method": config.method},
     )
     summary = {
-        "global_step": result.global_step, "losses": [list(x) for x in losses], "harness": list(records),
-        "stopped_early": result.stopped_early, "examples": result.examples, "dropped_examples": dropped,
+        "global_step": result.global_step,
+        "losses": [list(x) for x in losses],
+        "harness": list(records),
+        "stopped_early": result.stopped_early,
+        "examples": result.examples,
+        "dropped_examples": dropped,
         **result.extras,
     }
-    (output_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (output_dir / SUMMARY_FILE).write_text(
+        json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return result

@@ -67,9 +67,17 @@ Optim = Literal["adamw", "adamw_8bit"]
 
 
 def _llama(h, f, layers, heads, kv, vocab, tied=False, bias=False, model_type="llama"):
-    return {"model_type": model_type, "hidden_size": h, "intermediate_size": f, "num_hidden_layers": layers,
-            "num_attention_heads": heads, "num_key_value_heads": kv, "vocab_size": vocab,
-            "tie_word_embeddings": tied, "attention_bias": bias}
+    return {
+        "model_type": model_type,
+        "hidden_size": h,
+        "intermediate_size": f,
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "num_key_value_heads": kv,
+        "vocab_size": vocab,
+        "tie_word_embeddings": tied,
+        "attention_bias": bias,
+    }
 
 
 KNOWN_CONFIGS: dict[str, dict[str, Any]] = {
@@ -87,14 +95,29 @@ KNOWN_CONFIGS: dict[str, dict[str, Any]] = {
     "codellama/CodeLlama-34b-Instruct-hf": _llama(8192, 22016, 48, 64, 8, 32000),
     "01-ai/Yi-Coder-9B-Chat": _llama(4096, 11008, 48, 32, 4, 64000),
     "deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct": {
-        "model_type": "deepseek_v2", "hidden_size": 2048, "intermediate_size": 10944, "moe_intermediate_size": 1408,
-        "num_hidden_layers": 27, "first_k_dense_replace": 1, "n_routed_experts": 64, "n_shared_experts": 2,
-        "num_experts_per_tok": 6, "num_attention_heads": 16, "num_key_value_heads": 16, "q_lora_rank": None,
-        "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
-        "vocab_size": 102400, "tie_word_embeddings": False,
+        "model_type": "deepseek_v2",
+        "hidden_size": 2048,
+        "intermediate_size": 10944,
+        "moe_intermediate_size": 1408,
+        "num_hidden_layers": 27,
+        "first_k_dense_replace": 1,
+        "n_routed_experts": 64,
+        "n_shared_experts": 2,
+        "num_experts_per_tok": 6,
+        "num_attention_heads": 16,
+        "num_key_value_heads": 16,
+        "q_lora_rank": None,
+        "kv_lora_rank": 512,
+        "qk_nope_head_dim": 128,
+        "qk_rope_head_dim": 64,
+        "v_head_dim": 128,
+        "vocab_size": 102400,
+        "tie_word_embeddings": False,
     },
 }
-KNOWN_CONFIGS["deepseek-ai/DeepSeek-Coder-V2-Lite-Base"] = KNOWN_CONFIGS["deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct"]
+KNOWN_CONFIGS["deepseek-ai/DeepSeek-Coder-V2-Lite-Base"] = KNOWN_CONFIGS[
+    "deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct"
+]
 
 
 class PlanError(HarnessError):
@@ -145,7 +168,11 @@ def _get(config: Mapping[str, Any], key: str, default: Any = None) -> Any:
 
 def arch_from_config(config: Mapping[str, Any], name: str = "model") -> Arch:
     """Parse an HF config dict (llama/mistral/qwen2/qwen3-style GQA models, mixtral, deepseek_v2 MLA+MoE)."""
-    h, layers, vocab = _get(config, "hidden_size"), _get(config, "num_hidden_layers"), _get(config, "vocab_size")
+    h, layers, vocab = (
+        _get(config, "hidden_size"),
+        _get(config, "num_hidden_layers"),
+        _get(config, "vocab_size"),
+    )
     heads = _get(config, "num_attention_heads")
     kv = config.get("num_key_value_heads") or heads
     emb = vocab * h * (1 if config.get("tie_word_embeddings", False) else 2)
@@ -154,21 +181,34 @@ def arch_from_config(config: Mapping[str, Any], name: str = "model") -> Arch:
     linears: list[Linear] = []
     if model_type.startswith("deepseek_v"):
         qk = _get(config, "qk_nope_head_dim") + _get(config, "qk_rope_head_dim")
-        vd, kvr, rope = _get(config, "v_head_dim"), _get(config, "kv_lora_rank"), _get(config, "qk_rope_head_dim")
+        vd, kvr, rope = (
+            _get(config, "v_head_dim"),
+            _get(config, "kv_lora_rank"),
+            _get(config, "qk_rope_head_dim"),
+        )
         qr = config.get("q_lora_rank")
         if qr:
-            linears += [Linear("q_a_proj", h, qr, layers, "attn"), Linear("q_b_proj", qr, heads * qk, layers, "attn")]
+            linears += [
+                Linear("q_a_proj", h, qr, layers, "attn"),
+                Linear("q_b_proj", qr, heads * qk, layers, "attn"),
+            ]
         else:
             linears.append(Linear("q_proj", h, heads * qk, layers, "attn"))
-        linears += [Linear("kv_a_proj_with_mqa", h, kvr + rope, layers, "attn"),
-                    Linear("kv_b_proj", kvr, heads * (qk - rope + vd), layers, "attn"),
-                    Linear("o_proj", heads * vd, h, layers, "attn")]
+        linears += [
+            Linear("kv_a_proj_with_mqa", h, kvr + rope, layers, "attn"),
+            Linear("kv_b_proj", kvr, heads * (qk - rope + vd), layers, "attn"),
+            Linear("o_proj", heads * vd, h, layers, "attn"),
+        ]
         attn_act = 2 * h + heads * qk * 2 + heads * vd * 2 + kvr + rope
         norms += layers * (kvr + (qr or 0))
     else:
         hd = config.get("head_dim") or h // heads
-        linears += [Linear("q_proj", h, heads * hd, layers, "attn"), Linear("k_proj", h, kv * hd, layers, "attn"),
-                    Linear("v_proj", h, kv * hd, layers, "attn"), Linear("o_proj", heads * hd, h, layers, "attn")]
+        linears += [
+            Linear("q_proj", h, heads * hd, layers, "attn"),
+            Linear("k_proj", h, kv * hd, layers, "attn"),
+            Linear("v_proj", h, kv * hd, layers, "attn"),
+            Linear("o_proj", heads * hd, h, layers, "attn"),
+        ]
         attn_act = 2 * h + heads * hd * 2 + 2 * kv * hd
         if config.get("attention_bias") or model_type == "qwen2":
             norms += layers * (heads + 2 * kv) * hd
@@ -186,19 +226,28 @@ def arch_from_config(config: Mapping[str, Any], name: str = "model") -> Arch:
             linears += [Linear(n, h, f, dense, "mlp") for n in ("gate_proj", "up_proj")]
             linears.append(Linear("down_proj", f, h, dense, "mlp"))
         if shared:
-            linears += [Linear(f"shared_{n}", h, f_e * shared, moe_layers, "mlp") for n in ("gate_proj", "up_proj")]
+            linears += [
+                Linear(f"shared_{n}", h, f_e * shared, moe_layers, "mlp") for n in ("gate_proj", "up_proj")
+            ]
             linears.append(Linear("shared_down_proj", f_e * shared, h, moe_layers, "mlp"))
-        linears += [Linear(f"expert_{n}", h, f_e, moe_layers * experts, "expert") for n in ("gate_proj", "up_proj")]
+        linears += [
+            Linear(f"expert_{n}", h, f_e, moe_layers * experts, "expert") for n in ("gate_proj", "up_proj")
+        ]
         linears.append(Linear("expert_down_proj", f_e, h, moe_layers * experts, "expert"))
         norms += moe_layers * experts * h  # router
         mlp_act_moe = 2 * h + (k + shared) * (4 * f_e + h) + 4 * experts
         mlp_act_dense = 2 * h + 4 * f
     else:
         f = _get(config, "intermediate_size")
-        linears += [Linear("gate_proj", h, f, layers, "mlp"), Linear("up_proj", h, f, layers, "mlp"),
-                    Linear("down_proj", f, h, layers, "mlp")]
+        linears += [
+            Linear("gate_proj", h, f, layers, "mlp"),
+            Linear("up_proj", h, f, layers, "mlp"),
+            Linear("down_proj", f, h, layers, "mlp"),
+        ]
         mlp_act_dense = 2 * h + 4 * f
-    return Arch(name, h, layers, vocab, tuple(linears), emb + norms, attn_act, mlp_act_dense, mlp_act_moe, moe_layers)
+    return Arch(
+        name, h, layers, vocab, tuple(linears), emb + norms, attn_act, mlp_act_dense, mlp_act_moe, moe_layers
+    )
 
 
 def load_arch(model: str) -> Arch:
@@ -212,7 +261,9 @@ def load_arch(model: str) -> Arch:
         except UnicodeDecodeError as error:
             raise PlanError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
         except json.JSONDecodeError as error:
-            raise PlanError(f"{path}: not valid JSON ({error.msg}; line {error.lineno} column {error.colno})") from error
+            raise PlanError(
+                f"{path}: not valid JSON ({error.msg}; line {error.lineno} column {error.colno})"
+            ) from error
         if not isinstance(config, dict):
             raise PlanError(f"{path}: a config.json is a JSON object, got {type(config).__name__}")
         return arch_from_config(config.get("text_config", config), str(model))
@@ -221,7 +272,9 @@ def load_arch(model: str) -> Arch:
     if key is None:
         import difflib
 
-        close = sorted({lowered[c] for c in difflib.get_close_matches(model.lower(), list(lowered), n=3, cutoff=0.4)})
+        close = sorted(
+            {lowered[c] for c in difflib.get_close_matches(model.lower(), list(lowered), n=3, cutoff=0.4)}
+        )
         hint = f"did you mean {', '.join(close)}? " if close else ""
         raise UnknownNameError(
             f"no config.json at {model!r} and not a known model id; {hint}Known: {', '.join(sorted(KNOWN_CONFIGS))} "
@@ -247,11 +300,18 @@ class MemoryEstimate:
         return sum(self.bytes.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "method": self.method, "seq_len": self.seq_len, "batch": self.batch,
-                "gradient_checkpointing": self.gradient_checkpointing, "params": self.params,
-                "trainable_params": self.trainable_params,
-                "gib": {k: round(v / GIB, 3) for k, v in self.bytes.items()} | {"total": round(self.total / GIB, 3)},
-                "fits": dict(self.fits)}
+        return {
+            "model": self.model,
+            "method": self.method,
+            "seq_len": self.seq_len,
+            "batch": self.batch,
+            "gradient_checkpointing": self.gradient_checkpointing,
+            "params": self.params,
+            "trainable_params": self.trainable_params,
+            "gib": {k: round(v / GIB, 3) for k, v in self.bytes.items()}
+            | {"total": round(self.total / GIB, 3)},
+            "fits": dict(self.fits),
+        }
 
 
 def estimate(
@@ -289,7 +349,9 @@ def estimate(
     dropout_width = 0
     if method != "full" and lora_dropout > 0:
         dropout_width = sum(lin.inp * lin.count for lin in targets) / arch.layers
-    per_layer = [arch.attn_act + arch.mlp_act_dense] * dense_layers + [arch.attn_act + arch.mlp_act_moe] * arch.moe_layers
+    per_layer = [arch.attn_act + arch.mlp_act_dense] * dense_layers + [
+        arch.attn_act + arch.mlp_act_moe
+    ] * arch.moe_layers
     layer_bytes = [2 * w + 3 * dropout_width for w in per_layer]
     if gradient_checkpointing:
         bytes_["activations"] = tokens * (2 * arch.hidden * arch.layers + max(layer_bytes))
@@ -299,7 +361,9 @@ def estimate(
     bytes_["overhead"] = GIB + 0.10 * sum(bytes_.values())
     total = sum(bytes_.values())
     fits = {gpu: total <= usable * GIB for gpu, usable in GPUS.items()}
-    return MemoryEstimate(arch.name, method, seq_len, batch, gradient_checkpointing, arch.params, trainable, bytes_, fits)
+    return MemoryEstimate(
+        arch.name, method, seq_len, batch, gradient_checkpointing, arch.params, trainable, bytes_, fits
+    )
 
 
 def format_count(count: float) -> str:
@@ -314,9 +378,17 @@ def format_estimate(est: MemoryEstimate) -> str:
     from tabulate import tabulate
 
     rows = [[name, value / GIB] for name, value in est.bytes.items()] + [["total", est.total / GIB]]
-    head = (f"{est.model}: {format_count(est.params)} params, {est.method}, seq {est.seq_len} x batch {est.batch}, "
-            f"gradient checkpointing {'on' if est.gradient_checkpointing else 'off'}, "
-            f"trainable {format_count(est.trainable_params)}")
+    head = (
+        f"{est.model}: {format_count(est.params)} params, {est.method}, seq {est.seq_len} x batch {est.batch}, "
+        f"gradient checkpointing {'on' if est.gradient_checkpointing else 'off'}, "
+        f"trainable {format_count(est.trainable_params)}"
+    )
     gpus = [[gpu, usable, "fits" if est.fits[gpu] else "does not fit"] for gpu, usable in GPUS.items()]
-    return "\n".join([head, tabulate(rows, headers=["component", "GiB"], floatfmt=".2f"), "",
-                      tabulate(gpus, headers=["GPU", "usable GiB", "verdict"], floatfmt=".1f")])
+    return "\n".join(
+        [
+            head,
+            tabulate(rows, headers=["component", "GiB"], floatfmt=".2f"),
+            "",
+            tabulate(gpus, headers=["GPU", "usable GiB", "verdict"], floatfmt=".1f"),
+        ]
+    )

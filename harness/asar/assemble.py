@@ -624,8 +624,14 @@ def assemble(
     mapper = checked.mapper or mapper
     origin = DEFAULT_ORIGINS[mapper] if origin is None else origin
     job = _Job(source, mapper, origin, checked, limits, state, base)
-    options = {"mapper": mapper, "origin": origin, "headers": sorted(checked.headers), "base": base,
-               "limits": dataclasses.asdict(limits), "sandbox": state.level.value}
+    options = {
+        "mapper": mapper,
+        "origin": origin,
+        "headers": sorted(checked.headers),
+        "base": base,
+        "limits": dataclasses.asdict(limits),
+        "sandbox": state.level.value,
+    }
     key = result_cache.cache_key(source, options)
     cached = result_cache.load(key)
     if cached is not None:

@@ -27,7 +27,9 @@ from harness.asar.result import AsarMessage, AssembleResult, AssembleStatus, San
 __all__ = ["CACHE_FORMAT", "cache_key", "load", "store"]
 
 CACHE_FORMAT = "asm65816-asar-result/1"
-_CACHED = frozenset({AssembleStatus.OK, AssembleStatus.ERROR, AssembleStatus.REJECTED, AssembleStatus.NONDETERMINISTIC})
+_CACHED = frozenset(
+    {AssembleStatus.OK, AssembleStatus.ERROR, AssembleStatus.REJECTED, AssembleStatus.NONDETERMINISTIC}
+)
 _MAX_STORED_ROM = 256 * 1024  # compressed: a routine at a high bank is a mostly-zero 1 MiB image
 
 
@@ -35,7 +37,9 @@ def _folder() -> Path | None:
     if os.environ.get("ASM65816_NO_ASAR_CACHE") == "1":
         return None
     root = os.environ.get("ASM65816_CACHE")
-    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asm65816"
+    base = (
+        Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asm65816"
+    )
     return base / "asar-results"
 
 
@@ -65,7 +69,9 @@ def load(key: str) -> AssembleResult | None:
             status=AssembleStatus(data["status"]),
             mapper=data["mapper"],
             rom=zlib.decompress(base64.b64decode(data["rom"])),
-            segments=tuple(Segment(address, bytes.fromhex(hex_data)) for address, hex_data in data["segments"]),
+            segments=tuple(
+                Segment(address, bytes.fromhex(hex_data)) for address, hex_data in data["segments"]
+            ),
             errors=_messages(data["errors"]),
             warnings=_messages(data["warnings"]),
             symbols={name: int(address) for name, address in data["symbols"].items()},

@@ -102,7 +102,9 @@ def _family(entry: object) -> Family:
 FAMILIES: Registry[Family] = Registry("family", _family)
 
 _ASSEMBLES = Metric("assembles", help="share of completions ASAR assembles")
-_PASS_AT_1 = Metric("pass@1", help="share of completions equivalent to the reference on every case (unbiased pass@1)")
+_PASS_AT_1 = Metric(
+    "pass@1", help="share of completions equivalent to the reference on every case (unbiased pass@1)"
+)
 
 FAMILIES.register(
     "gen",
@@ -130,8 +132,18 @@ FAMILIES.register(
             Metric("improved", help="passes and takes fewer mean CPU cycles than the baseline"),
             Metric("improved_clocks", help="passes and takes fewer mean master clocks than the baseline"),
             Metric("smaller", help="passes and is smaller in bytes than the baseline"),
-            Metric("speedup", "geomean", kind="ratio", help="baseline / effective cycles (a wrong answer keeps the baseline: 1)"),
-            Metric("speedup_vs_reference", "geomean", kind="ratio", help="reference / effective cycles (above 1: beats it)"),
+            Metric(
+                "speedup",
+                "geomean",
+                kind="ratio",
+                help="baseline / effective cycles (a wrong answer keeps the baseline: 1)",
+            ),
+            Metric(
+                "speedup_vs_reference",
+                "geomean",
+                kind="ratio",
+                help="reference / effective cycles (above 1: beats it)",
+            ),
             Metric("speedup_clocks", "geomean", kind="ratio", help="baseline / effective master clocks"),
             Metric("size_ratio", "geomean", kind="ratio", help="baseline / effective bytes"),
         ),

@@ -22,7 +22,9 @@ T = TypeVar("T")
 def suggest(name: str, known: list[str], *, what: str) -> str:
     """The standard miss message: `unknown <what> 'x'; did you mean 'y'?` or the list of known names."""
     near = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
-    hint = f"did you mean {', '.join(repr(n) for n in near)}?" if near else f"known: {', '.join(sorted(known))}"
+    hint = (
+        f"did you mean {', '.join(repr(n) for n in near)}?" if near else f"known: {', '.join(sorted(known))}"
+    )
     return f"unknown {what} {name!r}; {hint}"
 
 

@@ -131,7 +131,9 @@ class Results:
     metrics: Mapping[str, Mapping[str, Any]]
     samples: tuple[SampleScore, ...]
     scoring: Scoring | None = None
-    tiers: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)  # family -> tier -> metrics
+    tiers: Mapping[str, Mapping[str, Mapping[str, float]]] = field(
+        default_factory=dict
+    )  # family -> tier -> metrics
 
     @property
     def task_errors(self) -> tuple[str, ...]:
@@ -148,5 +150,7 @@ class Results:
         if self.scoring is not None:
             data["scoring"] = self.scoring.to_json()
         if self.tiers:
-            data["tiers"] = {family: {tier: dict(m) for tier, m in by.items()} for family, by in self.tiers.items()}
+            data["tiers"] = {
+                family: {tier: dict(m) for tier, m in by.items()} for family, by in self.tiers.items()
+            }
         return data

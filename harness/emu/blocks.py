@@ -53,7 +53,12 @@ from harness.emu.codegen import _V, handler_body
 from harness.emu.opcodes import OPCODES, Mode, Opcode, operand_length
 
 __all__ = [
-    "BlockCompiler", "BLOCK_THRESHOLDS", "MAX_INSTRUCTIONS", "THREAD_AT", "block_source", "direct_source",
+    "BlockCompiler",
+    "BLOCK_THRESHOLDS",
+    "MAX_INSTRUCTIONS",
+    "THREAD_AT",
+    "block_source",
+    "direct_source",
 ]
 
 # Compiling a block costs about 100 us of CPU per instruction (mostly Python's `compile`), so only code
@@ -69,14 +74,40 @@ MAX_THREADS = 16384  # per CPU (a bound on memory for code that wanders through 
 MAX_COMPILES_PER_ADDRESS = 4  # code that keeps changing (self-modifying RAM code) stays on the handlers
 
 _NOT_IN_BLOCKS = frozenset({"BRK", "COP", "WAI", "STP", "MVN", "MVP", "WDM"})
-_ENDS_BLOCK = frozenset(
-    {"BRL", "JMP", "JML", "JSR", "JSL", "RTS", "RTL", "RTI", "REP", "SEP", "PLP", "XCE"}
-)
+_ENDS_BLOCK = frozenset({"BRL", "JMP", "JML", "JSR", "JSL", "RTS", "RTL", "RTI", "REP", "SEP", "PLP", "XCE"})
 
 # Register cells a block may assign (pc/pb are restored from constants, so they are not snapshotted).
 _CELLS = ("a", "x", "y", "s", "d", "db", "fn", "fv", "fm", "fx", "fd", "fi", "fz", "fc", "fe")
-_ALL_NAMES = ("a", "x", "y", "s", "d", "pc", "pb", "db", "fn", "fv", "fm", "fx", "fd", "fi", "fz", "fc", "fe",
-              "mem", "rb", "wb", "ck", "olds", "getp", "setp", "adc8", "adc16", "sbc8", "sbc16")
+_ALL_NAMES = (
+    "a",
+    "x",
+    "y",
+    "s",
+    "d",
+    "pc",
+    "pb",
+    "db",
+    "fn",
+    "fv",
+    "fm",
+    "fx",
+    "fd",
+    "fi",
+    "fz",
+    "fc",
+    "fe",
+    "mem",
+    "rb",
+    "wb",
+    "ck",
+    "olds",
+    "getp",
+    "setp",
+    "adc8",
+    "adc16",
+    "sbc8",
+    "sbc16",
+)
 _DEOPT = "<deopt>"  # placeholder line, resolved when the instruction is finished
 _PC = re.compile(r"(?<![\w.'])pc(?![\w'])")
 _PB = re.compile(r"(?<![\w.'])pb(?![\w'])")
@@ -344,8 +375,14 @@ class _Progress:
     last_opcode: int = 0
 
 
-def _encode(paged: bool, progress: _Progress, k: str | None, c: str | None, extra_cycles: int = 0,
-            extra_clocks: int = 0) -> str:
+def _encode(
+    paged: bool,
+    progress: _Progress,
+    k: str | None,
+    c: str | None,
+    extra_cycles: int = 0,
+    extra_clocks: int = 0,
+) -> str:
     """The block's return value: clocks << 32 | cycles << 16 | instructions << 8 | last opcode."""
     cycles = f"({progress.cycles + extra_cycles} + {k})" if k else str(progress.cycles + extra_cycles)
     low = f"{(progress.count << 8) | progress.last_opcode:#x}"
@@ -416,7 +453,8 @@ def block_source(plan: _Plan) -> str:
         handler_body(OPCODES[inst.opcode], v, b)
         if b.fetched != len(inst.operands):
             raise AssertionError(
-                f"opcode {inst.opcode:02X}: {b.fetched} fetches for {len(inst.operands)} operand bytes")
+                f"opcode {inst.opcode:02X}: {b.fetched} fetches for {len(inst.operands)} operand bytes"
+            )
         bodies.append(b)
     uses_k = any(b.dyn for b in bodies)
     uses_c = paged and any(b.writes or any("_c +=" in line for line in b.lines) for b in bodies)
@@ -445,8 +483,11 @@ def _exit(last: _BlockBody, progress: _Progress, uses_k: bool, uses_c: bool, pag
         taken = [f"pc = {target:#x}", "return " + _encode(paged, progress, k, c, extra, 6 * extra)]
         if cond == "True":
             return taken
-        return [f"if {cond}:"] + ["    " + line for line in taken] + [
-            f"pc = {last.pc:#x}", "return " + _encode(paged, progress, k, c)]
+        return (
+            [f"if {cond}:"]
+            + ["    " + line for line in taken]
+            + [f"pc = {last.pc:#x}", "return " + _encode(paged, progress, k, c)]
+        )
     tail = [] if last.assigned_pc else [f"pc = {last.pc:#x}"]
     return tail + ["return " + _encode(paged, progress, k, c)]
 
@@ -455,8 +496,8 @@ def _wrap(plan: _Plan, body: list[str], worst: int, uses_k: bool, uses_c: bool) 
     count = len(plan.instructions)
     used = set(_NAME.findall("\n".join(line for line in body if not line.lstrip().startswith("#"))))
     assigned = [name for name in _ALL_NAMES if name in used]
-    first = (plan.bank | plan.instructions[0].pc)
-    last = (plan.bank | plan.instructions[-1].pc)
+    first = plan.bank | plan.instructions[0].pc
+    last = plan.bank | plan.instructions[-1].pc
     guards = []
     if worst:
         guards.append(f"_cl <= {worst}")
@@ -464,8 +505,12 @@ def _wrap(plan: _Plan, body: list[str], worst: int, uses_k: bool, uses_c: bool) 
         guards.append(f"_nl < {count}")
         guards.append(f"{first:#x} < _stop <= {last:#x}")
     end = plan.index + len(plan.code)
-    head = ["def _factory():", "    " + " = ".join(_ALL_NAMES) + " = None", "",
-            "    def block(_cl, _nl, _stop):"]
+    head = [
+        "def _factory():",
+        "    " + " = ".join(_ALL_NAMES) + " = None",
+        "",
+        "    def block(_cl, _nl, _stop):",
+    ]
     inner = []
     if assigned:
         inner.append("nonlocal " + ", ".join(assigned))
@@ -517,8 +562,12 @@ def direct_source(page_bits: int, opcode: int, variant: int) -> str | None:
     body.extend(_direct_exit(b, uses_c))
     used = set(_NAME.findall("\n".join(body)))
     assigned = [name for name in _ALL_NAMES if name in used]
-    inner = (["nonlocal " + ", ".join(assigned)] if assigned else []) + (["_k = 0"] if b.dyn else []) + (
-        ["_c = 0"] if uses_c else []) + body
+    inner = (
+        (["nonlocal " + ", ".join(assigned)] if assigned else [])
+        + (["_k = 0"] if b.dyn else [])
+        + (["_c = 0"] if uses_c else [])
+        + body
+    )
     head = ["def _factory():", "    " + " = ".join(_ALL_NAMES) + " = None", "", "    def handler(_ix, _fc):"]
     return "\n".join(head + ["        " + line for line in inner] + ["", "    return handler", ""])
 
@@ -526,8 +575,12 @@ def direct_source(page_bits: int, opcode: int, variant: int) -> str | None:
 def _direct_exit(b: _DirectBody, uses_c: bool) -> list[str]:
     def encode(extra: int) -> str:  # clocks << 8 | cycles (an instruction has fewer than 256 cycles)
         cycles = f"({b.cycles + extra} + _k)" if b.dyn else str(b.cycles + extra)
-        clocks = [f"{b.length} * _fc"] + ([str(b.clocks + 6 * extra)] if b.clocks + extra else []) + (
-            ["6 * _k"] if b.dyn else []) + (["_c"] if uses_c else [])
+        clocks = (
+            [f"{b.length} * _fc"]
+            + ([str(b.clocks + 6 * extra)] if b.clocks + extra else [])
+            + (["6 * _k"] if b.dyn else [])
+            + (["_c"] if uses_c else [])
+        )
         return f"(({' + '.join(clocks)}) << 8) | {cycles}"
 
     if b.branch_exit is None:
@@ -563,9 +616,17 @@ def _worst_cycles(opcode: int, variant: int) -> int:
     return b.cycles + sum(1 for line in b.lines if line.strip() == "_k += 1") + extra
 
 
-def _make_thread(steps: tuple[tuple[Callable[[int, int], int], int, int, int], ...], final_low: int,
-                 worst: int, first: int, last: int, mem: bytearray, start: int, code: bytes,
-                 promote_at: int) -> Callable[[int, int, int], int]:
+def _make_thread(
+    steps: tuple[tuple[Callable[[int, int], int], int, int, int], ...],
+    final_low: int,
+    worst: int,
+    first: int,
+    last: int,
+    mem: bytearray,
+    start: int,
+    code: bytes,
+    promote_at: int,
+) -> Callable[[int, int, int], int]:
     """A thread: the direct handlers of straight-line code, run in order with the block protocol.
 
     `steps` holds (handler, index of the opcode in mem, fetch clocks, progress before it: count << 8 |
@@ -621,8 +682,9 @@ class BlockCompiler:
     Called as `(address, variant index, timing selector)`; returns the block function, or False when
     no block can start there (an excluded or unreadable first instruction, a bound reached)."""
 
-    def __init__(self, kind: MemoryKind, bus: Any, cells: Callable[[], tuple],
-                 promote_at: int = 1 << 62) -> None:
+    def __init__(
+        self, kind: MemoryKind, bus: Any, cells: Callable[[], tuple], promote_at: int = 1 << 62
+    ) -> None:
         self.kind = kind
         self.bus = bus
         closure = cells.__closure__ or ()
@@ -660,8 +722,13 @@ class BlockCompiler:
         handler = self.directs.get(key)
         if handler is None:
             code = _direct_code(self.bus.page_bits, opcode, variant)
-            handler = False if code is None else FunctionType(
-                code, _GLOBALS, "handler", None, tuple(self.cells[n] for n in code.co_freevars))
+            handler = (
+                False
+                if code is None
+                else FunctionType(
+                    code, _GLOBALS, "handler", None, tuple(self.cells[n] for n in code.co_freevars)
+                )
+            )
             self.directs[key] = handler
         return handler
 
@@ -693,8 +760,9 @@ class BlockCompiler:
         if len(steps) == 1:
             first = last = -1  # the loop already checked the stop address at the only instruction
         self.threads += 1
-        return _make_thread(tuple(steps), low, worst, first, last, self.bus.mem, plan.index, plan.code,
-                            self.promote_at)
+        return _make_thread(
+            tuple(steps), low, worst, first, last, self.bus.mem, plan.index, plan.code, self.promote_at
+        )
 
     def plan(self, address: int, variant: int) -> _Plan | None:
         """Decode the instructions a block at `address` would hold (None: not even one). Cheap: threads
@@ -728,7 +796,9 @@ class BlockCompiler:
                 if first != last:  # direct handlers time every fetch of an instruction alike
                     break
                 fetch_clocks = (first,) * length
-            instructions.append(_Instruction(pc, opcode, bytes(mem[index + 1:index + length]), fetch_clocks))
+            instructions.append(
+                _Instruction(pc, opcode, bytes(mem[index + 1 : index + length]), fetch_clocks)
+            )
             page = end >> bits
             index += length
             pc += length
@@ -736,8 +806,15 @@ class BlockCompiler:
                 break
         if not instructions:
             return None
-        return _Plan(self.kind, variant, bank, tuple(instructions), bytes(mem[start:index]), start,
-                     bits if paged else 0)
+        return _Plan(
+            self.kind,
+            variant,
+            bank,
+            tuple(instructions),
+            bytes(mem[start:index]),
+            start,
+            bits if paged else 0,
+        )
 
     def _index(self, address: int) -> int | None:
         if self.kind is MemoryKind.PAGED:

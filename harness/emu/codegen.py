@@ -88,7 +88,9 @@ class _Body:
         line = self.lines[self.last_fetch]
         if "fa = pb | pc" not in line:
             indent = line[: len(line) - len(line.lstrip())]
-            self.lines[self.last_fetch] = indent + "fa = pb | pc; " + line.lstrip().replace("R(pb | pc)", "R(fa)", 1)
+            self.lines[self.last_fetch] = (
+                indent + "fa = pb | pc; " + line.lstrip().replace("R(pb | pc)", "R(fa)", 1)
+            )
         return "fa"
 
     def read(self, var: str, addr: str) -> None:
@@ -124,8 +126,6 @@ class _Body:
             self.raw("    if (t ^ pc) & 0xFF00:")
             self.raw(f"        I({addr}); pc = t; return {self.cycles + 2}")
         self.raw(f"    pc = t; return {self.cycles + 1}")
-
-
 
 
 @dataclass(frozen=True)
@@ -1064,8 +1064,14 @@ def factory_source() -> str:
     program, and garbage-collector work over all of them)."""
     sources, _ = _handlers()
     indented = ["\n".join("    " + line for line in source.splitlines()) for source in sources]
-    parts = [_PRELUDE, "    if define_handlers:  # never: see `factory_source`", *indented,
-             "    tables = [[None] * 256 for _ in range(8)]", "    tab = tables[7]", _POSTLUDE]
+    parts = [
+        _PRELUDE,
+        "    if define_handlers:  # never: see `factory_source`",
+        *indented,
+        "    tables = [[None] * 256 for _ in range(8)]",
+        "    tab = tables[7]",
+        _POSTLUDE,
+    ]
     return "\n".join(parts)
 
 

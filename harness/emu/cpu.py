@@ -51,13 +51,20 @@ class Cpu:
     (default: `blocks.BLOCK_THRESHOLDS`). `blocks=False`, or any other bus, keeps exactly one bus call
     per cycle."""
 
-    def __init__(self, bus: Bus, *, trap_interrupts: bool = False, blocks: bool = True,
-                 block_threshold: int | None = None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        trap_interrupts: bool = False,
+        blocks: bool = True,
+        block_threshold: int | None = None,
+    ) -> None:
         build = compiled_factory()
         self.bus = bus
         core = build(bus.read, bus.write, bus.idle, alu.adc8, alu.adc16, alu.sbc8, alu.sbc16, Halted)
         self._run, self._get, self._put, set_trap, run_blocks, configure, self._forget, cells, set_binder = (
-            core)
+            core
+        )
         set_binder(make_binder(cells))
         set_trap(trap_interrupts)
         kind = getattr(bus, "memory_kind", None) if blocks else None
@@ -67,8 +74,15 @@ class Cpu:
             default = fast_tiers.BLOCK_THRESHOLDS[kind]
             threshold = max(1, default if block_threshold is None else block_threshold)
             self._compiler = BlockCompiler(kind, bus, cells, threshold)
-            configure(memory, bus, kind is MemoryKind.PAGED, self._compiler, self._compiler.thread, threshold,
-                      max(1, fast_tiers.THREAD_AT))
+            configure(
+                memory,
+                bus,
+                kind is MemoryKind.PAGED,
+                self._compiler,
+                self._compiler.thread,
+                threshold,
+                max(1, fast_tiers.THREAD_AT),
+            )
             self._run = run_blocks
 
     @property

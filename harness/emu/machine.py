@@ -56,8 +56,14 @@ class _Setup:
 class Machine:
     """An SNES (CPU + bus) holding one ROM image; `run` can be called many times (state is reset)."""
 
-    def __init__(self, rom: bytes, mapper: str | Mapper = "lorom", *, blocks: bool = True,
-                 block_threshold: int | None = None) -> None:
+    def __init__(
+        self,
+        rom: bytes,
+        mapper: str | Mapper = "lorom",
+        *,
+        blocks: bool = True,
+        block_threshold: int | None = None,
+    ) -> None:
         """`blocks=False` keeps the CPU on one bus call per cycle, the reference the compiled blocks are
         tested against (results are the same either way, see `harness.emu.blocks`); `block_threshold`:
         how often code must be reached before it is compiled."""
@@ -66,8 +72,14 @@ class Machine:
         self.cpu = Cpu(self.bus, trap_interrupts=True, blocks=blocks, block_threshold=block_threshold)
 
     @classmethod
-    def from_rom(cls, rom: bytes, mapper: str | Mapper = "lorom", *, blocks: bool = True,
-                 block_threshold: int | None = None) -> Machine:
+    def from_rom(
+        cls,
+        rom: bytes,
+        mapper: str | Mapper = "lorom",
+        *,
+        blocks: bool = True,
+        block_threshold: int | None = None,
+    ) -> Machine:
         return cls(rom, mapper, blocks=blocks, block_threshold=block_threshold)
 
     @classmethod
@@ -128,8 +140,18 @@ class Machine:
         stop, data = _return_address(entry, call, caller)
         pushed, registers = self._stack_layout(entry, state, call, data)
         setup = _Setup(
-            wram, dict(memory or {}), hv_phase, vram, cgram, oam, max_cycles, state, registers, pushed,
-            dma_regs, dict(ports or {}),
+            wram,
+            dict(memory or {}),
+            hv_phase,
+            vram,
+            cgram,
+            oam,
+            max_cycles,
+            state,
+            registers,
+            pushed,
+            dma_regs,
+            dict(ports or {}),
         )
         self._prepare(setup)
         steps: list[TraceStep] | None = [] if trace else None
@@ -144,8 +166,16 @@ class Machine:
 
     def _prepare(self, setup: _Setup) -> None:
         bus = self.bus
-        bus.reset(setup.wram, hv_phase=setup.hv_phase, vram=setup.vram, cgram=setup.cgram, oam=setup.oam,
-                  budget=setup.budget, dma_regs=setup.dma_regs, ports=setup.ports)
+        bus.reset(
+            setup.wram,
+            hv_phase=setup.hv_phase,
+            vram=setup.vram,
+            cgram=setup.cgram,
+            oam=setup.oam,
+            budget=setup.budget,
+            dma_regs=setup.dma_regs,
+            ports=setup.ports,
+        )
         for address, value in setup.memory.items():
             bus.poke(address, value)
         for address, value in setup.pushed:
@@ -226,7 +256,11 @@ class Machine:
         return reason, detail
 
     def _result(
-        self, reason: StopReason, detail: str, instructions: int, steps: list[TraceStep] | None,
+        self,
+        reason: StopReason,
+        detail: str,
+        instructions: int,
+        steps: list[TraceStep] | None,
         returned_by: str | None,
     ) -> RunResult:
         bus = self.bus

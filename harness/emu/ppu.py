@@ -46,14 +46,24 @@ _INCREMENTS = (1, 32, 128, 128)
 _PPU1_VERSION = 1
 _PPU2_VERSION = 3  # bsnes's default; bits 3-0 of $213F
 _CGRAM_ACTIVE_H = (88, 1096)
-_BG_SCROLL = {0x210D: ("BG1HOFS", True), 0x210E: ("BG1VOFS", False), 0x210F: ("BG2HOFS", True),
-              0x2110: ("BG2VOFS", False), 0x2111: ("BG3HOFS", True), 0x2112: ("BG3VOFS", False),
-              0x2113: ("BG4HOFS", True), 0x2114: ("BG4VOFS", False)}
+_BG_SCROLL = {
+    0x210D: ("BG1HOFS", True),
+    0x210E: ("BG1VOFS", False),
+    0x210F: ("BG2HOFS", True),
+    0x2110: ("BG2VOFS", False),
+    0x2111: ("BG3HOFS", True),
+    0x2112: ("BG3VOFS", False),
+    0x2113: ("BG4HOFS", True),
+    0x2114: ("BG4VOFS", False),
+}
 _MODE7 = {0x211B: "M7A", 0x211C: "M7B", 0x211D: "M7C", 0x211E: "M7D", 0x211F: "M7X", 0x2120: "M7Y"}
 # Ports and double-write registers whose state is reported by name (addresses, latches, composed values,
 # the memories), so their last written byte is not: it would differ between equivalent routines.
-_NAMED_STATE = frozenset({0x2102, 0x2103, 0x2104, 0x2115, 0x2116, 0x2117, 0x2118, 0x2119, 0x2121, 0x2122}
-                         | set(_BG_SCROLL) | set(_MODE7))
+_NAMED_STATE = frozenset(
+    {0x2102, 0x2103, 0x2104, 0x2115, 0x2116, 0x2117, 0x2118, 0x2119, 0x2121, 0x2122}
+    | set(_BG_SCROLL)
+    | set(_MODE7)
+)
 
 
 def remap_vram_address(address: int, mapping: int) -> int:
@@ -105,8 +115,11 @@ class Ppu:
     def reset(self, phase: int | None, vram: bytes | None, cgram: bytes | None, oam: bytes | None) -> None:
         """Fresh memories (zeros or the given contents) and power-on port state (random ones as 0)."""
         self.phase = phase
-        for name, memory, initial in (("vram", self.vram, vram), ("cgram", self.cgram, cgram),
-                                      ("oam", self.oam, oam)):
+        for name, memory, initial in (
+            ("vram", self.vram, vram),
+            ("cgram", self.cgram, cgram),
+            ("oam", self.oam, oam),
+        ):
             memory[:] = _checked_contents(name, initial)
         self.space_writes: dict[str, dict[int, tuple[int, int]]] = {"vram": {}, "cgram": {}, "oam": {}}
         self.written: dict[int, int] = {}
@@ -358,14 +371,26 @@ class Ppu:
         """Port state a caller can observe after the routine (see README "Observable hardware state")."""
         self._sync_oam_reset(t)
         state = {
-            "VMAIN": self.vmain, "VMADD": self.vram_address, "VRAM_LATCH": self.vram_latch,
-            "CGADD": self.cgram_address, "CGRAM_FLIPFLOP": self.cgram_flipflop,
+            "VMAIN": self.vmain,
+            "VMADD": self.vram_address,
+            "VRAM_LATCH": self.vram_latch,
+            "CGADD": self.cgram_address,
+            "CGRAM_FLIPFLOP": self.cgram_flipflop,
             "CGRAM_LATCH": self.cgram_latch,
-            "OAM_BASE": self.oam_base, "OAMADD": self.oam_address, "OAM_PRIORITY": self.oam_priority,
-            "OAM_LATCH": self.oam_latch, "M7_LATCH": self.mode7_latch, "BG_LATCH1": self.bg_latch1,
-            "BG_LATCH2": self.bg_latch2, "PPU1_MDR": self.ppu1_mdr, "PPU2_MDR": self.ppu2_mdr,
-            "HV_LATCHED": self.hv_latched, "OPHCT": self.ophct, "OPVCT": self.opvct,
-            "OPHCT_FLIPFLOP": self.ophct_flipflop, "OPVCT_FLIPFLOP": self.opvct_flipflop,
+            "OAM_BASE": self.oam_base,
+            "OAMADD": self.oam_address,
+            "OAM_PRIORITY": self.oam_priority,
+            "OAM_LATCH": self.oam_latch,
+            "M7_LATCH": self.mode7_latch,
+            "BG_LATCH1": self.bg_latch1,
+            "BG_LATCH2": self.bg_latch2,
+            "PPU1_MDR": self.ppu1_mdr,
+            "PPU2_MDR": self.ppu2_mdr,
+            "HV_LATCHED": self.hv_latched,
+            "OPHCT": self.ophct,
+            "OPVCT": self.opvct,
+            "OPHCT_FLIPFLOP": self.ophct_flipflop,
+            "OPVCT_FLIPFLOP": self.opvct_flipflop,
             "FORCED_BLANK": int(self.display_disable),
         }
         state.update(self.mode7)

@@ -715,8 +715,13 @@ class SnesBus:
         }
         state.update({f"APUIO{port}": value for port, value in enumerate(self.apu)})
         # $4200/$4201/$420D are reported by name; $420B is not state (the enables clear as channels finish)
-        state.update({f"${reg:04X}": value for reg, value in self.cpu_written.items()
-                      if reg not in (0x4200, 0x4201, 0x420B, 0x420D)})
+        state.update(
+            {
+                f"${reg:04X}": value
+                for reg, value in self.cpu_written.items()
+                if reg not in (0x4200, 0x4201, 0x420B, 0x420D)
+            }
+        )
         for channel in sorted(self.dma_state.touched):
             for offset in range(0x0C):
                 state[f"$43{channel}{offset:X}"] = self.dma_state.regs[channel * 16 + offset]
@@ -800,5 +805,7 @@ def _field_offset(t: int) -> int:
 
 
 def _nmi_detail(clocks: int, why: str = "at V-blank start") -> str:
-    return (f"NMI would fire {why} ({clocks} master clocks into the run, NMITIMEN $4200 bit 7 set): "
-            "interrupts are not modelled")
+    return (
+        f"NMI would fire {why} ({clocks} master clocks into the run, NMITIMEN $4200 bit 7 set): "
+        "interrupts are not modelled"
+    )

@@ -179,7 +179,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     gate.add_argument(
         "--baseline", help="baseline run (needed by must_beat/no_regress/quant_retention rules)"
     )
-    gate.add_argument("--policy", required=True, help="policy YAML, or a bundled policy by name: release (a starting point to copy)")
+    gate.add_argument(
+        "--policy",
+        required=True,
+        help="policy YAML, or a bundled policy by name: release (a starting point to copy)",
+    )
     gate.add_argument("--json", action="store_true", help="print the outcome as JSON")
     _add_stats(gate, policy=True)
     _add_store(gate)
@@ -239,4 +243,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add.add_argument("--train-data", help="training-data version label (the ladder's data steps)")
     _add_store(add)
     add.set_defaults(handler=_runs_add)
-

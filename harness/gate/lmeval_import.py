@@ -74,7 +74,9 @@ def _read_samples(results_file: Path, tasks: Sequence[str]) -> dict[str, list[di
         try:
             samples[task] = read_jsonl(file, "lm-eval samples")
         except TaskDataError as error:
-            raise RunFormatError(f"{error} (a damaged lm-eval samples file: re-run lm_eval with --log_samples)") from error
+            raise RunFormatError(
+                f"{error} (a damaged lm-eval samples file: re-run lm_eval with --log_samples)"
+            ) from error
     return samples
 
 
@@ -231,7 +233,9 @@ def _model_name(kind: str | None, args: Mapping[str, Any]) -> str:
         return named
     if kind is None:
         return "unknown-model"
-    files = sorted(Path(str(value)).stem for value in args.values() if _FILE_SUFFIX.fullmatch(Path(str(value)).suffix))
+    files = sorted(
+        Path(str(value)).stem for value in args.values() if _FILE_SUFFIX.fullmatch(Path(str(value)).suffix)
+    )
     return f"{kind}:{files[0]}" if len(files) == 1 else kind
 
 

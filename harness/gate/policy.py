@@ -268,7 +268,9 @@ def parse_policy(data: Any, *, source: str = "policy", lines: Sequence[int] | No
         raise PolicyError(f"{source}: a policy is a mapping with a non-empty 'rules' list")
     given = _checked(data, _POLICY_FIELDS, source)
     rules = tuple(
-        _rule(raw, f"{source}:{lines[i]}: rules[{i}]" if lines and i < len(lines) else f"{source}: rules[{i}]")
+        _rule(
+            raw, f"{source}:{lines[i]}: rules[{i}]" if lines and i < len(lines) else f"{source}: rules[{i}]"
+        )
         for i, raw in enumerate(given["rules"])
     )
     names = [rule.name for rule in rules]

@@ -64,7 +64,11 @@ def gate_table(report: GateReport, *, fmt: str = "simple") -> str:
         + f" (seed {report.policy.seed}, {report.policy.resamples} resamples)"
     )
     table = tabulate(
-        rows, headers=("status", "rule", "why"), tablefmt=fmt, maxcolwidths=[None, 40, 100], disable_numparse=True
+        rows,
+        headers=("status", "rule", "why"),
+        tablefmt=fmt,
+        maxcolwidths=[None, 40, 100],
+        disable_numparse=True,
     )
     return f"{head}\n{table}\n{verdict}: {len(report.outcomes) - failed}/{len(report.outcomes)} rules passed"
 
@@ -169,7 +173,9 @@ def runs_table(records: Sequence[RunRecord], *, fmt: str = "simple") -> str:
         overall = r.metrics.get("overall", {})
         shown = ", ".join(f"{k}={format_metric(k, v, 3)}" for k, v in sorted(overall.items())[:4])
         size = f"{r.model.params_b:g}B" if r.model.params_b is not None else "-"
-        rows.append((r.run_id, r.created, r.model.label(), size, r.dataset.describe(), str(len(r.samples)), shown))
+        rows.append(
+            (r.run_id, r.created, r.model.label(), size, r.dataset.describe(), str(len(r.samples)), shown)
+        )
     return tabulate(
         rows,
         headers=("run", "created", "model", "size", "dataset", "samples", "overall"),

@@ -23,7 +23,14 @@ from harness.gate.errors import RunFormatError, RunNotFoundError
 from harness.gate.lmeval_import import load_lmeval_output
 from harness.gate.record import RunRecord, record_from_results
 
-__all__ = ["RunStore", "add_store_argument", "default_store_dir", "load_record_file", "load_run", "store_from_args"]
+__all__ = [
+    "RunStore",
+    "add_store_argument",
+    "default_store_dir",
+    "load_record_file",
+    "load_run",
+    "store_from_args",
+]
 
 
 def default_store_dir() -> Path:

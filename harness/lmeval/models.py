@@ -66,14 +66,18 @@ class _TaskAnsweringLM(LM):
         """Chat templates do not change what these models answer; the name keys lm-eval's caches."""
         return type(self).__name__
 
-    def apply_chat_template(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
+    def apply_chat_template(
+        self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True
+    ) -> str:
         return "\n\n".join(str(message.get("content", "")) for message in chat_history)
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
         answers = []
         for request in requests:
             completions = self.completions_for(_doc(request))
-            answers.append(completions[0] if len(completions) == 1 else REPLAY_MARKER + json.dumps(completions))
+            answers.append(
+                completions[0] if len(completions) == 1 else REPLAY_MARKER + json.dumps(completions)
+            )
         return answers
 
     def loglikelihood(self, requests, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
@@ -109,7 +113,9 @@ class ReplayLM(_TaskAnsweringLM):
         self._allow_missing = _flag(allow_missing)
         self.missing: set[str] = set()
         if loaded.null_completions:
-            LOG.warning("asm65816-replay: %d null completion(s) scored as empty answers", loaded.null_completions)
+            LOG.warning(
+                "asm65816-replay: %d null completion(s) scored as empty answers", loaded.null_completions
+            )
 
     def completions_for(self, doc: dict[str, Any]) -> list[str]:
         key = str(doc["id"])

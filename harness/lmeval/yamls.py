@@ -38,7 +38,11 @@ def _metric_list(family: Family) -> str:
         name = metric.name if metric else "score"
         aggregation = "!function utils.geomean" if metric and metric.aggregation == "geomean" else "mean"
         higher = "true" if metric is None or metric.higher_is_better else "false"
-        lines += [f'  - metric: "{name}"', f"    aggregation: {aggregation}", f"    higher_is_better: {higher}"]
+        lines += [
+            f'  - metric: "{name}"',
+            f"    aggregation: {aggregation}",
+            f"    higher_is_better: {higher}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -129,7 +133,11 @@ def render_all(identity: DatasetIdentity) -> dict[str, str]:
     files = {"_asm65816_base_yaml": _base(identity), f"{GROUP}.yaml": _group(identity)}
     for name in FAMILIES:
         family = FAMILIES.get(name)
-        text = _multiple_choice(family, identity) if family.output_type == "multiple_choice" else _generative(family)
+        text = (
+            _multiple_choice(family, identity)
+            if family.output_type == "multiple_choice"
+            else _generative(family)
+        )
         files[f"{family.task}.yaml"] = text
     return files
 

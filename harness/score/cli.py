@@ -23,7 +23,9 @@ def _env_allows_degraded() -> bool:
 def register(subparsers: Any) -> None:
     score = subparsers.add_parser("score", help="score a predictions file against a task file (Results JSON)")
     score.add_argument(
-        "--tasks", required=True, help="task file (JSONL), or a bundled family: asm65816_gen, asm65816_optimize, ..."
+        "--tasks",
+        required=True,
+        help="task file (JSONL), or a bundled family: asm65816_gen, asm65816_optimize, ...",
     )
     score.add_argument(
         "--predictions", required=True, help='predictions JSONL: {"id": ..., "completion": ...}'
@@ -78,7 +80,9 @@ def _score(args: argparse.Namespace) -> int:
     LOG.info("results written to %s", out)
     scoring = results.scoring
     if scoring is not None and scoring.missing:
-        LOG.warning("%d task(s) had no prediction and scored as failures (--allow-missing)", len(scoring.missing))
+        LOG.warning(
+            "%d task(s) had no prediction and scored as failures (--allow-missing)", len(scoring.missing)
+        )
     if scoring is not None and scoring.null_completions:
         LOG.warning("%d null completion(s) scored as empty answers", scoring.null_completions)
     if results.task_errors:

@@ -73,7 +73,12 @@ def _sample(
 ) -> SampleScore:
     tier = task.get("tier")
     return SampleScore(
-        str(task.get("id")), str(task.get("family")), metrics, error, counterexample, tuple(reasons),
+        str(task.get("id")),
+        str(task.get("family")),
+        metrics,
+        error,
+        counterexample,
+        tuple(reasons),
         tier=tier if isinstance(tier, str) else None,
     )
 
@@ -96,8 +101,7 @@ def _baseline_verdict(task_json: str) -> Verdict:
     verdict = check_equivalence(task, baseline)
     if not verdict.passes:
         raise TaskDataError(
-            f"task {task.get('id')!r}: baseline is not equivalent to the reference "
-            f"({verdict.error})"
+            f"task {task.get('id')!r}: baseline is not equivalent to the reference ({verdict.error})"
         )
     return verdict
 
@@ -178,7 +182,9 @@ def score_trace(task: Mapping[str, Any], completions: Sequence[str]) -> SampleSc
         right = [predicted.get(loc.text) == expected[loc.text] for loc in locations]
         fields.append(sum(right) / len(right) if right else 0.0)
         exact.append(bool(right) and all(right))
-        reasons.append(FailReason.NONE if exact[-1] else FailReason.WRONG if predicted else FailReason.NO_ANSWER)
+        reasons.append(
+            FailReason.NONE if exact[-1] else FailReason.WRONG if predicted else FailReason.NO_ANSWER
+        )
         if error is None and not exact[-1]:
             wrong = [loc for loc, ok in zip(locations, right, strict=True) if not ok]
             error = f"{reasons[-1].value}: " + ", ".join(
@@ -237,9 +243,14 @@ def score_mc(task: Mapping[str, Any], completions: Sequence[str]) -> SampleScore
     applies the same rule: a tie at the top is not an answer)."""
     choices, gold = mc_doc_answer(task)
     chosen = mc_answer(completions, choices)
-    reason = FailReason.NO_ANSWER if chosen is None else FailReason.NONE if chosen == gold else FailReason.WRONG
-    error = None if reason is FailReason.NONE else f"{reason.value}: gold {chr(65 + gold)}, got " + (
-        "nothing" if chosen is None else chr(65 + chosen)
+    reason = (
+        FailReason.NO_ANSWER if chosen is None else FailReason.NONE if chosen == gold else FailReason.WRONG
+    )
+    error = (
+        None
+        if reason is FailReason.NONE
+        else f"{reason.value}: gold {chr(65 + gold)}, got "
+        + ("nothing" if chosen is None else chr(65 + chosen))
     )
     return _sample(task, {"acc": float(chosen == gold)}, [reason], error)
 

@@ -59,7 +59,11 @@ def _score_job(job: tuple[dict[str, Any], list[str]]) -> SampleScore:
     except HarnessError as error:
         tier = task.get("tier")
         return SampleScore(
-            str(task.get("id")), str(task.get("family")), {}, f"task_error: {error}", task_error=True,
+            str(task.get("id")),
+            str(task.get("family")),
+            {},
+            f"task_error: {error}",
+            task_error=True,
             tier=tier if isinstance(tier, str) else None,
         )
 
@@ -199,7 +203,9 @@ def score_predictions(
     dataset = _dataset_of(Path(tasks_path))
     dataset = replace(dataset, name=dataset_name or dataset.name, version=dataset_version or dataset.version)
     scoring = scoring_record(samples, missing=missing, null_completions=predictions.null_completions)
-    return build_results(samples, dataset=dataset, model=model or Path(predictions_path).stem, scoring=scoring)
+    return build_results(
+        samples, dataset=dataset, model=model or Path(predictions_path).stem, scoring=scoring
+    )
 
 
 def _jobs(
@@ -246,9 +252,11 @@ def format_table(results: Results, metrics: Iterable[str] | None = None) -> str:
     rows.append(["overall", overall.get("n", 0), *("" for _ in names)])
     table = tabulate(rows, headers=["family", "n", *names], tablefmt="github", disable_numparse=True)
     score = overall.get("score")
-    return table + (
-        f"\noverall score (mean of family primary metrics): {score:.3f}" if score is not None else ""
-    ) + format_tier_table(results.tiers)
+    return (
+        table
+        + (f"\noverall score (mean of family primary metrics): {score:.3f}" if score is not None else "")
+        + format_tier_table(results.tiers)
+    )
 
 
 def format_tier_table(tiers: Mapping[str, Mapping[str, Mapping[str, float]]]) -> str:

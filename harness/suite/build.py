@@ -270,7 +270,9 @@ def _mc_family(count: int, base: int, prefix: str, split: _Family) -> None:
     for i, (kind, gold_at) in enumerate(mc.mc_plan(count)):
         task_id = f"{prefix}-{i + 1:04d}"
 
-        def make(seed: int, kind: str = kind, task_id: str = task_id, gold_at: int = gold_at) -> dict[str, Any]:
+        def make(
+            seed: int, kind: str = kind, task_id: str = task_id, gold_at: int = gold_at
+        ) -> dict[str, Any]:
             return {**mc.mc_task(kind, task_id, seed, gold_at), "tier": _MC_TIERS.get(kind, "medium")}
 
         split.add(_draw(make, base + i * 1000, lambda doc: not split.too_similar(doc)))
@@ -336,7 +338,11 @@ def _kernel_of(doc: Mapping[str, Any]) -> str:
 
 
 def _replace(
-    doc: Mapping[str, Any], shift: int, others: _Family, split: Sequence[Mapping[str, Any]], kernels: Sequence[str]
+    doc: Mapping[str, Any],
+    shift: int,
+    others: _Family,
+    split: Sequence[Mapping[str, Any]],
+    kernels: Sequence[str],
 ) -> dict[str, Any]:
     """The task drawn again from a kernel its family does not use yet (same id, same acceptance)."""
     family = str(doc["family"])
@@ -351,8 +357,11 @@ def _replace(
         if name in used:
             continue
         try:
-            return _draw(lambda s, name=name: _family_doc(family, build_routine(name, s), 0, str(doc["id"]), s),
-                         seed, accept)
+            return _draw(
+                lambda s, name=name: _family_doc(family, build_routine(name, s), 0, str(doc["id"]), s),
+                seed,
+                accept,
+            )
         except NoAcceptableDraw:
             continue
     raise NoAcceptableDraw(f"cannot redraw {doc['id']} ({doc['source']}): no unused kernel gives a task")
@@ -367,8 +376,11 @@ def _redraw(doc: Mapping[str, Any], shift: int, others: _Family) -> dict[str, An
 
     if kernel.startswith("kernel."):
         name = kernel.removeprefix("kernel.")
-        return _draw(lambda s: _family_doc(family, build_routine(name, s), 0, str(doc["id"]), s),
-                     int(seed_text) + shift, accept)
+        return _draw(
+            lambda s: _family_doc(family, build_routine(name, s), 0, str(doc["id"]), s),
+            int(seed_text) + shift,
+            accept,
+        )
     if kernel.startswith("snippets."):
         return _draw(lambda s: _snippet_trace(str(doc["id"]), s), int(seed_text) + shift, accept)
     raise NoAcceptableDraw(f"cannot redraw {doc['id']} from {doc['source']}")
@@ -387,7 +399,9 @@ def freeze(doc: dict[str, Any], stored: Mapping[tuple[str, str], Any] | None = N
         doc["frozen_cases"] = stored[key]
         return
     spec = parse_spec(doc["spec"])
-    doc["frozen_cases"] = encode_plan(spec, plan_for(spec, index_bases(str(doc.get("reference") or "")), None))
+    doc["frozen_cases"] = encode_plan(
+        spec, plan_for(spec, index_bases(str(doc.get("reference") or "")), None)
+    )
 
 
 def _stored_plans(folder: Path | None) -> dict[tuple[str, str], Any]:
@@ -431,7 +445,9 @@ def build_all(
     files: dict[str, list[dict[str, Any]]] = {}
     prefix = f"private{private_seed}-" if private_seed else ""  # a private task never shares a test id
     for family in FAMILIES:
-        files[f"{family}.jsonl"] = _family(family, counts[family], seeds[family], prefix + family, test_kernels)
+        files[f"{family}.jsonl"] = _family(
+            family, counts[family], seeds[family], prefix + family, test_kernels
+        )
     _redraw_leaks(files, test_kernels)
     fewshot: list[dict[str, Any]] = []
     for index, family in enumerate(FAMILIES):
@@ -451,7 +467,10 @@ def _dump(docs: Sequence[dict[str, Any]]) -> bytes:
 
 
 def _manifest(
-    files: dict[str, list[dict[str, Any]]], counts: dict[str, int], reserved: Sequence[str], private_seed: int | None
+    files: dict[str, list[dict[str, Any]]],
+    counts: dict[str, int],
+    reserved: Sequence[str],
+    private_seed: int | None,
 ) -> dict[str, Any]:
     from harness.verify.cases import generator_version
 

@@ -112,7 +112,9 @@ def _mutation_record(files: list[Path], mode: str) -> dict | None:
     paths = [folder / MUTATION_FILE for folder in folders if (folder / MUTATION_FILE).is_file()]
     if not paths:
         if mode == "recorded":
-            raise HarnessError(f"no {MUTATION_FILE} next to the task files: run `asm65816 tasks build --mutants`")
+            raise HarnessError(
+                f"no {MUTATION_FILE} next to the task files: run `asm65816 tasks build --mutants`"
+            )
         return None
     return json.loads(paths[0].read_text(encoding="utf-8"))
 
@@ -190,7 +192,9 @@ def _build(args: argparse.Namespace) -> int:
     from harness.suite.build import build_all, default_data_dir, write_dataset
 
     if args.private is not None and not args.out:
-        raise HarnessError("a private split needs --out DIR (then point the tasks at it: ASM65816_TASK_DATA=DIR)")
+        raise HarnessError(
+            "a private split needs --out DIR (then point the tasks at it: ASM65816_TASK_DATA=DIR)"
+        )
     # --check only reads, so the data an installed package carries can be checked in place
     out = Path(args.out) if args.out else (default_data_dir() if args.check else _default_out())
     bundled = out.resolve() == default_data_dir().resolve()
@@ -224,7 +228,11 @@ def _stats(args: argparse.Namespace) -> int:
 
     docs = load_tasks(_data_files(args.files))
     print(format_stats(family_stats(docs)))
-    kernels = {str(d.get("source", "")).split("@")[0] for d in docs if str(d.get("source", "")).startswith("generated:kernel.")}
+    kernels = {
+        str(d.get("source", "")).split("@")[0]
+        for d in docs
+        if str(d.get("source", "")).startswith("generated:kernel.")
+    }
     print(f"distinct kernels in all splits: {len(kernels)}")
     return 0
 
@@ -293,7 +301,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--mutants", action="store_true", help="also check every mutant and write MUTATION.json (minutes)"
     )
     build.add_argument(
-        "--private", type=int, default=None, metavar="SEED",
+        "--private",
+        type=int,
+        default=None,
+        metavar="SEED",
         help="a private split: other parameters, names and constants for every kernel (give --out)",
     )
     build.add_argument("--workers", type=int, default=None, help="worker processes for --mutants")

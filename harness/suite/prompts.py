@@ -171,7 +171,11 @@ def _answer_line(routine: Routine, what: str) -> str:
             "Put nothing but assembly inside the block."
         )
     helpers = ", ".join(f"`{name}`" for name in routine.helpers)
-    also = f", with the helper routine{'s' if len(routine.helpers) > 1 else ''} {helpers} defined in it too" if helpers else ""
+    also = (
+        f", with the helper routine{'s' if len(routine.helpers) > 1 else ''} {helpers} defined in it too"
+        if helpers
+        else ""
+    )
     return (
         f"Answer with {what} in one ```asm code block whose first line is `{routine.entry}:`{also}. "
         "Put nothing but assembly inside the block."

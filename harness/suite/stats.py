@@ -35,8 +35,27 @@ def skeleton(source: str) -> str:
     for line in text.splitlines():
         line = _LABEL.sub("L", line.strip())
         parts = line.split()
-        if parts and parts[0].upper() in {"JSR", "JSL", "JMP", "JML", "BRA", "BRL", "BEQ", "BNE", "BCC", "BCS",
-                                          "BPL", "BMI", "BVC", "BVS"} and len(parts) > 1:
+        if (
+            parts
+            and parts[0].upper()
+            in {
+                "JSR",
+                "JSL",
+                "JMP",
+                "JML",
+                "BRA",
+                "BRL",
+                "BEQ",
+                "BNE",
+                "BCC",
+                "BCS",
+                "BPL",
+                "BMI",
+                "BVC",
+                "BVS",
+            }
+            and len(parts) > 1
+        ):
             parts = [parts[0].upper(), "L"]
         elif parts:
             parts[0] = parts[0].upper()
@@ -96,10 +115,19 @@ def format_stats(stats: Sequence[FamilyStats]) -> str:
             s.kernels,
             s.skeletons,
             " ".join(f"{tier} {n}" for tier, n in s.tiers.items()),
-            f"{s.max_similarity:.0%}" + (f" ({s.most_similar[0]} ~ {s.most_similar[1]})" if s.most_similar else ""),
+            f"{s.max_similarity:.0%}"
+            + (f" ({s.most_similar[0]} ~ {s.most_similar[1]})" if s.most_similar else ""),
             "-" if s.instructions is None else "{} / {} / {}".format(*s.instructions),
         ]
         for s in stats
     ]
-    headers = ["family", "tasks", "kernels", "skeletons", "tiers", "max prompt similarity", "instructions min/median/max"]
+    headers = [
+        "family",
+        "tasks",
+        "kernels",
+        "skeletons",
+        "tiers",
+        "max prompt similarity",
+        "instructions min/median/max",
+    ]
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)

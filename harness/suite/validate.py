@@ -263,8 +263,11 @@ def guessable_trace(doc: Mapping[str, Any], expected: Mapping[str, int] | None =
     if expected and all(value == 0 for value in expected.values()):
         return "every asked value is 0"
     inputs = (doc.get("spec") or {}).get("inputs") or {}
-    given = {loc: domain["values"][0] for loc, domain in inputs.items()
-             if isinstance(domain, Mapping) and len(domain.get("values", ())) == 1}
+    given = {
+        loc: domain["values"][0]
+        for loc, domain in inputs.items()
+        if isinstance(domain, Mapping) and len(domain.get("values", ())) == 1
+    }
     if expected and all(loc in given and given[loc] == value for loc, value in expected.items()):
         return "every asked value equals its given input"
     return None
@@ -314,7 +317,9 @@ def domain_problems(doc: Mapping[str, Any]) -> list[str]:
         location = next(loc for loc in by_text if loc.text.split("..")[0] in _spellings(key))
         domain = by_text[location]
         if domain.values is not None and len(domain.values) > 1:
-            problems.append(f"{key}: an input value list {list(domain.values)[:6]}; give a range with boundaries")
+            problems.append(
+                f"{key}: an input value list {list(domain.values)[:6]}; give a range with boundaries"
+            )
     return problems
 
 
@@ -382,12 +387,22 @@ def suite_problems(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:
         prompts = [(str(d["id"]), str(d.get("prompt", ""))) for d in test if d.get("family") == family]
         for similarity, a, b in most_similar_pairs(prompts, top=3):
             if similarity > MAX_SIMILARITY:
-                problems.append(Problem(a, "near-duplicate", f"{similarity:.0%} similar to {b} (max {MAX_SIMILARITY:.0%})"))
-    golds = [(str(d["id"]), str(d.get("reference") or "").strip()) for d in test if d.get("family") in CODE_FAMILIES]
+                problems.append(
+                    Problem(
+                        a, "near-duplicate", f"{similarity:.0%} similar to {b} (max {MAX_SIMILARITY:.0%})"
+                    )
+                )
+    golds = [
+        (str(d["id"]), str(d.get("reference") or "").strip())
+        for d in test
+        if d.get("family") in CODE_FAMILIES
+    ]
     for doc in test:
         for gold_id, gold in golds:
             if len(gold) > 40 and gold_id != doc.get("id") and gold in str(doc.get("prompt", "")):
-                problems.append(Problem(str(doc["id"]), "leak", f"the prompt shows the gold routine of {gold_id}"))
+                problems.append(
+                    Problem(str(doc["id"]), "leak", f"the prompt shows the gold routine of {gold_id}")
+                )
     test_kernels = {_kernel_of(doc) for doc in test} - {None}
     for doc in fewshot:
         kernel = _kernel_of(doc)
@@ -395,7 +410,9 @@ def suite_problems(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:
             problems.append(Problem(str(doc["id"]), "fewshot", f"kernel {kernel} is also in the test split"))
     for doc in docs:
         if doc.get("family") in ROUTINE_FAMILIES and doc.get("tier") not in ("easy", "medium", "hard"):
-            problems.append(Problem(str(doc.get("id")), "tier", f"tier {doc.get('tier')!r} is not easy/medium/hard"))
+            problems.append(
+                Problem(str(doc.get("id")), "tier", f"tier {doc.get('tier')!r} is not easy/medium/hard")
+            )
     return problems
 
 
@@ -404,7 +421,11 @@ ROUTINE_FAMILIES = ("gen", "optimize", "fix", "explain", "trace")
 
 def _kernel_of(doc: Mapping[str, Any]) -> str | None:
     source = str(doc.get("source", ""))
-    return source.removeprefix("generated:kernel.").split("@")[0] if source.startswith("generated:kernel.") else None
+    return (
+        source.removeprefix("generated:kernel.").split("@")[0]
+        if source.startswith("generated:kernel.")
+        else None
+    )
 
 
 # ---------------------------------------------------------------------------------------- mutation
@@ -436,9 +457,18 @@ def mutant_outcome(doc: Mapping[str, Any], mutant: Any) -> MutantOutcome:
             if extra.passes:
                 status, detail = MutantStatus.EQUIVALENT, f"survives {EXTRA_CASES} cases"
             else:
-                status, detail = MutantStatus.WEAK, f"killed only with {EXTRA_CASES} cases: {extra.detail}"[:200]
+                status, detail = (
+                    MutantStatus.WEAK,
+                    f"killed only with {EXTRA_CASES} cases: {extra.detail}"[:200],
+                )
     return MutantOutcome(
-        str(doc["id"]), str(doc["family"]), mutant.operator.value, mutant.line, mutant.description, status, detail
+        str(doc["id"]),
+        str(doc["family"]),
+        mutant.operator.value,
+        mutant.line,
+        mutant.description,
+        status,
+        detail,
     )
 
 
@@ -462,7 +492,9 @@ MUTATION_FORMAT = "asm65816-mutation/1"
 def _reference_sha(doc: Mapping[str, Any]) -> str:
     import hashlib
 
-    text = json.dumps([doc.get("reference"), doc.get("spec"), doc.get("base"), doc.get("frozen_cases")], sort_keys=True)
+    text = json.dumps(
+        [doc.get("reference"), doc.get("spec"), doc.get("base"), doc.get("frozen_cases")], sort_keys=True
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -473,17 +505,25 @@ def _record_job(doc: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         for index, outcome in enumerate(outcomes)
         if outcome.status is not MutantStatus.KILLED
     ]
-    entry = {"family": doc["family"], "reference_sha256": _reference_sha(doc), "mutants": len(outcomes),
-             "not_killed": not_killed}
+    entry = {
+        "family": doc["family"],
+        "reference_sha256": _reference_sha(doc),
+        "mutants": len(outcomes),
+        "not_killed": not_killed,
+    }
     return str(doc["id"]), entry
 
 
-def mutation_record(docs: Sequence[Mapping[str, Any]], *, workers: int | None = None, progress: Any = None) -> dict[str, Any]:
+def mutation_record(
+    docs: Sequence[Mapping[str, Any]], *, workers: int | None = None, progress: Any = None
+) -> dict[str, Any]:
     """Check every mutant of every code task; the record `tasks validate` verifies."""
     code_docs = [doc for doc in docs if doc.get("family") in CODE_FAMILIES]
     tasks: dict[str, Any] = {}
     with ProcessPoolExecutor(max_workers=workers, initializer=install_termination_cleanup) as pool:
-        for task_id, entry in _progress(pool.map(_record_job, code_docs), len(code_docs), "mutants", progress):
+        for task_id, entry in _progress(
+            pool.map(_record_job, code_docs), len(code_docs), "mutants", progress
+        ):
             tasks[task_id] = entry
     return {"format": MUTATION_FORMAT, "extra_cases": EXTRA_CASES, "tasks": dict(sorted(tasks.items()))}
 
@@ -494,8 +534,14 @@ def _recorded_outcomes(doc: Mapping[str, Any], entry: Mapping[str, Any]) -> list
     pool = mutants(doc["reference"])
     statuses = {int(index): (MutantStatus(status), detail) for index, status, detail in entry["not_killed"]}
     return [
-        MutantOutcome(str(doc["id"]), str(doc["family"]), mutant.operator.value, mutant.line, mutant.description,
-                      *statuses.get(index, (MutantStatus.KILLED, "recorded")))
+        MutantOutcome(
+            str(doc["id"]),
+            str(doc["family"]),
+            mutant.operator.value,
+            mutant.line,
+            mutant.description,
+            *statuses.get(index, (MutantStatus.KILLED, "recorded")),
+        )
         for index, mutant in enumerate(pool)
     ]
 
@@ -508,25 +554,40 @@ def _sample_job(job: tuple[Mapping[str, Any], int, str]) -> tuple[str, int, str,
 
 
 def check_mutation_record(
-    docs: Sequence[Mapping[str, Any]], record: Mapping[str, Any], *, sample: int, seed: int, workers: int | None
+    docs: Sequence[Mapping[str, Any]],
+    record: Mapping[str, Any],
+    *,
+    sample: int,
+    seed: int,
+    workers: int | None,
 ) -> tuple[list[Problem], list[MutantOutcome]]:
     """Problems of a mutation record (stale, incomplete, or a sampled verdict that does not reproduce)
     and the recorded outcomes of every mutant (for kill rates and the survivor list)."""
     problems: list[Problem] = []
     outcomes: list[MutantOutcome] = []
     if record.get("format") != MUTATION_FORMAT or record.get("extra_cases") != EXTRA_CASES:
-        return [Problem("-", "mutation-record", f"not a {MUTATION_FORMAT} record with extra_cases={EXTRA_CASES}")], []
+        return [
+            Problem("-", "mutation-record", f"not a {MUTATION_FORMAT} record with extra_cases={EXTRA_CASES}")
+        ], []
     entries = record.get("tasks") or {}
     sampled: list[tuple[Mapping[str, Any], int, str]] = []
     rng = random.Random(seed)
     for doc in (d for d in docs if d.get("family") in CODE_FAMILIES):
         entry = entries.get(str(doc["id"]))
         if entry is None or entry.get("reference_sha256") != _reference_sha(doc):
-            problems.append(Problem(str(doc["id"]), "mutation-record", "missing or stale: run `asm65816 tasks build --mutants`"))
+            problems.append(
+                Problem(
+                    str(doc["id"]),
+                    "mutation-record",
+                    "missing or stale: run `asm65816 tasks build --mutants`",
+                )
+            )
             continue
         recorded = _recorded_outcomes(doc, entry)
         if len(recorded) != entry["mutants"]:
-            problems.append(Problem(str(doc["id"]), "mutation-record", "the mutant count changed: rebuild the record"))
+            problems.append(
+                Problem(str(doc["id"]), "mutation-record", "the mutant count changed: rebuild the record")
+            )
             continue
         outcomes.extend(recorded)
         if recorded:
@@ -536,7 +597,13 @@ def check_mutation_record(
     with ProcessPoolExecutor(max_workers=workers, initializer=install_termination_cleanup) as pool:
         for task_id, index, recorded_status, actual in pool.map(_sample_job, jobs):
             if recorded_status != actual:
-                problems.append(Problem(task_id, "mutation-record", f"mutant {index}: recorded {recorded_status}, re-run gives {actual}"))
+                problems.append(
+                    Problem(
+                        task_id,
+                        "mutation-record",
+                        f"mutant {index}: recorded {recorded_status}, re-run gives {actual}",
+                    )
+                )
     return problems, outcomes
 
 
@@ -599,7 +666,9 @@ def validate(
             for found in _progress(pool.map(_mutate_job, jobs), len(jobs), "mutants", progress):
                 outcomes.extend(found)
     if mutation and code_docs and record is not None:
-        found, outcomes = check_mutation_record(code_docs, record, sample=record_sample, seed=seed, workers=workers)
+        found, outcomes = check_mutation_record(
+            code_docs, record, sample=record_sample, seed=seed, workers=workers
+        )
         problems.extend(found)
     families = sorted({str(doc.get("family")) for doc in code_docs}) if mutation else []
     tasks = Counter(str(doc.get("family")) for doc in docs)

@@ -141,11 +141,15 @@ def plan_for(spec: Spec, bases: tuple[int, ...] = (), total: int | None = None) 
     return cases
 
 
-def stored_plan(task: Mapping[str, Any], spec: Spec, bases: tuple[int, ...], total: int | None) -> tuple[Case, ...]:
+def stored_plan(
+    task: Mapping[str, Any], spec: Spec, bases: tuple[int, ...], total: int | None
+) -> tuple[Case, ...]:
     """The task's frozen plan when it has one for the requested count; else `plan_for`."""
     stored = task.get("frozen_cases")
     count = spec.cases if total is None else total
-    if stored is not None and (total is None or (isinstance(stored, Mapping) and stored.get("count") == count)):
+    if stored is not None and (
+        total is None or (isinstance(stored, Mapping) and stored.get("count") == count)
+    ):
         return _decoded(spec, json.dumps(stored, sort_keys=True), str(task.get("id")))
     return plan_for(spec, bases, total)
 
@@ -154,7 +158,9 @@ def stored_plan(task: Mapping[str, Any], spec: Spec, bases: tuple[int, ...], tot
 def _decoded(spec: Spec, stored_json: str, task_id: str) -> tuple[Case, ...]:
     plan = decode_plan(spec, json.loads(stored_json), f"task {task_id!r}: frozen_cases")
     if len(plan) != spec.cases:
-        raise TaskDataError(f"task {task_id!r}: frozen_cases holds {len(plan)} cases, spec.cases is {spec.cases}")
+        raise TaskDataError(
+            f"task {task_id!r}: frozen_cases holds {len(plan)} cases, spec.cases is {spec.cases}"
+        )
     return plan
 
 

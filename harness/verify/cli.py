@@ -18,7 +18,9 @@ def register(subparsers: Any) -> None:
         "check", help="verify one candidate routine against a task (prints the verdict and counterexample)"
     )
     check.add_argument(
-        "--tasks", required=True, help="task file (JSONL), or a bundled family: asm65816_gen, asm65816_optimize, ..."
+        "--tasks",
+        required=True,
+        help="task file (JSONL), or a bundled family: asm65816_gen, asm65816_optimize, ...",
     )
     check.add_argument("--id", required=True, dest="task_id", help="task id in the file")
     check.add_argument(

@@ -86,7 +86,9 @@ _NOT_SHRUNK = frozenset({FailReason.BUDGET, FailReason.UNSUPPORTED, FailReason.H
 STACK_WINDOW = 0x100
 # What a native-mode caller relies on; checked unless the task lists the location as an output.
 CONVENTION = tuple(
-    location for text in ("flag:e", "flag:m", "flag:x", "flag:D", "D", "DBR", "S") for location in parse_location(text)
+    location
+    for text in ("flag:e", "flag:m", "flag:x", "flag:D", "D", "DBR", "S")
+    for location in parse_location(text)
 )
 _RETURN_BY = {"jsr": "RTS", "jsl": "RTL"}
 # Registers that are scratch (the math unit's inputs) or whose effect is observable elsewhere (memory
@@ -104,8 +106,23 @@ _ACKNOWLEDGING_READS = frozenset({0x4210, 0x4211})
 # open-bus latches and H/V counter latches (they depend on when, not on what, the routine does), and
 # the NMI flag itself (time sets it; acknowledging it is compared through the reads above).
 _NOT_SIDE_EFFECTS = frozenset(
-    {"RDDIV", "RDMPY", "PPU1_MDR", "PPU2_MDR", "HV_LATCHED", "OPHCT", "OPVCT", "OPHCT_FLIPFLOP",
-     "OPVCT_FLIPFLOP", "NMI_FLAG", "$4202", "$4203", "$4204", "$4205", "$4206"}
+    {
+        "RDDIV",
+        "RDMPY",
+        "PPU1_MDR",
+        "PPU2_MDR",
+        "HV_LATCHED",
+        "OPHCT",
+        "OPVCT",
+        "OPHCT_FLIPFLOP",
+        "OPVCT_FLIPFLOP",
+        "NMI_FLAG",
+        "$4202",
+        "$4203",
+        "$4204",
+        "$4205",
+        "$4206",
+    }
 )
 # Hardware-state names owned by a register address, so a task can make them writable.
 _SCROLL = range(0x210D, 0x2115)
@@ -113,13 +130,31 @@ _MODE7_REGS = (*range(0x211B, 0x2121), 0x210D, 0x210E)
 _STATE_REGISTERS: dict[str, frozenset[int]] = {
     name: frozenset(registers)
     for name, registers in {
-        "MEMSEL": [0x420D], "WMADD": range(0x2181, 0x2184), "NMITIMEN": [0x4200], "WRIO": [0x4201],
-        "VMAIN": [0x2115], "VMADD": [0x2116, 0x2117], "VRAM_LATCH": [0x2116, 0x2117],
-        "CGADD": [0x2121], "CGRAM_LATCH": [0x2121], "CGRAM_FLIPFLOP": [0x2121],
-        "OAMADD": [0x2102, 0x2103], "OAM_BASE": [0x2102, 0x2103], "OAM_LATCH": [0x2102, 0x2103],
-        "OAM_PRIORITY": [0x2102, 0x2103], "M7_LATCH": _MODE7_REGS,
-        "M7A": [0x211B], "M7B": [0x211C], "M7C": [0x211D], "M7D": [0x211E], "M7X": [0x211F], "M7Y": [0x2120],
-        "M7HOFS": [0x210D], "M7VOFS": [0x210E], "BG_LATCH1": _SCROLL, "BG_LATCH2": _SCROLL,
+        "MEMSEL": [0x420D],
+        "WMADD": range(0x2181, 0x2184),
+        "NMITIMEN": [0x4200],
+        "WRIO": [0x4201],
+        "VMAIN": [0x2115],
+        "VMADD": [0x2116, 0x2117],
+        "VRAM_LATCH": [0x2116, 0x2117],
+        "CGADD": [0x2121],
+        "CGRAM_LATCH": [0x2121],
+        "CGRAM_FLIPFLOP": [0x2121],
+        "OAMADD": [0x2102, 0x2103],
+        "OAM_BASE": [0x2102, 0x2103],
+        "OAM_LATCH": [0x2102, 0x2103],
+        "OAM_PRIORITY": [0x2102, 0x2103],
+        "M7_LATCH": _MODE7_REGS,
+        "M7A": [0x211B],
+        "M7B": [0x211C],
+        "M7C": [0x211D],
+        "M7D": [0x211E],
+        "M7X": [0x211F],
+        "M7Y": [0x2120],
+        "M7HOFS": [0x210D],
+        "M7VOFS": [0x210E],
+        "BG_LATCH1": _SCROLL,
+        "BG_LATCH2": _SCROLL,
         **{f"BG{n}{axis}OFS": [0x210D + 2 * (n - 1) + (axis == "V")] for n in range(1, 5) for axis in "HV"},
     }.items()
 }
@@ -280,7 +315,9 @@ class _ProgramCache:
 _PROGRAMS = _ProgramCache()  # registry-like process cache of assembled programs (deterministic content)
 
 
-def assemble_program(source: str, entry: str | None, base: str | None = None, origin: int | None = None) -> Program:
+def assemble_program(
+    source: str, entry: str | None, base: str | None = None, origin: int | None = None
+) -> Program:
     """Assemble `source` and resolve the entry label (cached: ASAR is deterministic, results frozen).
 
     `base` and `origin` come from hook tasks: the task's trusted base image, assembled first, and
@@ -434,7 +471,9 @@ def run_routine(
             if (int(a.address) & 0xFFFF) not in _UNORDERED_IO
         ),
         acknowledged=frozenset(
-            int(a.address) & 0xFFFF for a in result.io_reads if (int(a.address) & 0xFFFF) in _ACKNOWLEDGING_READS
+            int(a.address) & 0xFFFF
+            for a in result.io_reads
+            if (int(a.address) & 0xFFFF) in _ACKNOWLEDGING_READS
         ),
         hardware=result.hardware,
         dma_bytes=int(result.dma_bytes),
@@ -555,13 +594,17 @@ def _check_run(outcome: Outcome, spec: Spec, allowed: frozenset[int], call: str)
     if problem is not None:
         return problem
     free = set(spec.outputs)
-    problem = _changed(FailReason.CONVENTION, CONVENTION, outcome.convention_before, outcome.convention_after, free)
+    problem = _changed(
+        FailReason.CONVENTION, CONVENTION, outcome.convention_before, outcome.convention_after, free
+    )
     if problem is not None:
         problem = _Problem(
             problem.reason, f"calling convention: {problem.detail}", problem.expected, problem.got
         )
         return problem
-    problem = _changed(FailReason.PRESERVE, spec.preserve, outcome.preserve_before, outcome.preserve_after, set())
+    problem = _changed(
+        FailReason.PRESERVE, spec.preserve, outcome.preserve_before, outcome.preserve_after, set()
+    )
     if problem is not None:
         return problem
     for address, old, new in outcome.written:
@@ -585,7 +628,11 @@ def cell_text(address: int) -> str:
 @functools.lru_cache(maxsize=256)
 def _writable_registers(spec: Spec) -> frozenset[int]:
     """Hardware registers the task lets a routine leave changed (`writable` entries like `$00420D`)."""
-    return frozenset(a & 0xFFFF for a in spec.writable_addresses if a >> 16 in (0x00, 0x80) and 0x2100 <= a & 0xFFFF < 0x4400)
+    return frozenset(
+        a & 0xFFFF
+        for a in spec.writable_addresses
+        if a >> 16 in (0x00, 0x80) and 0x2100 <= a & 0xFFFF < 0x4400
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -616,7 +663,9 @@ def _side_effect(ref: Outcome, cand: Outcome, spec: Spec) -> _Problem | None:
     if ref.acknowledged != cand.acknowledged:
         shown = {"acknowledged": sorted(f"${a:04X}" for a in ref.acknowledged)}
         got = {"acknowledged": sorted(f"${a:04X}" for a in cand.acknowledged)}
-        return _Problem(FailReason.SIDE_EFFECT, "acknowledges other NMI/IRQ flags than the reference", shown, got)
+        return _Problem(
+            FailReason.SIDE_EFFECT, "acknowledges other NMI/IRQ flags than the reference", shown, got
+        )
     return None
 
 
@@ -632,7 +681,9 @@ def _compare(ref: Outcome, cand: Outcome, spec: Spec) -> _Problem | None:
         got["io_writes"] = [f"${a:06X}=${v:02X}" for a, v in cand.io]
     if expected:
         first = next(iter(expected))
-        return _Problem(FailReason.MISMATCH, f"{first}: expected {expected[first]}, got {got[first]}", expected, got)
+        return _Problem(
+            FailReason.MISMATCH, f"{first}: expected {expected[first]}, got {got[first]}", expected, got
+        )
     return _side_effect(ref, cand, spec)
 
 
@@ -646,7 +697,9 @@ class _ReferenceRunner:
         self.allowed = fields.spec.writable_addresses | _stack_cells(fields.spec)
         self._cache: dict[tuple[Case, int], tuple[Outcome, _Problem | None]] = {}
 
-    def outcome(self, case: Case, machine_input: MachineInput, caller: int, *, whole_spec: bool = True) -> Outcome:
+    def outcome(
+        self, case: Case, machine_input: MachineInput, caller: int, *, whole_spec: bool = True
+    ) -> Outcome:
         """The reference's outcome on a case. A reference that fails its own checks is a task bug: all
         of them for equivalence, only the stop and the return (`whole_spec=False`) for a trace, whose
         spec names just the locations it asks about."""
@@ -663,7 +716,10 @@ class _ReferenceRunner:
                 max_cycles=REFERENCE_MAX_CYCLES,
                 caller=caller,
             )
-            self._cache[key] = (outcome, _check_run(outcome, self.fields.spec, self.allowed, self.fields.call))
+            self._cache[key] = (
+                outcome,
+                _check_run(outcome, self.fields.spec, self.allowed, self.fields.call),
+            )
         outcome, problem = self._cache[key]
         if problem is not None and not whole_spec:
             problem = _stop_problem(outcome, self.fields.call)
@@ -713,7 +769,9 @@ def task_fields(task: Mapping[str, Any]) -> TaskFields:
 def _helpers(task: Mapping[str, Any]) -> tuple[str, ...]:
     raw = task.get("helpers") or ()
     if not isinstance(raw, (list, tuple)) or not all(isinstance(n, str) and n.strip() for n in raw):
-        raise TaskDataError(f"task {task.get('id')!r}: helpers must be a list of label names, got {raw!r}"[:200])
+        raise TaskDataError(
+            f"task {task.get('id')!r}: helpers must be a list of label names, got {raw!r}"[:200]
+        )
     return tuple(raw)
 
 
@@ -726,12 +784,19 @@ def _origin(task: Mapping[str, Any]) -> int | None:
     except ValueError:
         value = -1
     if not 0 <= value <= 0xFFFFFF:
-        raise TaskDataError(f"task {task.get('id')!r}: origin {raw!r} must be a 24-bit address like \"$018000\"")
+        raise TaskDataError(
+            f'task {task.get("id")!r}: origin {raw!r} must be a 24-bit address like "$018000"'
+        )
     return value
 
 
 def run_on_case(
-    fields: TaskFields, source: str, case: Case, *, avoid: Sequence[str] = (), max_cycles: int = REFERENCE_MAX_CYCLES
+    fields: TaskFields,
+    source: str,
+    case: Case,
+    *,
+    avoid: Sequence[str] = (),
+    max_cycles: int = REFERENCE_MAX_CYCLES,
 ) -> tuple[Outcome, Program]:
     """Run `source` on the verifier's input state of one case: the same memory, frame phase and caller
     address as `check_equivalence` gives it when `avoid` holds the other sources of that check (the
@@ -744,7 +809,13 @@ def run_on_case(
     machine_input = build_input(fields.spec, case)
     caller = pick_caller(reference.entry or program.entry, fields.call, machine_input.caller_seed, spans)
     outcome = run_routine(
-        program.machine, program, fields.spec, machine_input, call=fields.call, max_cycles=max_cycles, caller=caller
+        program.machine,
+        program,
+        fields.spec,
+        machine_input,
+        call=fields.call,
+        max_cycles=max_cycles,
+        caller=caller,
     )
     return outcome, program
 
@@ -755,7 +826,9 @@ def reference_outcome(task: Mapping[str, Any], case: Case, *, whole_spec: bool =
     fields = task_fields(task)
     runner = _reference(fields)
     machine_input = build_input(fields.spec, case)
-    caller = pick_caller(runner.program.entry or 0, fields.call, machine_input.caller_seed, runner.program.spans)
+    caller = pick_caller(
+        runner.program.entry or 0, fields.call, machine_input.caller_seed, runner.program.spans
+    )
     return runner.outcome(case, machine_input, caller, whole_spec=whole_spec)
 
 
@@ -803,7 +876,13 @@ class _StaticFields(TypedDict):
 
 
 def _static_verdict(
-    reason: FailReason, detail: str, spec: Spec, *, assembles: bool, ref_bytes: int, cand_bytes: int | None = None
+    reason: FailReason,
+    detail: str,
+    spec: Spec,
+    *,
+    assembles: bool,
+    ref_bytes: int,
+    cand_bytes: int | None = None,
 ) -> Verdict:
     return Verdict(
         assembles=assembles,
@@ -879,7 +958,9 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
             )
         except HarnessError as error:  # e.g. a JSR entry outside the caller's bank: the candidate's doing
             stats.closed = True
-            return _Failure(FailReason.UNSUPPORTED, str(error), _describe_input(spec, case, machine_input, caller))
+            return _Failure(
+                FailReason.UNSUPPORTED, str(error), _describe_input(spec, case, machine_input, caller)
+            )
         if stats.closed:
             shrink_spent[0] += cand.cycles
         problem = _check_run(cand, spec, runner.allowed, call) or _compare(ref, cand, spec)
@@ -887,7 +968,9 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
             stats.closed = True
             described = _describe_input(spec, case, machine_input, caller)
             return _Failure(
-                problem.reason, problem.detail, {**described, "expected": problem.expected, "got": problem.got}
+                problem.reason,
+                problem.detail,
+                {**described, "expected": problem.expected, "got": problem.got},
             )
         stats.add(ref, cand)
         return None

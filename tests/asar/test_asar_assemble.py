@@ -29,7 +29,9 @@ def test_valid_routine_gives_bytes_symbols_and_caller_lines():
     assert result.ok, result.error_text()
     assert result.symbols["Damage"] == 0x008000
     assert result.symbols["Damage_alive"] == 0x00800E
-    assert [(s.address, s.data.hex()) for s in result.segments] == [(0x008000, "bd500e38e9109d500e10039ed00d60")]
+    assert [(s.address, s.data.hex()) for s in result.segments] == [
+        (0x008000, "bd500e38e9109d500e10039ed00d60")
+    ]
     assert result.size == 15
     # line_map is in the caller's text: LDA is line 3, RTS line 10 (the wrapper adds no offset)
     assert result.line_map[0x008000] == 3
@@ -66,7 +68,9 @@ def test_written_ranges_exclude_padding_and_keep_written_zeros():
 
 
 def test_headers_are_includable_by_name_only():
-    result = assemble('incsrc "snes.asm"\nincsrc "alttp_ram.asm"\nMain:\n  LDA !SPR_HP,x\n  STA !WRMPYA\n  RTS\n')
+    result = assemble(
+        'incsrc "snes.asm"\nincsrc "alttp_ram.asm"\nMain:\n  LDA !SPR_HP,x\n  STA !WRMPYA\n  RTS\n'
+    )
     assert result.ok, result.error_text()
     assert result.segments[0].data.hex() == "bd500e8d024260"
 

@@ -43,9 +43,21 @@ def test_errors_are_cached_with_their_messages(cache_dir):
 
 
 def test_every_option_is_part_of_the_key():
-    options = {"mapper": "lorom", "origin": 0x8000, "headers": [], "base": None, "limits": {}, "sandbox": "full"}
+    options = {
+        "mapper": "lorom",
+        "origin": 0x8000,
+        "headers": [],
+        "base": None,
+        "limits": {},
+        "sandbox": "full",
+    }
     key = cache.cache_key(SOURCE, options)
-    for name, other in [("mapper", "hirom"), ("origin", 0x9000), ("base", "org $8000\n"), ("sandbox", "degraded")]:
+    for name, other in [
+        ("mapper", "hirom"),
+        ("origin", 0x9000),
+        ("base", "org $8000\n"),
+        ("sandbox", "degraded"),
+    ]:
         assert cache.cache_key(SOURCE, {**options, name: other}) != key, name
     assert cache.cache_key(SOURCE + " ", options) != key
 

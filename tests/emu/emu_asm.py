@@ -52,15 +52,22 @@ def put(address: int, value: int) -> bytes:
 def dma_channel(channel: int, control: int, b_reg: int, source: int, count: int) -> bytes:
     """Write $43c0-$43c6: DMAP, BBAD (low byte of $21xx), A1T (16 bits), A1B (bank), DAS (16 bits)."""
     base = 0x4300 | (channel << 4)
-    values = (control, b_reg & 0xFF, source & 0xFF, (source >> 8) & 0xFF, source >> 16, count & 0xFF,
-              (count >> 8) & 0xFF)
+    values = (
+        control,
+        b_reg & 0xFF,
+        source & 0xFF,
+        (source >> 8) & 0xFF,
+        source >> 16,
+        count & 0xFF,
+        (count >> 8) & 0xFF,
+    )
     return b"".join(put(base + offset, value) for offset, value in enumerate(values))
 
 
 def lorom(code: bytes, *, at: int = 0, extra: dict[int, bytes] | None = None) -> Machine:
     """A 32 KiB LoROM image with `code` at ROM offset `at` ($00:8000 + at) and extra data blocks."""
     rom = bytearray(0x8000)
-    rom[at:at + len(code)] = code
+    rom[at : at + len(code)] = code
     for offset, data in (extra or {}).items():
-        rom[offset:offset + len(data)] = data
+        rom[offset : offset + len(data)] = data
     return Machine.from_rom(bytes(rom))

@@ -174,8 +174,8 @@ def _flat_runs(code: bytes, data: bytes, state: CpuState, blocks: bool) -> tuple
     cpu = Cpu(bus, block_threshold=2) if blocks else Cpu(bus)
     outcomes = []
     for _ in range(2):
-        bus.ram[0:len(data)] = data
-        bus.ram[_FLAT_ORIGIN:_FLAT_ORIGIN + len(code)] = code
+        bus.ram[0 : len(data)] = data
+        bus.ram[_FLAT_ORIGIN : _FLAT_ORIGIN + len(code)] = code
         cpu.state = state
         outcomes.append((cpu.run(max_cycles=3000, max_instructions=400), cpu.state))
     return outcomes, bytes(bus.ram)
@@ -195,10 +195,16 @@ def _flat_code(draw: st.DrawFn) -> bytes:
 
 flat_states = st.builds(
     CpuState,
-    a=st.integers(0, 0xFFFF), x=st.integers(0, 0xFFFF), y=st.integers(0, 0xFFFF),
-    s=st.sampled_from([0x01FF, 0x0230, 0x1FF0]), d=st.sampled_from([0, 0x0100, 0x01F1, 0x00FF]),
-    dbr=st.sampled_from([0, 0x7E]), pbr=st.just(0), pc=st.just(_FLAT_ORIGIN),
-    p=st.integers(0, 0xFF), e=st.integers(0, 1),
+    a=st.integers(0, 0xFFFF),
+    x=st.integers(0, 0xFFFF),
+    y=st.integers(0, 0xFFFF),
+    s=st.sampled_from([0x01FF, 0x0230, 0x1FF0]),
+    d=st.sampled_from([0, 0x0100, 0x01F1, 0x00FF]),
+    dbr=st.sampled_from([0, 0x7E]),
+    pbr=st.just(0),
+    pc=st.just(_FLAT_ORIGIN),
+    p=st.integers(0, 0xFF),
+    e=st.integers(0, 1),
 )
 
 
@@ -210,7 +216,7 @@ def test_flat_random_programs_match_the_per_cycle_path(code: bytes, data: bytes,
 
 def test_flat_self_modifying_loop_matches_and_stays_exact() -> None:
     # loop: INC $0204 (the LDA's operand); LDA #$00; STA $10; DEX; BNE loop (emulation mode)
-    code = bytes.fromhex("EE0402" "A900" "8510" "CA" "D0F6" "DB")
+    code = bytes.fromhex("EE0402A9008510CAD0F6DB")
     state = CpuState(x=40, pc=0x0200, e=1, p=0x34)
     results = []
     for blocks in (True, False):
@@ -227,9 +233,41 @@ def test_flat_self_modifying_loop_matches_and_stays_exact() -> None:
 
 # -- the SNES bus ---------------------------------------------------------------------------------------
 
-_INTERESTING = [0x0000, 0x0010, 0x01FF, 0x1FFF, 0x2000, 0x2100, 0x2115, 0x2116, 0x2118, 0x2122, 0x2137,
-                0x213F, 0x2140, 0x2180, 0x2181, 0x4016, 0x4200, 0x4202, 0x4203, 0x4204, 0x4206, 0x420B,
-                0x420D, 0x4210, 0x4212, 0x4214, 0x4216, 0x4300, 0x4305, 0x6000, 0x7FFF, 0x8000, 0xFFFE]
+_INTERESTING = [
+    0x0000,
+    0x0010,
+    0x01FF,
+    0x1FFF,
+    0x2000,
+    0x2100,
+    0x2115,
+    0x2116,
+    0x2118,
+    0x2122,
+    0x2137,
+    0x213F,
+    0x2140,
+    0x2180,
+    0x2181,
+    0x4016,
+    0x4200,
+    0x4202,
+    0x4203,
+    0x4204,
+    0x4206,
+    0x420B,
+    0x420D,
+    0x4210,
+    0x4212,
+    0x4214,
+    0x4216,
+    0x4300,
+    0x4305,
+    0x6000,
+    0x7FFF,
+    0x8000,
+    0xFFFE,
+]
 
 
 @st.composite
@@ -244,24 +282,28 @@ def _snes_code(draw: st.DrawFn) -> bytes:
         elif kind == 1:
             code += bytes([draw(st.integers(0, 255))])
         elif kind == 2:
-            code += draw(st.sampled_from(_INTERESTING)).to_bytes(2, "little") + bytes([draw(
-                st.sampled_from([0x00, 0x7E, 0x7F, 0x80, 0x70]))])
+            code += draw(st.sampled_from(_INTERESTING)).to_bytes(2, "little") + bytes(
+                [draw(st.sampled_from([0x00, 0x7E, 0x7F, 0x80, 0x70]))]
+            )
     return _maybe_loop(draw, code)
-
 
 
 snes_states = st.builds(
     CpuState,
-    a=st.integers(0, 0xFFFF), x=st.integers(0, 0xFFFF), y=st.integers(0, 0xFFFF),
+    a=st.integers(0, 0xFFFF),
+    x=st.integers(0, 0xFFFF),
+    y=st.integers(0, 0xFFFF),
     s=st.sampled_from([0x01FF, 0x1FFF, 0x0001, 0x0100]),
     d=st.sampled_from([0, 0x2100, 0x1FF0, 0x4200, 0x0001]),
-    dbr=st.sampled_from([0, 0x7E, 0x80, 0x7F]), p=st.integers(0, 0xFF), e=st.integers(0, 1),
+    dbr=st.sampled_from([0, 0x7E, 0x80, 0x7F]),
+    p=st.integers(0, 0xFF),
+    e=st.integers(0, 1),
 )
 
 
 def _snes_machine(code: bytes, blocks: bool) -> Machine:
     rom = bytearray(0x8000)
-    rom[:len(code)] = code
+    rom[: len(code)] = code
     rom[0x7FE6:0x7FE8] = (0x8000).to_bytes(2, "little")  # native BRK re-enters the code: loops
     return Machine.from_rom(bytes(rom), blocks=blocks, block_threshold=2)
 
@@ -271,15 +313,19 @@ def _fields(result: RunResult) -> dict:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(code=_snes_code(), state=snes_states, bank=st.sampled_from([0x00, 0x80]),
-       phase=st.one_of(st.none(), st.integers(0, 300_000).map(lambda n: n * 2)),
-       wram=st.binary(min_size=0, max_size=64))
+@given(
+    code=_snes_code(),
+    state=snes_states,
+    bank=st.sampled_from([0x00, 0x80]),
+    phase=st.one_of(st.none(), st.integers(0, 300_000).map(lambda n: n * 2)),
+    wram=st.binary(min_size=0, max_size=64),
+)
 def test_snes_random_programs_match_the_per_cycle_path(
     code: bytes, state: CpuState, bank: int, phase: int | None, wram: bytes
 ) -> None:
     memory = bytearray(0x20000)
-    memory[0:len(wram)] = wram
-    memory[0x2000 - len(wram):0x2000] = wram
+    memory[0 : len(wram)] = wram
+    memory[0x2000 - len(wram) : 0x2000] = wram
     kwargs = {"wram": bytes(memory), "hv_phase": phase, "max_cycles": 4000}
     entry = (bank << 16) | 0x8000
     fast, slow = _snes_machine(code, True), _snes_machine(code, False)
@@ -305,8 +351,7 @@ def _both(
 
 
 SPRITES = bytes.fromhex(  # the 16-slot sprite-table routine of benchmarks/emu_speed.py
-    "A200A000" "BD0003186510990004" "BD100338E511990104" "BD2003990204" "BD30030930990304"
-    "C8C8C8C8E8E010D0D760"
+    "A200A000BD0003186510990004BD100338E511990104BD2003990204BD30030930990304C8C8C8C8E8E010D0D760"
 )
 
 
@@ -321,7 +366,7 @@ def test_sprite_routine_runs_as_blocks_with_identical_results() -> None:
 
 def test_io_write_inside_a_block_is_timed_like_the_per_cycle_path() -> None:
     # LDX #8; loop: LDA #$80; STA $2115; STA $2118 (VRAM port, I/O); LDA $10; INC A; STA $10; DEX; BNE; RTS
-    code = bytes.fromhex("A208" "A980" "8D1521" "8D1821" "A510" "1A" "8510" "CA" "D0F0" "60")
+    code = bytes.fromhex("A208A9808D15218D1821A5101A8510CAD0F060")
     result, _ = _both(code, CpuState(p=0x34), hv_phase=5000)
     assert [w.address for w in result.io_writes][:2] == [0x2115, 0x2118]
     assert result.stop.name == "RETURNED"
@@ -329,20 +374,20 @@ def test_io_write_inside_a_block_is_timed_like_the_per_cycle_path() -> None:
 
 @pytest.mark.parametrize("budget", [5, 17, 40, 41, 42, 60, 333])
 def test_budget_inside_a_block_stops_where_the_per_cycle_path_stops(budget: int) -> None:
-    code = bytes.fromhex("A200" "E8" "E8" "E8" "8610" "E8" "E8" "E020" "D0F6" "60")
+    code = bytes.fromhex("A200E8E8E88610E8E8E020D0F660")
     result, _ = _both(code, CpuState(p=0x34), runs=3, max_cycles=budget)
     assert result.stop.name in ("BUDGET", "RETURNED")
 
 
 def test_stop_address_inside_a_block_is_honoured() -> None:
-    code = bytes.fromhex("EA" "EA" "EA" "EA" "60")  # NOPs; the caller returns into the middle of them
+    code = bytes.fromhex("EAEAEAEA60")  # NOPs; the caller returns into the middle of them
     result, _ = _both(code, CpuState(p=0x34), caller=0x008003)
     assert result.stop.name == "RETURNED"
     assert result.instructions == 3
 
 
 def test_rom_poke_between_runs_is_seen_by_compiled_blocks() -> None:
-    code = bytes.fromhex("A905" "8510" "60")  # LDA #5; STA $10; RTS
+    code = bytes.fromhex("A905851060")  # LDA #5; STA $10; RTS
     machine = Machine.from_rom(bytes(code) + bytes(0x8000 - len(code)), block_threshold=2)
     for _ in range(3):
         machine.run(0x8000, CpuState(p=0x34))
@@ -353,7 +398,7 @@ def test_rom_poke_between_runs_is_seen_by_compiled_blocks() -> None:
 
 def test_fastrom_switch_changes_fetch_clocks_like_the_per_cycle_path() -> None:
     # LDA #1; STA $420D (FastROM on); then a loop in bank $80: the fetch clocks drop from 8 to 6
-    code = bytes.fromhex("A901" "8D0D42" "A210" "CA" "D0FD" "9C0D42" "A210" "CA" "D0FD" "6B")
+    code = bytes.fromhex("A9018D0D42A210CAD0FD9C0D42A210CAD0FD6B")
     result, _ = _both(code, CpuState(p=0x34), entry=0x808000, call="jsl")
     assert result.stop.name == "RETURNED"
     assert result.hardware["MEMSEL"] == 0
@@ -361,9 +406,8 @@ def test_fastrom_switch_changes_fetch_clocks_like_the_per_cycle_path() -> None:
 
 def test_dma_armed_inside_a_loop_matches_the_per_cycle_path() -> None:
     # channel 0: WRAM $7E0100 -> $2180 (WRAM port), 4 bytes, started three times in a loop
-    setup = bytes.fromhex("A900" "8D0043" "A980" "8D0143" "A900" "8D0243" "A901" "8D0343" "A97E" "8D0443"
-                          "A900" "8D8121" "8D8221" "8D8321")
-    loop = bytes.fromhex("A003" "A904" "8D0543" "9C0643" "A901" "8D0B42" "EA" "88" "D0EF" "60")
+    setup = bytes.fromhex("A9008D0043A9808D0143A9008D0243A9018D0343A97E8D0443A9008D81218D82218D8321")
+    loop = bytes.fromhex("A003A9048D05439C0643A9018D0B42EA88D0EF60")
     result, _ = _both(setup + loop, CpuState(p=0x34), hv_phase=2000)
     assert result.stop.name == "RETURNED"
     assert result.dma_clocks > 0
@@ -372,7 +416,7 @@ def test_dma_armed_inside_a_loop_matches_the_per_cycle_path() -> None:
 def test_pushes_into_io_ports_deopt_without_a_trace_of_the_block() -> None:
     # REP #$20; LDA #$2141; TCS; SEP #$20; then a block: LDA #$99; PHA; PHA (APU ports $2141, $2140); INX;
     # LDA #$42; STA $10; STP
-    code = bytes.fromhex("C220" "A94121" "1B" "E220" "A999" "48" "48" "E8" "A942" "8510" "DB")
+    code = bytes.fromhex("C220A941211BE220A9994848E8A9428510DB")
     result, machine = _both(code, CpuState(p=0x34), runs=3)
     assert machine.cpu.blocks_compiled >= 2
     assert [(w.address, w.value) for w in result.io_writes] == [(0x2141, 0x99), (0x2140, 0x99)]
@@ -382,7 +426,7 @@ def test_pushes_into_io_ports_deopt_without_a_trace_of_the_block() -> None:
 
 def test_a_16_bit_write_across_the_wram_io_edge_faults_after_its_first_byte() -> None:
     # REP #$20; LDA #$1234; NOP; STA $1FFF: $1FFF is WRAM, $2000 is unmapped I/O
-    code = bytes.fromhex("C220" "A93412" "EA" "8DFF1F" "60")
+    code = bytes.fromhex("C220A93412EA8DFF1F60")
     result, machine = _both(code, CpuState(p=0x34), runs=3)
     assert machine.cpu.blocks_compiled >= 2
     assert result.stop.name == "UNSUPPORTED"

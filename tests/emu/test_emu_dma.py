@@ -21,7 +21,7 @@ WRAM_SRC = 0x7E2000
 
 def wram_with(offset: int, data: bytes) -> bytes:
     wram = bytearray(0x20000)
-    wram[offset:offset + len(data)] = data
+    wram[offset : offset + len(data)] = data
     return bytes(wram)
 
 
@@ -52,12 +52,15 @@ def test_each_transfer_mode_writes_its_register_pattern(mode: int) -> None:
     assert b_bus_sequence(r) == expected
 
 
-@pytest.mark.parametrize(("control", "source", "expected", "next_source"), [
-    (0x00, 0x009000, bytes([1, 2, 3, 4]), 0x9004),  # increment
-    (0x08, 0x009000, bytes([1, 1, 1, 1]), 0x9000),  # bit 3: fixed
-    (0x10, 0x009003, bytes([4, 3, 2, 1]), 0x8FFF),  # bit 4: decrement
-    (0x18, 0x009003, bytes([4, 4, 4, 4]), 0x9003),  # fixed wins over decrement
-])
+@pytest.mark.parametrize(
+    ("control", "source", "expected", "next_source"),
+    [
+        (0x00, 0x009000, bytes([1, 2, 3, 4]), 0x9004),  # increment
+        (0x08, 0x009000, bytes([1, 1, 1, 1]), 0x9000),  # bit 3: fixed
+        (0x10, 0x009003, bytes([4, 3, 2, 1]), 0x8FFF),  # bit 4: decrement
+        (0x18, 0x009003, bytes([4, 4, 4, 4]), 0x9003),  # fixed wins over decrement
+    ],
+)
 def test_a_bus_address_steps_and_registers_after_transfer(
     control: int, source: int, expected: bytes, next_source: int
 ) -> None:
@@ -80,7 +83,10 @@ def test_b_to_a_reads_the_wram_port_into_sram() -> None:
     r = m.run(0x008000, CpuState(), wram=wram_with(0x40, bytes([0x11, 0x22, 0x33])))
     assert r.stop is StopReason.RETURNED, r.detail
     assert {a: v for a, v in r.writes.items() if a >> 16 == 0x70} == {
-        0x700010: (0, 0x11), 0x700011: (0, 0x22), 0x700012: (0, 0x33)}
+        0x700010: (0, 0x11),
+        0x700011: (0, 0x22),
+        0x700012: (0, 0x33),
+    }
     assert r.hardware["WMADD"] == 0x43
     assert [(a.address, a.kind.value) for a in r.io_log if a.dma] == [(0x2180, "read")] * 3
 
@@ -151,15 +157,18 @@ def test_budget_counts_dma_bytes() -> None:
 NOP_FOLLOW, LDA_FOLLOW = NOP, lda(0)
 
 
-@pytest.mark.parametrize(("phase", "follow", "n", "stall"), [
-    (0, NOP_FOLLOW, 1, 36),   # a=8, a+body=32, 32 mod 6 = 2 -> tail 4
-    (0, NOP_FOLLOW, 2, 42),   # a+body=40, 40 mod 6 = 4 -> tail 2
-    (0, NOP_FOLLOW, 3, 54),   # a+body=48, 48 mod 6 = 0 -> tail 6 (never 0)
-    (0, LDA_FOLLOW, 1, 40),   # C=8: a+body=32 -> tail 8
-    (2, LDA_FOLLOW, 1, 32),   # T=378: a=6, a+body=30, 30 mod 8 = 6 -> tail 2
-    (2, NOP_FOLLOW, 2, 42),   # a=6, a+body=38, 38 mod 6 = 2 -> tail 4
-    (4, LDA_FOLLOW, 16, 152),  # T=380: a=4, a+body=148, 148 mod 8 = 4 -> tail 4
-])
+@pytest.mark.parametrize(
+    ("phase", "follow", "n", "stall"),
+    [
+        (0, NOP_FOLLOW, 1, 36),  # a=8, a+body=32, 32 mod 6 = 2 -> tail 4
+        (0, NOP_FOLLOW, 2, 42),  # a+body=40, 40 mod 6 = 4 -> tail 2
+        (0, NOP_FOLLOW, 3, 54),  # a+body=48, 48 mod 6 = 0 -> tail 6 (never 0)
+        (0, LDA_FOLLOW, 1, 40),  # C=8: a+body=32 -> tail 8
+        (2, LDA_FOLLOW, 1, 32),  # T=378: a=6, a+body=30, 30 mod 8 = 6 -> tail 2
+        (2, NOP_FOLLOW, 2, 42),  # a=6, a+body=38, 38 mod 6 = 2 -> tail 4
+        (4, LDA_FOLLOW, 16, 152),  # T=380: a=4, a+body=148, 148 mod 8 = 4 -> tail 4
+    ],
+)
 def test_dma_stall_matches_the_bsnes_formula(phase: int, follow: bytes, n: int, stall: int) -> None:
     with_dma = dma_channel(0, 0x00, 0x40, WRAM_SRC, n) + put(0x420B, 0x01) + follow + RTS
     without = dma_channel(0, 0x00, 0x40, WRAM_SRC, n) + put(0x420B, 0x00) + follow + RTS
@@ -179,7 +188,8 @@ def test_two_channels_run_in_order_with_one_startup() -> None:
     # body = 8 + (8 + 8*2) + (8 + 8*3) = 64; a + body = 70, 70 mod 6 = 4 -> tail 2: stall 72.
     code = dma_channel(1, 0x00, 0x41, WRAM_SRC + 0x10, 3) + dma_channel(0, 0x00, 0x40, WRAM_SRC, 2)
     r = lorom(code + put(0x420B, 0x03) + NOP + RTS).run(
-        0x008000, CpuState(), wram=wram_with(0x2000, bytes([1, 2]) + bytes(14) + bytes([3, 4, 5])))
+        0x008000, CpuState(), wram=wram_with(0x2000, bytes([1, 2]) + bytes(14) + bytes([3, 4, 5]))
+    )
     assert r.stop is StopReason.RETURNED, r.detail
     assert r.dma_clocks == 72 and r.master_clocks == 690 + 14 + 42 + 72
     assert b_bus_sequence(r) == [(0x2140, 1), (0x2140, 2), (0x2141, 3), (0x2141, 4), (0x2141, 5)]
@@ -205,8 +215,16 @@ def test_multiplier_counts_cpu_cycles_not_dma_time() -> None:
     # LDX #mask; LDA #$FF; STA $4202; STA $4203; STX $420B; LDA $4216: 7 CPU cycles between the $4203
     # write and the $4216 read (8 are needed), with or without a 64-byte DMA stalling in between
     def routine(mask: int) -> bytes:
-        return (dma_channel(0, 0x00, 0x40, WRAM_SRC, 64) + bytes([0xA2, mask]) + lda(0xFF) + sta(0x4202)
-                + sta(0x4203) + bytes([0x8E, 0x0B, 0x42]) + lda_abs(0x4216) + RTS)
+        return (
+            dma_channel(0, 0x00, 0x40, WRAM_SRC, 64)
+            + bytes([0xA2, mask])
+            + lda(0xFF)
+            + sta(0x4202)
+            + sta(0x4203)
+            + bytes([0x8E, 0x0B, 0x42])
+            + lda_abs(0x4216)
+            + RTS
+        )
 
     stalled = lorom(routine(1)).run(0x008000, CpuState())
     plain = lorom(routine(0)).run(0x008000, CpuState())
@@ -238,11 +256,14 @@ def test_dma_register_holes_are_unsupported_reads() -> None:
     assert r.stop is StopReason.UNSUPPORTED and r.detail == "unmapped read $00430C"
 
 
-@pytest.mark.parametrize(("code", "register"), [
-    (put(0x420C, 0x01), "$420C"),
-    (put(0x4200, 0x10), "$4200"),
-    (put(0x4200, 0x20), "$4200"),
-])
+@pytest.mark.parametrize(
+    ("code", "register"),
+    [
+        (put(0x420C, 0x01), "$420C"),
+        (put(0x4200, 0x10), "$4200"),
+        (put(0x4200, 0x20), "$4200"),
+    ],
+)
 def test_hdma_and_irq_enables_stop_the_run_naming_the_register(code: bytes, register: str) -> None:
     r = lorom(code + RTS).run(0x008000, CpuState())
     assert r.stop is StopReason.UNSUPPORTED and register in r.detail

@@ -32,6 +32,7 @@ def routine(code: bytes, **kwargs):
 
 # -- caller and returned_by -------------------------------------------------------------------------
 
+
 def test_jsr_caller_puts_its_return_address_on_the_stack_and_rts_lands_there() -> None:
     m, r = routine(lda_sr(1) + sta(0x0000) + lda_sr(2) + sta(0x0001) + RTS, caller=0x009123)
     assert r.stop is StopReason.RETURNED and r.returned_by == "RTS"
@@ -87,16 +88,19 @@ def test_returned_by_is_none_when_the_caller_is_not_reached() -> None:
     assert r.stop is StopReason.BUDGET and r.returned_by is None
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"caller": 0x019000}, r"not in the entry's bank \$00"),
-    ({"caller": 0x008000}, "equals entry"),
-    ({"caller": 0x1000000}, "24-bit"),
-    ({"caller": True}, "24-bit"),
-    ({"caller": "0x9000"}, "24-bit"),
-    ({"hv_phase": 3}, "hv_phase=3 must be even"),
-    ({"hv_phase": -2}, "hv_phase"),
-    ({"max_cycles": -1}, "max_cycles"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"caller": 0x019000}, r"not in the entry's bank \$00"),
+        ({"caller": 0x008000}, "equals entry"),
+        ({"caller": 0x1000000}, "24-bit"),
+        ({"caller": True}, "24-bit"),
+        ({"caller": "0x9000"}, "24-bit"),
+        ({"hv_phase": 3}, "hv_phase=3 must be even"),
+        ({"hv_phase": -2}, "hv_phase"),
+        ({"max_cycles": -1}, "max_cycles"),
+    ],
+)
 def test_bad_harness_arguments_are_clear_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(HarnessError, match=message):
         lorom(RTS).run(0x008000, CpuState(), **kwargs)
@@ -131,23 +135,32 @@ def test_wait_for_vblank_from_phase_0_takes_a_plausible_time() -> None:
     assert 40_000 < r.cycles < 45_000
 
 
-@pytest.mark.parametrize(("t", "value"), [
-    (100, 0x02),                # line 0, H=100: neither blank; bits 5-1 = open bus $42 & $3E
-    (LINE + 2, 0x42),           # H <= 2 is still H-blank
-    (1096, 0x42),               # H-blank from H=1096
-    (1094, 0x02),
-    (VBLANK + 500, 0x82),
-    (230 * LINE + 1200, 0xC2),
-    (VBLANK - 2, 0x42),         # line 224, H=1362: H-blank, not yet V-blank
-])
+@pytest.mark.parametrize(
+    ("t", "value"),
+    [
+        (100, 0x02),  # line 0, H=100: neither blank; bits 5-1 = open bus $42 & $3E
+        (LINE + 2, 0x42),  # H <= 2 is still H-blank
+        (1096, 0x42),  # H-blank from H=1096
+        (1094, 0x02),
+        (VBLANK + 500, 0x82),
+        (230 * LINE + 1200, 0xC2),
+        (VBLANK - 2, 0x42),  # line 224, H=1362: H-blank, not yet V-blank
+    ],
+)
 def test_hvbjoy_blank_bits(t: int, value: int) -> None:
     _, r = routine(lda_abs(0x4212) + RTS, hv_phase=t - 26)
     assert r.state.a & 0xFF == value
 
 
-@pytest.mark.parametrize(("t", "busy"), [
-    (307_198, 0), (307_200, 1), (311_422, 1), (311_424, 0),  # window [307200, 311424) of line 225
-])
+@pytest.mark.parametrize(
+    ("t", "busy"),
+    [
+        (307_198, 0),
+        (307_200, 1),
+        (311_422, 1),
+        (311_424, 0),  # window [307200, 311424) of line 225
+    ],
+)
 def test_hvbjoy_auto_joypad_busy_bit(t: int, busy: int) -> None:
     # LDA #$01; STA $4200 (16 + 30 clocks); LDA $4212 reads at +26: t = phase + 72
     _, r = routine(put(0x4200, 0x01) + lda_abs(0x4212) + RTS, hv_phase=t - 72)
@@ -168,7 +181,9 @@ def test_rdnmi_is_set_at_vblank_and_a_read_acknowledges_it() -> None:
     assert hold.state.a == 0xC2C2  # the hold keeps the flag for the second read
     assert acked.state.a == 0xC242  # the first read acknowledged it
     assert [(a.kind, a.address, a.value) for a in acked.io_reads] == [
-        (IoKind.READ, 0x4210, 0xC2), (IoKind.READ, 0x4210, 0x42)]
+        (IoKind.READ, 0x4210, 0xC2),
+        (IoKind.READ, 0x4210, 0x42),
+    ]
 
 
 def test_timeup_reads_open_bus_and_is_logged() -> None:
@@ -210,6 +225,7 @@ def test_213f_needs_a_phase() -> None:
 
 # -- NMI -----------------------------------------------------------------------------------------------
 
+
 def test_an_nmi_that_would_fire_stops_the_run() -> None:
     code = put(0x4200, 0x80) + b"\x80\xfe"  # enable NMI, then BRA *
     _, r = routine(code, hv_phase=VBLANK - 2000, max_cycles=5_000)
@@ -219,8 +235,9 @@ def test_an_nmi_that_would_fire_stops_the_run() -> None:
 def test_enabling_nmi_while_the_flag_is_set_stops_the_run_unless_acknowledged() -> None:
     wait = lda_abs(0x4212) + b"\x10\xfb"
     _, fired = routine(wait + put(0x4200, 0x80) + put(0x4200, 0x00) + RTS, hv_phase=VBLANK - 500)
-    _, acked = routine(wait + lda_abs(0x4210) + put(0x4200, 0x80) + put(0x4200, 0x00) + RTS,
-                       hv_phase=VBLANK - 500)
+    _, acked = routine(
+        wait + lda_abs(0x4210) + put(0x4200, 0x80) + put(0x4200, 0x00) + RTS, hv_phase=VBLANK - 500
+    )
     assert fired.stop is StopReason.UNSUPPORTED and "enabled while the NMI flag is set" in fired.detail
     assert acked.stop is StopReason.RETURNED and acked.hardware["NMITIMEN"] == 0
 
@@ -231,6 +248,7 @@ def test_nmi_enable_outside_vblank_is_fine_and_observable() -> None:
 
 
 # -- observable hardware state ---------------------------------------------------------------------------
+
 
 def test_hardware_state_shows_what_the_routine_left_changed() -> None:
     code = put(0x420D, 0x01) + put(0x2181, 0x34) + put(0x2182, 0x12) + put(0x2183, 0x01) + put(0x2105, 0x09)
@@ -245,8 +263,11 @@ def test_hardware_state_shows_what_the_routine_left_changed() -> None:
 
 def test_io_log_orders_reads_and_writes() -> None:
     _, r = routine(put(0x2181, 0x00) + lda_abs(0x2180) + put(0x2140, 0x01) + RTS)
-    assert [(a.kind.value, a.address) for a in r.io_log] == [("write", 0x2181), ("read", 0x2180),
-                                                              ("write", 0x2140)]
+    assert [(a.kind.value, a.address) for a in r.io_log] == [
+        ("write", 0x2181),
+        ("read", 0x2180),
+        ("write", 0x2140),
+    ]
     assert [w.address for w in r.io_writes] == [0x2181, 0x2140]
 
 
@@ -265,8 +286,15 @@ def test_equivalent_uploads_in_another_order_leave_the_same_hardware_state() -> 
         return b"".join(put(0x2118, lo) + put(0x2119, hi) for lo, hi in pairs)
 
     forwards = put(0x2115, 0x80) + put(0x2116, 0) + put(0x2117, 0) + words([(0x11, 0x22), (0x33, 0x44)])
-    backwards = (put(0x2115, 0x80) + put(0x2117, 0) + put(0x2116, 1) + words([(0x33, 0x44)])
-                 + put(0x2116, 0) + words([(0x11, 0x22)]) + put(0x2116, 2))
+    backwards = (
+        put(0x2115, 0x80)
+        + put(0x2117, 0)
+        + put(0x2116, 1)
+        + words([(0x33, 0x44)])
+        + put(0x2116, 0)
+        + words([(0x11, 0x22)])
+        + put(0x2116, 2)
+    )
     _, a = routine(forwards + RTS)
     _, b = routine(backwards + RTS)
     assert a.space_writes == b.space_writes

@@ -16,9 +16,9 @@ from harness.errors import HarnessError
 
 def lorom(code: bytes, *, at: int = 0, extra: dict[int, bytes] | None = None) -> Machine:
     rom = bytearray(0x8000)
-    rom[at:at + len(code)] = code
+    rom[at : at + len(code)] = code
     for offset, data in (extra or {}).items():
-        rom[offset:offset + len(data)] = data
+        rom[offset : offset + len(data)] = data
     return Machine.from_rom(bytes(rom))
 
 
@@ -117,7 +117,9 @@ def test_io_writes_are_logged_in_order() -> None:
 def test_wram_port_writes_and_reads_wram() -> None:
     # STZ $2181; LDA #$20; STA $2182; LDA #$01; STA $2183 (address $1:2000);
     # LDA #$AB; STA $2180; STA $2180; STZ $2181; LDA $2180; RTS
-    code = bytes.fromhex("9c8121 a920 8d8221 a901 8d8321 a9ab 8d8021 8d8021 9c8121 ad8021 60".replace(" ", ""))
+    code = bytes.fromhex(
+        "9c8121 a920 8d8221 a901 8d8321 a9ab 8d8021 8d8021 9c8121 ad8021 60".replace(" ", "")
+    )
     m = lorom(code)
     r = m.run(0x008000, CpuState())
     assert r.stop is StopReason.RETURNED
@@ -192,12 +194,25 @@ def test_from_assembly_hirom() -> None:
     assert r.stop is StopReason.RETURNED and r.state.a & 0xFF == 5
 
 
-@pytest.mark.parametrize(("address", "fast", "clocks"), [
-    (0x008000, False, 8), (0x808000, True, 6), (0x008000, True, 8),  # FastROM only in banks $80-$FF
-    (0xC00000, True, 6), (0x400000, True, 8), (0x7E0000, True, 8),
-    (0x000000, False, 8), (0x001FFF, False, 8), (0x002100, False, 6), (0x004016, False, 12),
-    (0x0041FF, False, 12), (0x004200, False, 6), (0x005FFF, False, 6), (0x006000, False, 8),
-])
+@pytest.mark.parametrize(
+    ("address", "fast", "clocks"),
+    [
+        (0x008000, False, 8),
+        (0x808000, True, 6),
+        (0x008000, True, 8),  # FastROM only in banks $80-$FF
+        (0xC00000, True, 6),
+        (0x400000, True, 8),
+        (0x7E0000, True, 8),
+        (0x000000, False, 8),
+        (0x001FFF, False, 8),
+        (0x002100, False, 6),
+        (0x004016, False, 12),
+        (0x0041FF, False, 12),
+        (0x004200, False, 6),
+        (0x005FFF, False, 6),
+        (0x006000, False, 8),
+    ],
+)
 def test_master_clocks_per_region(address: int, fast: bool, clocks: int) -> None:
     from harness.emu.snes import master_clocks_for
 

@@ -27,21 +27,25 @@ def vram_data(writes: list[int]) -> bytes:
 
 # -- VRAM --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("vmain", "vmadd", "expected"), [
-    (0x80, 0x0100, {0x200: 0x11, 0x201: 0x22, 0x202: 0x33, 0x203: 0x44}),  # +1 word after the high byte
-    (0x00, 0x0100, {0x200: 0x11, 0x203: 0x22, 0x202: 0x33, 0x205: 0x44}),  # +1 after the low byte
-    (0x81, 0x0100, {0x200: 0x11, 0x201: 0x22, 0x240: 0x33, 0x241: 0x44}),  # +32 words
-    (0x82, 0x0100, {0x200: 0x11, 0x201: 0x22, 0x300: 0x33, 0x301: 0x44}),  # +128 words
-    (0x83, 0x0100, {0x200: 0x11, 0x201: 0x22, 0x300: 0x33, 0x301: 0x44}),  # 3 is also +128
-    # remap 1 (aaaaaaaaYYYxxxxx -> aaaaaaaaxxxxxYYY): $0021 -> $0009, $0022 -> $0011
-    (0x84, 0x0021, {0x12: 0x11, 0x13: 0x22, 0x22: 0x33, 0x23: 0x44}),
-    (0x84, 0x1221, {0x2412: 0x11, 0x2413: 0x22, 0x2422: 0x33, 0x2423: 0x44}),  # high bits kept
-    # remap 2 (9-bit rotate): $0041 -> $0009; remap 3 (10-bit rotate): $0081 -> $0009
-    (0x88, 0x0041, {0x12: 0x11, 0x13: 0x22, 0x22: 0x33, 0x23: 0x44}),
-    (0x8C, 0x0081, {0x12: 0x11, 0x13: 0x22, 0x22: 0x33, 0x23: 0x44}),
-    # the word address wraps at 32 K words: $FFFF -> word $7FFF, then $0000
-    (0x80, 0xFFFF, {0xFFFE: 0x11, 0xFFFF: 0x22, 0x0000: 0x33, 0x0001: 0x44}),
-])
+
+@pytest.mark.parametrize(
+    ("vmain", "vmadd", "expected"),
+    [
+        (0x80, 0x0100, {0x200: 0x11, 0x201: 0x22, 0x202: 0x33, 0x203: 0x44}),  # +1 word after the high byte
+        (0x00, 0x0100, {0x200: 0x11, 0x203: 0x22, 0x202: 0x33, 0x205: 0x44}),  # +1 after the low byte
+        (0x81, 0x0100, {0x200: 0x11, 0x201: 0x22, 0x240: 0x33, 0x241: 0x44}),  # +32 words
+        (0x82, 0x0100, {0x200: 0x11, 0x201: 0x22, 0x300: 0x33, 0x301: 0x44}),  # +128 words
+        (0x83, 0x0100, {0x200: 0x11, 0x201: 0x22, 0x300: 0x33, 0x301: 0x44}),  # 3 is also +128
+        # remap 1 (aaaaaaaaYYYxxxxx -> aaaaaaaaxxxxxYYY): $0021 -> $0009, $0022 -> $0011
+        (0x84, 0x0021, {0x12: 0x11, 0x13: 0x22, 0x22: 0x33, 0x23: 0x44}),
+        (0x84, 0x1221, {0x2412: 0x11, 0x2413: 0x22, 0x2422: 0x33, 0x2423: 0x44}),  # high bits kept
+        # remap 2 (9-bit rotate): $0041 -> $0009; remap 3 (10-bit rotate): $0081 -> $0009
+        (0x88, 0x0041, {0x12: 0x11, 0x13: 0x22, 0x22: 0x33, 0x23: 0x44}),
+        (0x8C, 0x0081, {0x12: 0x11, 0x13: 0x22, 0x22: 0x33, 0x23: 0x44}),
+        # the word address wraps at 32 K words: $FFFF -> word $7FFF, then $0000
+        (0x80, 0xFFFF, {0xFFFE: 0x11, 0xFFFF: 0x22, 0x0000: 0x33, 0x0001: 0x44}),
+    ],
+)
 def test_vram_writes_follow_vmain_increment_and_remap(
     vmain: int, vmadd: int, expected: dict[int, int]
 ) -> None:
@@ -52,12 +56,15 @@ def test_vram_writes_follow_vmain_increment_and_remap(
     assert all(m.peek_space("vram", address) == value for address, value in expected.items())
 
 
-@pytest.mark.parametrize(("vmain", "reads", "expected"), [
-    # the word latch is loaded from the address when VMADD is written and again, BEFORE the increment,
-    # by the read that increments: the first word is returned twice (bsnes readIO $2139/$213A)
-    (0x80, [0x2139, 0x213A, 0x2139, 0x213A, 0x2139], [0x11, 0x22, 0x11, 0x22, 0x33]),
-    (0x00, [0x2139, 0x213A, 0x2139, 0x213A], [0x11, 0x22, 0x11, 0x44]),
-])
+@pytest.mark.parametrize(
+    ("vmain", "reads", "expected"),
+    [
+        # the word latch is loaded from the address when VMADD is written and again, BEFORE the increment,
+        # by the read that increments: the first word is returned twice (bsnes readIO $2139/$213A)
+        (0x80, [0x2139, 0x213A, 0x2139, 0x213A, 0x2139], [0x11, 0x22, 0x11, 0x22, 0x33]),
+        (0x00, [0x2139, 0x213A, 0x2139, 0x213A], [0x11, 0x22, 0x11, 0x44]),
+    ],
+)
 def test_vram_reads_go_through_the_prefetch_latch(vmain: int, reads: list[int], expected: list[int]) -> None:
     vram = bytearray(0x10000)
     vram[0x200:0x206] = bytes([0x11, 0x22, 0x33, 0x44, 0x55, 0x66])
@@ -70,6 +77,7 @@ def test_vram_reads_go_through_the_prefetch_latch(vmain: int, reads: list[int], 
 
 
 # -- CGRAM -------------------------------------------------------------------------------------------
+
 
 def test_cgram_writes_pairs_and_drops_bit_15() -> None:
     code = put(0x2121, 0x05) + put(0x2122, 0x1F) + put(0x2122, 0x7C) + put(0x2122, 0xFF) + put(0x2122, 0xFF)
@@ -102,6 +110,7 @@ def test_cgram_reads_and_writes_share_the_flip_flop() -> None:
 
 # -- OAM ---------------------------------------------------------------------------------------------
 
+
 def test_oam_low_table_writes_are_buffered_in_pairs() -> None:
     code = put(0x2102, 0x01) + put(0x2103, 0x00) + put(0x2104, 0xAA) + put(0x2104, 0xBB) + put(0x2104, 0xCC)
     m, r = run(code)
@@ -130,13 +139,17 @@ def test_oam_dma_of_544_bytes_fills_both_tables_and_reads_back() -> None:
 
 # -- mode 7 multiply ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("m7a", "m7b", "product"), [
-    (0xFFFE, 0x03, 0xFFFFFA),      # -2 * 3 = -6
-    (0x8000, 0x80, 0x400000),      # -32768 * -128 = 4194304
-    (0x7FFF, 0x7F, 0x3F7F81),      # 32767 * 127 = 4161409
-    (0x1234, 0xFF, 0xFFEDCC),      # 4660 * -1
-    (0x0005, 0x00, 0x000000),
-])
+
+@pytest.mark.parametrize(
+    ("m7a", "m7b", "product"),
+    [
+        (0xFFFE, 0x03, 0xFFFFFA),  # -2 * 3 = -6
+        (0x8000, 0x80, 0x400000),  # -32768 * -128 = 4194304
+        (0x7FFF, 0x7F, 0x3F7F81),  # 32767 * 127 = 4161409
+        (0x1234, 0xFF, 0xFFEDCC),  # 4660 * -1
+        (0x0005, 0x00, 0x000000),
+    ],
+)
 def test_mode7_multiply_is_signed_16_by_8(m7a: int, m7b: int, product: int) -> None:
     code = put(0x211B, m7a & 0xFF) + put(0x211B, m7a >> 8) + put(0x211C, 0x99) + put(0x211C, m7b)
     code += b"".join(lda_abs(0x2134 + i) + sta(i) for i in range(3))
@@ -170,11 +183,14 @@ def test_vram_writes_are_dropped_during_active_display_with_the_display_on() -> 
         assert r.space_writes["vram"] == {0: (0, 0x11), 1: (0, 0x22)}
 
 
-@pytest.mark.parametrize(("code", "what"), [
-    (put(0x2104, 0x01), "OAM write $2104"),
-    (put(0x2122, 0x01) + put(0x2122, 0x02), "CGRAM write $2122"),
-    (lda_abs(0x2138), "OAM read $2138"),
-])
+@pytest.mark.parametrize(
+    ("code", "what"),
+    [
+        (put(0x2104, 0x01), "OAM write $2104"),
+        (put(0x2122, 0x01) + put(0x2122, 0x02), "CGRAM write $2122"),
+        (lda_abs(0x2138), "OAM read $2138"),
+    ],
+)
 def test_oam_and_cgram_access_during_active_display_is_unsupported(code: bytes, what: str) -> None:
     _, r = run(put(0x2100, 0x0F) + code, hv_phase=10 * LINE + 200)
     assert r.stop is StopReason.UNSUPPORTED and r.detail.startswith(what)
@@ -194,18 +210,22 @@ def test_dma_into_vram_across_the_start_of_vblank_drops_only_the_early_bytes() -
 
 # -- inputs and inspection ----------------------------------------------------------------------------
 
+
 def test_initial_contents_are_inputs_and_writes_record_the_old_value() -> None:
     vram = bytes([0xAB]) * 0x10000
     _, r = run(put(0x2115, 0x80) + vram_data([0x11]), vram=vram, oam=bytes([1]) * 544, cgram=bytes(512))
     assert r.space_writes["vram"] == {0: (0xAB, 0x11)}
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"vram": bytes(10)}, "vram must be 65536 bytes"),
-    ({"oam": bytes(512)}, "oam must be 544 bytes"),
-    ({"cgram": bytes([0, 0x80]) + bytes(510)}, r"cgram byte \$001=\$80"),
-    ({"cgram": "abc"}, "initial cgram must be bytes"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"vram": bytes(10)}, "vram must be 65536 bytes"),
+        ({"oam": bytes(512)}, "oam must be 544 bytes"),
+        ({"cgram": bytes([0, 0x80]) + bytes(510)}, r"cgram byte \$001=\$80"),
+        ({"cgram": "abc"}, "initial cgram must be bytes"),
+    ],
+)
 def test_bad_initial_contents_are_clear_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(HarnessError, match=message):
         lorom(RTS).run(0x008000, CpuState(), **kwargs)

@@ -22,7 +22,7 @@ class _Bank0Bus:
 
     def __init__(self, code: bytes) -> None:
         self.ram = bytearray(0x10000)
-        self.ram[0x8000:0x8000 + len(code)] = code
+        self.ram[0x8000 : 0x8000 + len(code)] = code
         self.read = self.ram.__getitem__
         self.write = self.ram.__setitem__
         self.idle = bool

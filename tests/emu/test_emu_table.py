@@ -18,12 +18,15 @@ def test_table_has_256_distinct_rows() -> None:
     assert sum(op.kind is Kind.READ for op in OPCODES) > 80
 
 
-@pytest.mark.parametrize("op", [op for op in OPCODES if op.mode not in _NOT_REASSEMBLABLE and op.mnemonic != "WDM"],
-                         ids=lambda op: f"{op.code:02x}")
+@pytest.mark.parametrize(
+    "op",
+    [op for op in OPCODES if op.mode not in _NOT_REASSEMBLABLE and op.mnemonic != "WDM"],
+    ids=lambda op: f"{op.code:02x}",
+)
 @pytest.mark.parametrize("width", [0, 1])
 def test_disassembly_reassembles_to_the_same_bytes(op, width: int) -> None:
     code = bytes([op.code]) + bytes(range(0x81, 0x81 + operand_length(op, m=width, x=width)))
-    (address, got, text), = disassemble(code, 0x8000, m=width, x=width)
+    ((address, got, text),) = disassemble(code, 0x8000, m=width, x=width)
     assert got == code
     assert assemble_one(text, m=width, x=width) == code
 
@@ -39,11 +42,14 @@ def test_truncated_instruction_is_shown_as_data() -> None:
     assert disassemble(b"\xad\x00", 0x8000)[-1][2] == "db $ad,$00"
 
 
-@pytest.mark.parametrize(("a", "b", "c", "want"), [
-    (0x99, 0x01, 0, (0x00, 1)),   # 99 + 1 = 100
-    (0x0F, 0x01, 0, (0x16, 0)),   # invalid BCD digit: the nibble correction still applies
-    (0x45, 0x55, 1, (0x01, 1)),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "c", "want"),
+    [
+        (0x99, 0x01, 0, (0x00, 1)),  # 99 + 1 = 100
+        (0x0F, 0x01, 0, (0x16, 0)),  # invalid BCD digit: the nibble correction still applies
+        (0x45, 0x55, 1, (0x01, 1)),
+    ],
+)
 def test_adc8_decimal_examples(a: int, b: int, c: int, want: tuple[int, int]) -> None:
     result, carry, _ = alu.adc8(a, b, c, 1)
     assert (result, carry) == want

@@ -15,28 +15,43 @@ from harness.emu import timing
 from harness.errors import HarnessError
 
 
-@pytest.mark.parametrize(("t", "expected"), [
-    (0, (0, 0, 0, 1364)),
-    (1363, (0, 0, 1363, 1364)),
-    (1364, (0, 1, 0, 1364)),
-    (225 * 1364 + 2, (0, 225, 2, 1364)),
-    (262 * 1364 - 1, (0, 261, 1363, 1364)),
-    (262 * 1364, (1, 0, 0, 1364)),                       # the odd field starts
-    (262 * 1364 + 240 * 1364, (1, 240, 0, 1360)),        # its short line
-    (262 * 1364 + 240 * 1364 + 1359, (1, 240, 1359, 1360)),
-    (262 * 1364 + 240 * 1364 + 1360, (1, 241, 0, 1364)),
-    (262 * 1364 * 2 - 4 - 1, (1, 261, 1363, 1364)),       # the odd field is 4 clocks shorter
-    (262 * 1364 * 2 - 4, (0, 0, 0, 1364)),               # and the pattern repeats
-])
+@pytest.mark.parametrize(
+    ("t", "expected"),
+    [
+        (0, (0, 0, 0, 1364)),
+        (1363, (0, 0, 1363, 1364)),
+        (1364, (0, 1, 0, 1364)),
+        (225 * 1364 + 2, (0, 225, 2, 1364)),
+        (262 * 1364 - 1, (0, 261, 1363, 1364)),
+        (262 * 1364, (1, 0, 0, 1364)),  # the odd field starts
+        (262 * 1364 + 240 * 1364, (1, 240, 0, 1360)),  # its short line
+        (262 * 1364 + 240 * 1364 + 1359, (1, 240, 1359, 1360)),
+        (262 * 1364 + 240 * 1364 + 1360, (1, 241, 0, 1364)),
+        (262 * 1364 * 2 - 4 - 1, (1, 261, 1363, 1364)),  # the odd field is 4 clocks shorter
+        (262 * 1364 * 2 - 4, (0, 0, 0, 1364)),  # and the pattern repeats
+    ],
+)
 def test_position_walks_lines_fields_and_the_short_line(t: int, expected: tuple[int, int, int, int]) -> None:
     assert timing.position(t) == expected
 
 
-@pytest.mark.parametrize(("h", "line_clocks", "dot"), [
-    (0, 1364, 0), (4, 1364, 1), (1292, 1364, 323), (1294, 1364, 323), (1296, 1364, 323),
-    (1298, 1364, 324), (1310, 1364, 327), (1314, 1364, 327), (1316, 1364, 328), (1362, 1364, 339),
-    (1300, 1360, 325), (1359, 1360, 339),
-])
+@pytest.mark.parametrize(
+    ("h", "line_clocks", "dot"),
+    [
+        (0, 1364, 0),
+        (4, 1364, 1),
+        (1292, 1364, 323),
+        (1294, 1364, 323),
+        (1296, 1364, 323),
+        (1298, 1364, 324),
+        (1310, 1364, 327),
+        (1314, 1364, 327),
+        (1316, 1364, 328),
+        (1362, 1364, 339),
+        (1300, 1360, 325),
+        (1359, 1360, 339),
+    ],
+)
 def test_hdot_has_two_long_dots_except_on_the_short_line(h: int, line_clocks: int, dot: int) -> None:
     assert timing.hdot(h, line_clocks) == dot
 

@@ -175,7 +175,10 @@ def test_unknown_metric_is_an_error_with_a_suggestion():
         ([{"floor": 0.3, "min": 0.1}], r"'floor' must be a metric 'family/metric'.*got 0\.3"),
         ([{"floor": "gen/pass@1", "min": True}], r"'min' must be a number, got True"),
         ([{"floor": "gen/pass@1", "min": 0.1, "allow_missing": "yes"}], "must be true or false"),
-        ([{"floor": "gen/pass@1", "min": 0.1, "pooling": "mean"}], r"must be one of macro\|micro, got 'mean'"),
+        (
+            [{"floor": "gen/pass@1", "min": 0.1, "pooling": "mean"}],
+            r"must be one of macro\|micro, got 'mean'",
+        ),
         ([{"floor": "gen/pass@1", "min": 0.1, "name": ["a"]}], "'name' must be a string"),
         ([{"floor": "gen/pass@1", "min": 0.1}, {"floor": "gen/pass@1", "min": 0.1}], "unique"),
     ],
@@ -202,8 +205,12 @@ def test_policy_top_level_errors_name_key_value_and_fix(policy, message):
 
 def test_policy_file_errors_point_at_the_rule_line(tmp_path):
     policy = tmp_path / "gate.yaml"
-    policy.write_text("rules:\n  - floor: gen/pass@1\n    min: 0.3\n\n  - no_regress: gen/pass@1\n    max_dorp: 0.1\n")
-    with pytest.raises(PolicyError, match=r"gate\.yaml:5: rules\[1\]: unknown key 'max_dorp'; did you mean 'max_drop'"):
+    policy.write_text(
+        "rules:\n  - floor: gen/pass@1\n    min: 0.3\n\n  - no_regress: gen/pass@1\n    max_dorp: 0.1\n"
+    )
+    with pytest.raises(
+        PolicyError, match=r"gate\.yaml:5: rules\[1\]: unknown key 'max_dorp'; did you mean 'max_drop'"
+    ):
         load_policy(policy)
     policy.write_bytes(b"rules:\n  - floor: gen/p\xe4sses\n")
     with pytest.raises(PolicyError, match="not UTF-8"):

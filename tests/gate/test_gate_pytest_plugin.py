@@ -41,7 +41,6 @@ def repo(tmp_path: Path) -> Path:
     return target
 
 
-
 def _worsen(path: Path, family: str, metric: str, share: float) -> None:
     """Flip `share` of a family's passing samples to failing and recompute its aggregates (and `score`,
     when the metric is the family's primary one)."""
@@ -121,8 +120,14 @@ def test_last_failed_reruns_the_failed_gate_rules(repo):
     extra = [] if _plugin_installed() else ["-p", "harness.pytest_plugin"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "pytest", "-rA", *extra, *args], cwd=repo,
-                              capture_output=True, text=True, timeout=120, env=env)
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-rA", *extra, *args],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
 
     assert run().returncode == 1
     rerun = run("--lf")
@@ -133,11 +138,18 @@ def test_last_failed_reruns_the_failed_gate_rules(repo):
 
 def test_a_policy_inside_the_collected_tree_is_collected_once(repo):
     shutil.move(repo / "gate.yaml", repo / "tests" / "gate.yaml")
-    ini = (repo / "pytest.ini").read_text().replace("asm65816_policy = gate.yaml", "asm65816_policy = tests/gate.yaml")
+    ini = (
+        (repo / "pytest.ini")
+        .read_text()
+        .replace("asm65816_policy = gate.yaml", "asm65816_policy = tests/gate.yaml")
+    )
     (repo / "pytest.ini").write_text(ini)
     result = _pytest(repo)
     assert result.returncode == 0, result.stdout
-    assert "9 passed" in result.stdout and result.stdout.count("PASSED tests/gate.yaml::floor[gen/pass@1 >= 0.6]") == 1
+    assert (
+        "9 passed" in result.stdout
+        and result.stdout.count("PASSED tests/gate.yaml::floor[gen/pass@1 >= 0.6]") == 1
+    )
 
 
 def test_a_missing_policy_file_is_a_usage_error(repo):

@@ -395,10 +395,19 @@ def test_the_pytest_gate_reports_a_damaged_run_in_one_line(lmeval_output, tmp_pa
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({"model": "asm65816-replay", "model_args": "predictions=/runs/preds-v2.jsonl"}, "asm65816-replay:preds-v2"),
+        (
+            {"model": "asm65816-replay", "model_args": "predictions=/runs/preds-v2.jsonl"},
+            "asm65816-replay:preds-v2",
+        ),
         ({"model": "asm65816-oracle", "model_args": ""}, "asm65816-oracle"),
-        ({"model": "hf", "model_args": "pretrained=Qwen/Qwen2.5-Coder-1.5B,dtype=bfloat16"}, "Qwen/Qwen2.5-Coder-1.5B"),
-        ({"model": "llama-cpp", "model_args": {"model_path": "/m/coder-7B-Q4_K_M.gguf"}}, "/m/coder-7B-Q4_K_M.gguf"),
+        (
+            {"model": "hf", "model_args": "pretrained=Qwen/Qwen2.5-Coder-1.5B,dtype=bfloat16"},
+            "Qwen/Qwen2.5-Coder-1.5B",
+        ),
+        (
+            {"model": "llama-cpp", "model_args": {"model_path": "/m/coder-7B-Q4_K_M.gguf"}},
+            "/m/coder-7B-Q4_K_M.gguf",
+        ),
         ({"model": "asm65816-oracle", "model_args": "temperature=0.5"}, "asm65816-oracle"),
     ],
 )

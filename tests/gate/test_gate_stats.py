@@ -196,7 +196,14 @@ def _calibration_inputs():
     rng = np.random.default_rng(11)
     strata = ["gen"] * 60 + ["fix"] * 40
     yield "noise", rng.random(100) < 0.5, rng.random(100) < 0.5, strata, Statistic.MEAN, 1000
-    yield "better", rng.random(200) < 0.7, rng.random(200) < 0.5, ["gen"] * 100 + ["fix"] * 100, Statistic.MEAN, 1000
+    yield (
+        "better",
+        rng.random(200) < 0.7,
+        rng.random(200) < 0.5,
+        ["gen"] * 100 + ["fix"] * 100,
+        Statistic.MEAN,
+        1000,
+    )
     yield "speedup", rng.uniform(0.5, 3, 100), rng.uniform(0.5, 2, 100), strata, Statistic.GEOMEAN, 500
     yield "singleton", rng.random(31) < 0.6, rng.random(31) < 0.4, ["gen"] * 30 + ["mc"], Statistic.MEAN, 500
     yield "batches", rng.random(2100) < 0.6, rng.random(2100) < 0.55, ["gen"] * 2100, Statistic.MEAN, 2000
@@ -206,8 +213,9 @@ def _calibration_inputs():
 @pytest.mark.parametrize("case", list(_calibration_inputs()), ids=lambda case: case[0])
 def test_scipy_bootstrap_gives_the_reference_intervals(case, pooling):
     _name, cand, base, strata, statistic, resamples = case
-    ours = paired_bootstrap(cand, base, strata=strata, statistic=statistic, pooling=pooling,
-                            resamples=resamples, seed=3)
+    ours = paired_bootstrap(
+        cand, base, strata=strata, statistic=statistic, pooling=pooling, resamples=resamples, seed=3
+    )
     delta, ratio = _reference_paired_bootstrap(cand, base, strata, statistic, pooling, resamples, 0.95, 3)
     assert (ours.delta_ci.low, ours.delta_ci.high) == pytest.approx(delta, abs=1e-12)
     assert ours.ratio_ci is not None
@@ -217,8 +225,9 @@ def test_scipy_bootstrap_gives_the_reference_intervals(case, pooling):
 def test_bootstrap_statistic_matches_the_reference_draws():
     values = np.random.default_rng(2).random(150)
     _point, ci = bootstrap_statistic(values, resamples=1000, seed=4)
-    delta, _ratio = _reference_paired_bootstrap(values, np.zeros(150), ["all"] * 150, Statistic.MEAN,
-                                                Pooling.MICRO, 1000, 0.95, 4)
+    delta, _ratio = _reference_paired_bootstrap(
+        values, np.zeros(150), ["all"] * 150, Statistic.MEAN, Pooling.MICRO, 1000, 0.95, 4
+    )
     assert (ci.low, ci.high) == pytest.approx(delta, abs=1e-12)
 
 
@@ -236,7 +245,12 @@ def test_one_family_is_exactly_scipys_paired_bootstrap():
     cand, base = (rng.random(120) < 0.65).astype(float), (rng.random(120) < 0.5).astype(float)
     ours = paired_bootstrap(cand, base, resamples=3000, seed=12)
     theirs = bootstrap(
-        (cand, base), lambda c, b, axis: c.mean(axis=axis) - b.mean(axis=axis), paired=True, vectorized=True,
-        n_resamples=3000, method="percentile", rng=np.random.Generator(np.random.PCG64(12)),
+        (cand, base),
+        lambda c, b, axis: c.mean(axis=axis) - b.mean(axis=axis),
+        paired=True,
+        vectorized=True,
+        n_resamples=3000,
+        method="percentile",
+        rng=np.random.Generator(np.random.PCG64(12)),
     ).confidence_interval
     assert (ours.delta_ci.low, ours.delta_ci.high) == pytest.approx((theirs.low, theirs.high), abs=1e-12)

@@ -35,8 +35,14 @@ def _evaluate(model: str, model_args: dict | None = None) -> dict:
     import lm_eval
 
     hook.install()
-    return lm_eval.simple_evaluate(model=model, model_args=model_args or {}, tasks=["asm65816"],
-                                   task_manager=task_manager(), bootstrap_iters=0, log_samples=True)
+    return lm_eval.simple_evaluate(
+        model=model,
+        model_args=model_args or {},
+        tasks=["asm65816"],
+        task_manager=task_manager(),
+        bootstrap_iters=0,
+        log_samples=True,
+    )
 
 
 def test_oracle_is_perfect_and_optimize_speedup_exceeds_one(fixture_tasks):
@@ -62,7 +68,9 @@ def test_replay_scores_wrong_missing_and_right_answers(fixture_tasks, tmp_path):
     predictions.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
     with pytest.raises(TaskDataError, match="no prediction for .*allow_missing=true"):
         _evaluate("asm65816-replay", {"predictions": str(predictions)})  # optimize and explain have none
-    table = family_table(_evaluate("asm65816-replay", {"predictions": str(predictions), "allow_missing": "true"}))
+    table = family_table(
+        _evaluate("asm65816-replay", {"predictions": str(predictions), "allow_missing": "true"})
+    )
     assert table["gen"]["assembles"] == 1.0 and table["gen"]["pass@1"] == 0.0
     assert table["fix"]["pass@1"] == 1.0
     assert table["mc"]["acc"] == 1.0
@@ -83,7 +91,9 @@ def test_prompts_are_self_contained_and_stops_do_not_cut_code(fixture_tasks):
     mc = glue.load_docs("mc")[0]
     text = glue.doc_to_text({"doc_json": json.dumps(mc)})
     assert "A. STA\nB. STZ\nC. STX" in text and text.endswith("### Answer\n")
-    base = (Path(task_manager().task_index["asm65816_gen"].yaml_path).parent / "_asm65816_base_yaml").read_text()
+    base = (
+        Path(task_manager().task_index["asm65816_gen"].yaml_path).parent / "_asm65816_base_yaml"
+    ).read_text()
     assert '"\\n\\n"' not in base.split("until:")[1].split("\n")[0]
 
 
@@ -139,8 +149,9 @@ HOOK_PROBE = (
 @pytest.mark.parametrize(("switch", "expected"), [("0", ["group", "oracle"]), ("1", ["nogroup", "nooracle"])])
 def test_plain_lm_eval_sees_our_tasks_and_models_unless_switched_off(tmp_path, switch, expected):
     env = {**os.environ, "ASM65816_NO_LMEVAL_HOOK": switch}
-    run = subprocess.run([sys.executable, "-c", HOOK_PROBE], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", HOOK_PROBE], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == expected
 
@@ -148,9 +159,22 @@ def test_plain_lm_eval_sees_our_tasks_and_models_unless_switched_off(tmp_path, s
 @pytest.mark.skipif(not PTH_INSTALLED, reason="the startup hook is installed by pip install (wheel or -e)")
 def test_lm_eval_cli_runs_the_group_from_another_directory(fixture_tasks, tmp_path):
     lm_eval = Path(sys.executable).with_name("lm_eval")
-    run = subprocess.run([str(lm_eval), "--model", "asm65816-oracle", "--tasks", "asm65816", "--output_path",
-                          str(tmp_path / "out")], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "ASM65816_TASK_DATA": str(fixture_tasks)})
+    run = subprocess.run(
+        [
+            str(lm_eval),
+            "--model",
+            "asm65816-oracle",
+            "--tasks",
+            "asm65816",
+            "--output_path",
+            str(tmp_path / "out"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "ASM65816_TASK_DATA": str(fixture_tasks)},
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     result_files = list((tmp_path / "out").rglob("results_*.json"))
     assert result_files
@@ -176,7 +200,8 @@ def test_task_configs_are_stamped_with_the_bundled_data(monkeypatch):
     stamps = stamped_identity(task_dir())
     assert stamps and all(
         values == {"dataset_version": identity.version, "dataset_sha256": identity.sha256}
-        for values in stamps.values())
+        for values in stamps.values()
+    )
 
 
 def test_modified_data_is_refused_against_the_stamp(monkeypatch):

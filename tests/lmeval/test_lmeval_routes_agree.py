@@ -21,14 +21,33 @@ def test_offline_score_and_lm_eval_carry_the_same_dataset_identity(tmp_path):
     predictions.write_text(json.dumps({"id": "gen-t1", "completion": "Double:\n  ASL A\n  RTS\n"}) + "\n")
     offline = score_predictions(FIXTURE_TASKS / "gen.jsonl", predictions)
     assert offline.dataset == dataset_identity(FIXTURE_TASKS)
-    assert offline.dataset.to_dict() == {"name": "asm65816", "version": "fixture-1", "sha256": offline.dataset.sha256}
+    assert offline.dataset.to_dict() == {
+        "name": "asm65816",
+        "version": "fixture-1",
+        "sha256": offline.dataset.sha256,
+    }
 
     out = tmp_path / "lm"
     run = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "eval", "--model", "asm65816-oracle", "--tasks", "asm65816_gen",
-         "--log_samples", "--output_path", str(out)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "ASM65816_TASK_DATA": str(FIXTURE_TASKS), "ASM65816_WORKERS": "1"})
+        [
+            sys.executable,
+            "-m",
+            "harness.cli",
+            "eval",
+            "--model",
+            "asm65816-oracle",
+            "--tasks",
+            "asm65816_gen",
+            "--log_samples",
+            "--output_path",
+            str(out),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "ASM65816_TASK_DATA": str(FIXTURE_TASKS), "ASM65816_WORKERS": "1"},
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     from_lmeval = load_lmeval_output(out)
     from_offline = record_from_results(offline.to_json())

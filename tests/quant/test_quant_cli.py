@@ -64,7 +64,9 @@ def test_quantize_quiet_keeps_llama_cpp_log_off_the_terminal(
     capfd.readouterr()
     assert main(["quantize", str(f16), "--quants", "Q8_0", "--out-dir", str(tmp_path / "loud")]) == 0
     loud = capfd.readouterr()
-    assert main(["quantize", str(f16), "--quants", "Q8_0", "--out-dir", str(tmp_path / "quiet"), "--quiet"]) == 0
+    assert (
+        main(["quantize", str(f16), "--quants", "Q8_0", "--out-dir", str(tmp_path / "quiet"), "--quiet"]) == 0
+    )
     quiet = capfd.readouterr()
     assert "q8_0" in (loud.out + loud.err).lower().replace("tiny-q8_0", "")  # the per-tensor log, shown
     assert quiet.err == "" and quiet.out.splitlines()[0].split()[:2] == ["type", "file"]

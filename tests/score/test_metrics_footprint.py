@@ -10,7 +10,6 @@ from harness.score.footprint import Area, area_of, measure_footprint, numbers_in
 pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
 
-
 def _task(reference: str, inputs: dict, outputs: list[str], m: int = 1, seed: int = 3) -> dict:
     return {
         "id": "fp",

@@ -12,7 +12,6 @@ from harness.score.explain import explain_report, probe_expected, summary_lines,
 pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
 
-
 MODE_8 = {"e": 0, "m": 1, "x": 1, "D": "$0000", "DBR": "$00"}
 KEEP = ["D", "DBR", "flag:m", "flag:x", "flag:D", "S"]
 HP = [0x03, 0x7F, 0x7F, 0x05, 0x00, 0xFF, 0x05, 0x84, 0x08, 0x7F, 0x08, 0x01, 0x05, 0x7F, 0x80, 0x00]

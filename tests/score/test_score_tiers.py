@@ -16,15 +16,27 @@ def _sample(task_id: str, tier: str | None, passed: bool, family: str = "gen") -
 
 
 def test_each_tier_reports_the_primary_metric_and_its_count() -> None:
-    samples = [_sample("a", "easy", True), _sample("b", "easy", True), _sample("c", "hard", False),
-               _sample("d", "medium", True), _sample("e", "medium", False)]
+    samples = [
+        _sample("a", "easy", True),
+        _sample("b", "easy", True),
+        _sample("c", "hard", False),
+        _sample("d", "medium", True),
+        _sample("e", "medium", False),
+    ]
     tiers = tier_metrics(samples)
-    assert tiers == {"gen": {"easy": {"pass@1": 1.0, "n": 2.0}, "hard": {"pass@1": 0.0, "n": 1.0},
-                             "medium": {"pass@1": 0.5, "n": 2.0}}}
+    assert tiers == {
+        "gen": {
+            "easy": {"pass@1": 1.0, "n": 2.0},
+            "hard": {"pass@1": 0.0, "n": 1.0},
+            "medium": {"pass@1": 0.5, "n": 2.0},
+        }
+    }
 
 
 def test_results_json_and_the_table_carry_the_tiers() -> None:
-    results = build_results([_sample("a", "easy", True), _sample("b", "hard", False)], dataset=IDENTITY, model="m")
+    results = build_results(
+        [_sample("a", "easy", True), _sample("b", "hard", False)], dataset=IDENTITY, model="m"
+    )
     data = json.loads(dumps_results(results))
     assert data["tiers"]["gen"]["easy"]["pass@1"] == 1.0
     assert [s.get("tier") for s in data["samples"]] == ["easy", "hard"]

@@ -22,7 +22,6 @@ _QUICK_CASES = 40  # the edge cases come first, so a short plan still meets ever
 _LABEL = re.compile(r"^[.A-Za-z_][\w.]*:$")
 
 
-
 def test_every_kernel_is_registered_once_under_its_own_name() -> None:
     assert len(OURS) == len(set(OURS)) >= 26
     for name in OURS:

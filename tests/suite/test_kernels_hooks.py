@@ -26,7 +26,6 @@ HOOKS = tuple(hooks.KERNELS)
 _QUICK_CASES = 32  # edge cases come first, so a short plan still meets the designed boundaries
 
 
-
 def _task(routine: Routine, seed: int = 0) -> dict[str, Any]:
     """The gen task as the dataset builder writes it: hook tasks carry their base and origin."""
     doc = gen_task(routine, f"{routine.kernel}-test", seed)
@@ -107,7 +106,9 @@ def test_a_multi_routine_answer_without_its_helper_fails(asar: None) -> None:
     assert helper in verdict.detail
 
 
-@pytest.mark.parametrize(("name", "bug"), [("sprite_move_xy", "helper-uses-x"), ("queue_pump", "helper-uses-x")])
+@pytest.mark.parametrize(
+    ("name", "bug"), [("sprite_move_xy", "helper-uses-x"), ("queue_pump", "helper-uses-x")]
+)
 def test_a_helper_that_clobbers_its_callers_index_fails(asar: None, name: str, bug: str) -> None:
     routine = build_routine(name, 0)
     task = _task(routine)

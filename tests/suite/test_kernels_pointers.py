@@ -23,7 +23,6 @@ NAMES = [*pointers.KERNELS, *decompress.KERNELS]
 CASES = 12
 
 
-
 def test_kernels_are_registered_once_with_a_tier_mix() -> None:
     assert len(NAMES) == len(set(NAMES)) >= 26
     assert all(name in KERNELS for name in NAMES)

@@ -20,7 +20,6 @@ OURS = VIDEO + HWMATH
 CASES = 12  # enough to separate every draft here from the reference; the suite's own checks run 96
 
 
-
 def _gen(routine: Routine, seed: int) -> dict:
     from harness.suite.families import gen_task
 
@@ -87,8 +86,15 @@ def test_reference_passes_drafts_are_slower_bugs_fail(asar: None, name: str) -> 
     assert not check_equivalence(doc, bug.source, cases=CASES).passes, f"{name} {bug.name} passes"
 
 
-def _machine_run(routine: Routine, *, a: int = 0, x: int = 0, y: int = 0, wram: bytes | None = None,
-                 vram: bytes | None = None) -> object:
+def _machine_run(
+    routine: Routine,
+    *,
+    a: int = 0,
+    x: int = 0,
+    y: int = 0,
+    wram: bytes | None = None,
+    vram: bytes | None = None,
+) -> object:
     """Run a reference once on the SNES machine in its spec's mode; return the machine afterwards."""
     from harness.emu import CpuState
     from harness.verify import assemble_program
@@ -98,8 +104,9 @@ def _machine_run(routine: Routine, *, a: int = 0, x: int = 0, y: int = 0, wram: 
     machine = program.machine
     mode = routine.spec["mode"]
     p = 0x04 | (mode["m"] << 5) | (mode["x"] << 4)
-    state = CpuState(a=a, x=x, y=y, s=0x01FF, d=0, dbr=0, pbr=program.entry >> 16, pc=program.entry & 0xFFFF,
-                     p=p, e=0)
+    state = CpuState(
+        a=a, x=x, y=y, s=0x01FF, d=0, dbr=0, pbr=program.entry >> 16, pc=program.entry & 0xFFFF, p=p, e=0
+    )
     result = machine.run(program.entry, state, wram=wram, vram=vram, call=routine.call, max_cycles=200_000)
     assert result.stop.name == "RETURNED", result.detail
     return machine

@@ -11,7 +11,6 @@ from harness.suite.routines import Routine, spec_dict
 pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
 
-
 def _routine(reference: str, inputs: dict, outputs: list[str], entry: str = "Main") -> Routine:
     return Routine(
         kernel="test",

@@ -20,7 +20,6 @@ from harness.suite.mc import mc_task
 pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
 
-
 def _explain_docs(kernels: list[str]) -> list[dict]:
     index = {kernel: i for i, kernel in enumerate(KERNELS)}
     return [

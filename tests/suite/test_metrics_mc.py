@@ -17,7 +17,6 @@ from harness.suite.snippets import random_snippet
 pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
 
-
 def test_every_assembles_twin_is_what_asar_says() -> None:
     wrong = [
         (valid, invalid)

@@ -16,7 +16,6 @@ from harness.verify.answers import TRACE_ANSWER_FORMAT
 pytestmark = pytest.mark.usefixtures("asar")  # skip, naming the fix, without ASAR
 
 
-
 KEEP = ["X", "Y", "D", "DBR", "flag:m", "flag:x", "flag:D", "S"]
 ENFORCED = [
     "Return to the caller with RTS",

@@ -55,7 +55,9 @@ def test_full_validation_passes(asar: None, capsys) -> None:
     assert main(["tasks", "validate"]) == 0, capsys.readouterr().out[-4000:]
 
 
-def test_an_installed_package_is_checked_in_place_but_never_rewritten(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_an_installed_package_is_checked_in_place_but_never_rewritten(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     """`tasks build --check` only reads, so it works on a wheel's data (CI runs it so); a plain build
     there would rewrite site-packages behind the user's back and is refused with the way out."""
     import harness.suite.build as build

@@ -21,7 +21,6 @@ def _docs(name: str) -> list[dict]:
     return load_tasks([DATA / name])
 
 
-
 def test_every_family_meets_its_minimum_count() -> None:
     for family, minimum in MINIMUM.items():
         docs = _docs(f"{family}.jsonl")

@@ -7,12 +7,24 @@ import json
 from harness.dataset import bundled_data_dir
 from harness.suite.validate import guessable_trace
 
-SPEC = {"mode": {"e": 0, "m": 1, "x": 1}, "inputs": {"$7E0010": {"values": [7]}, "A": {"values": [0]}},
-        "outputs": ["$7E0010"], "cases": 1, "seed": 0}
+SPEC = {
+    "mode": {"e": 0, "m": 1, "x": 1},
+    "inputs": {"$7E0010": {"values": [7]}, "A": {"values": [0]}},
+    "outputs": ["$7E0010"],
+    "cases": 1,
+    "seed": 0,
+}
 
 
 def _doc(reference: str) -> dict:
-    return {"id": "t", "family": "trace", "reference": reference, "entry": "Main", "call": "jsr", "spec": SPEC}
+    return {
+        "id": "t",
+        "family": "trace",
+        "reference": reference,
+        "entry": "Main",
+        "call": "jsr",
+        "spec": SPEC,
+    }
 
 
 def test_all_zero_answers_are_guessable():
@@ -28,9 +40,14 @@ def test_a_real_computation_is_not():
 
 
 def test_no_bundled_trace_task_is_guessable():
-    docs = [json.loads(line) for name in ("trace.jsonl", "fewshot.jsonl")
-            for line in (bundled_data_dir() / name).read_text().splitlines()]
-    guessable = {d["id"]: why for d in docs if d["family"] == "trace" and (why := guessable_trace(d, d["answer"]))}
+    docs = [
+        json.loads(line)
+        for name in ("trace.jsonl", "fewshot.jsonl")
+        for line in (bundled_data_dir() / name).read_text().splitlines()
+    ]
+    guessable = {
+        d["id"]: why for d in docs if d["family"] == "trace" and (why := guessable_trace(d, d["answer"]))
+    }
     assert guessable == {}
 
 
@@ -38,6 +55,8 @@ def test_mc_gold_letters_are_spread_evenly():
     # a model that always answers "A" must score chance, not more
     from collections import Counter
 
-    golds = Counter(json.loads(line)["answer"]["gold"]
-                    for line in (bundled_data_dir() / "mc.jsonl").read_text().splitlines())
+    golds = Counter(
+        json.loads(line)["answer"]["gold"]
+        for line in (bundled_data_dir() / "mc.jsonl").read_text().splitlines()
+    )
     assert max(golds.values()) - min(golds.values()) <= 1 and len(golds) == 4

@@ -16,8 +16,12 @@ from harness.trainers.synth.facts import code_addresses, header_facts
 def test_slow_variant_is_equivalent_and_slower(family: str) -> None:
     routine = GENERATORS[family](random.Random(f"corpus-test:{family}"))
     assert routine.slow is not None
-    task = {"entry": routine.entry, "call": routine.call, "spec": routine.spec_dict(),
-            "reference": routine.slow.source}
+    task = {
+        "entry": routine.entry,
+        "call": routine.call,
+        "spec": routine.spec_dict(),
+        "reference": routine.slow.source,
+    }
     verdict = verdict_for(task, routine.source)
     assert verdict.passes, (family, verdict.reason, verdict.detail, verdict.counterexample)
     assert verdict.cand_cycles_mean < verdict.ref_cycles_mean
@@ -40,8 +44,10 @@ def test_header_facts_name_the_multiplier_and_sprite_tables() -> None:
 
 def test_code_addresses_skip_immediates_branches_and_bank_bytes() -> None:
     # LDA $F0 (direct page), STA $4202, LDA $7EF360 (long), LDA #$12, BNE, STZ $0DD0,X, MVN $7E,$7E
-    source = ("E:\n    LDA $F0\n    STA $4202\n    LDA $7EF360\n    LDA #$12\n    BNE E\n"
-              "    STZ $0DD0,X\n    MVN $7E,$7E\n")
+    source = (
+        "E:\n    LDA $F0\n    STA $4202\n    LDA $7EF360\n    LDA #$12\n    BNE E\n"
+        "    STZ $0DD0,X\n    MVN $7E,$7E\n"
+    )
     assert code_addresses(source) == (0x7E00F0, 0x004202, 0x7EF360, 0x7E0DD0)
 
 
@@ -63,6 +69,8 @@ def test_corpus_code_is_far_from_every_eval_reference() -> None:
         for draw in range(40):
             routine = draw_routine(random.Random(f"disjoint:{family}:{draw}"), family)
             text = routine.source + "\n" + (routine.slow.source if routine.slow else "")
-            sample = parse_line(json.dumps({"instruction": "x", "input": text, "output": "y"}), source="c", line=1)
+            sample = parse_line(
+                json.dumps({"instruction": "x", "input": text, "output": "y"}), source="c", line=1
+            )
             hits += [(family, hit.task_id, hit.field, hit.coverage) for hit in index.check(sample)]
     assert hits == []

@@ -108,8 +108,9 @@ def test_full_500_examples_verify(tmp_path: Path) -> None:
     assert report.ok, [f.format() for f in report.failures][:10] + list(report.contamination)[:10]
 
 
-def test_missing_asar_is_an_error_never_a_verified_claim(subset: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_asar_is_an_error_never_a_verified_claim(
+    subset: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ASAR_PATH", "/nonexistent/asar")
     assert main(["synth", "verify", str(subset), "--no-contamination", "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -119,7 +120,11 @@ def test_missing_asar_is_an_error_never_a_verified_claim(subset: Path, monkeypat
 def test_parallel_verification_reports_the_same(subset: Path) -> None:
     serial = verify_file(subset, contamination=False)
     parallel = verify_file(subset, contamination=False, workers=2)
-    assert (parallel.examples, parallel.claims, parallel.failures) == (serial.examples, serial.claims, serial.failures)
+    assert (parallel.examples, parallel.claims, parallel.failures) == (
+        serial.examples,
+        serial.claims,
+        serial.failures,
+    )
 
 
 class _Terminal(io.StringIO):

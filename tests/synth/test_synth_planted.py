@@ -56,13 +56,17 @@ def test_fix_that_does_not_fix_is_rejected() -> None:
 def test_output_text_edited_without_the_record_is_rejected() -> None:
     sample = _first(Kind.EXPLAIN_OPTIMIZE)
     savings = next(c for c in sample["metadata"]["verification"]["claims"] if c["id"] == "savings")
-    sample["output"] = sample["output"].replace(savings["text"], savings["text"].replace("saves", "saves about"))
+    sample["output"] = sample["output"].replace(
+        savings["text"], savings["text"].replace("saves", "saves about")
+    )
     example, claim, message = _only_failure(sample)
     assert (example, claim) == (sample["id"], "savings") and "does not contain" in message
 
 
 @pytest.mark.parametrize("plant", sorted(PLANTS))
-def test_committed_planted_fixture_is_rejected_by_the_cli(plant: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_committed_planted_fixture_is_rejected_by_the_cli(
+    plant: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = FIXTURES / f"planted_{plant}.jsonl"
     assert path.is_file(), f"{path} missing; rebuild with `python -m harness.trainers.synth.plant {FIXTURES}`"
     planted = [json.loads(line) for line in path.read_text().splitlines()]

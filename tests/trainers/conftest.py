@@ -14,7 +14,6 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return load_tiny_builder().build(tmp_path_factory.mktemp("tiny") / "model")
 
 
-
 @pytest.fixture(scope="session")
 def fixture_mix(tmp_path_factory: pytest.TempPathFactory):
     """A mix of the three fixture sources (contamination checked against the fixture eval tasks)."""
@@ -22,7 +21,10 @@ def fixture_mix(tmp_path_factory: pytest.TempPathFactory):
 
     spec = MixSpec(
         "fixture",
-        tuple(MixSource(name, SOURCES / f"{name}.jsonl") for name in ("clean_gold", "noisy_scraped", "chat_samples")),
+        tuple(
+            MixSource(name, SOURCES / f"{name}.jsonl")
+            for name in ("clean_gold", "noisy_scraped", "chat_samples")
+        ),
         eval_task_files=(SOURCES / "eval_tasks.jsonl",),
     )
     return build_mix(spec, tmp_path_factory.mktemp("mix") / "fixture")

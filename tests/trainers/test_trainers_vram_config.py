@@ -43,10 +43,15 @@ def test_qlora_weight_bytes_equal_real_nf4_double_quant_storage(tiny_model: Path
     import torch
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
-    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-                               bnb_4bit_compute_dtype=torch.bfloat16)
-    model = AutoModelForCausalLM.from_pretrained(tiny_model, quantization_config=quant, dtype=torch.bfloat16,
-                                                 device_map={"": "cpu"})
+    quant = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=torch.bfloat16,
+    )
+    model = AutoModelForCausalLM.from_pretrained(
+        tiny_model, quantization_config=quant, dtype=torch.bfloat16, device_map={"": "cpu"}
+    )
     real = 0
     for param in model.parameters():
         real += param.numel() * param.element_size()
@@ -54,7 +59,9 @@ def test_qlora_weight_bytes_equal_real_nf4_double_quant_storage(tiny_model: Path
         if state is not None:
             real += state.absmax.numel() * state.absmax.element_size()
             real += state.state2.absmax.numel() * state.state2.absmax.element_size()
-    assert estimate(load_arch(str(tiny_model)), method="qlora").bytes["weights"] == pytest.approx(real, rel=1e-6)
+    assert estimate(load_arch(str(tiny_model)), method="qlora").bytes["weights"] == pytest.approx(
+        real, rel=1e-6
+    )
 
 
 def test_deepseek_v2_lite_qlora_answer_depends_on_expert_quantization() -> None:
@@ -63,7 +70,9 @@ def test_deepseek_v2_lite_qlora_answer_depends_on_expert_quantization() -> None:
     per_linear = estimate(arch, method="qlora", seq_len=4096, quantize_experts=True)
     assert 30 * GIB < fused.total < 40 * GIB and per_linear.total < 24 * GIB
     assert not fused.fits["RTX 4090 / A10 24GB"] and fused.fits["L40S / RTX 6000 Ada 48GB"]
-    assert per_linear.trainable_params > 20 * fused.trainable_params  # LoRA reaches the experts only if Linear
+    assert (
+        per_linear.trainable_params > 20 * fused.trainable_params
+    )  # LoRA reaches the experts only if Linear
 
 
 def test_32b_and_34b_qlora_fit_80gb_and_not_24gb() -> None:
@@ -79,7 +88,9 @@ def test_terms_move_the_right_way() -> None:
     assert full.total > lora.total > qlora.total
     no_gc = estimate(arch, method="qlora", seq_len=2048, gradient_checkpointing=False)
     assert no_gc.bytes["activations"] > 5 * qlora.bytes["activations"]
-    assert estimate(arch, seq_len=4096, batch=2).bytes["logits+loss"] == pytest.approx(4 * qlora.bytes["logits+loss"])
+    assert estimate(arch, seq_len=4096, batch=2).bytes["logits+loss"] == pytest.approx(
+        4 * qlora.bytes["logits+loss"]
+    )
 
 
 def test_unknown_model_suggests_known_ids() -> None:
@@ -97,10 +108,24 @@ def test_cli_plan_vram_prints_every_gpu(capsys) -> None:
 
 
 def test_config_defaults_and_yaml_round_trip(tmp_path: Path) -> None:
-    config = config_from_dict({"model": {"path": "m"}, "data": {"train": "t.jsonl"},
-                               "training": {"resume_from_checkpoint": "latest"}})
-    assert (config.lora.r, config.lora.alpha, config.lora.dropout, config.lora.target_modules) == (16, 32, 0.05, "all-linear")
-    assert (config.quant.quant_type, config.quant.double_quant, config.quant.compute_dtype) == ("nf4", True, "bfloat16")
+    config = config_from_dict(
+        {
+            "model": {"path": "m"},
+            "data": {"train": "t.jsonl"},
+            "training": {"resume_from_checkpoint": "latest"},
+        }
+    )
+    assert (config.lora.r, config.lora.alpha, config.lora.dropout, config.lora.target_modules) == (
+        16,
+        32,
+        0.05,
+        "all-linear",
+    )
+    assert (config.quant.quant_type, config.quant.double_quant, config.quant.compute_dtype) == (
+        "nf4",
+        True,
+        "bfloat16",
+    )
     saved = load_config(save_config(config, tmp_path / "c.yaml"))
     assert "versions" in (tmp_path / "c.yaml").read_text()
     assert saved.training.resume_from_checkpoint is None  # runtime-only, not saved
@@ -142,12 +167,23 @@ def test_shipped_example_configs_load() -> None:
 
 def test_plan_vram_names_small_models_in_millions(tmp_path: Path, capsys) -> None:
     """The tiny fixture model (Qwen2, hidden 256, 2 layers) has 1.44 M parameters, not "0.00 B"."""
-    config = {"model_type": "qwen2", "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 2,
-              "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1024, "tie_word_embeddings": True}
+    config = {
+        "model_type": "qwen2",
+        "hidden_size": 256,
+        "intermediate_size": 512,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "vocab_size": 1024,
+        "tie_word_embeddings": True,
+    }
     (tmp_path / "config.json").write_text(json.dumps(config))
     assert cli_main(["plan-vram", "--model", str(tmp_path)]) == 0
     head, *table = capsys.readouterr().out.splitlines()
-    assert f"{format_count(estimate(load_arch(str(tmp_path))).params)} params" in head and "1.44 M params" in head
+    assert (
+        f"{format_count(estimate(load_arch(str(tmp_path))).params)} params" in head
+        and "1.44 M params" in head
+    )
     total = next(line for line in table if line.startswith("total"))
     assert total.split()[-1].count(".") == 1 and len(total.split()[-1].split(".")[1]) == 2  # GiB as x.yz
     assert (format_count(1_543_714_304), format_count(236e9), format_count(512)) == ("1.54 B", "236 B", "512")

@@ -13,8 +13,12 @@ TASK = {
     "family": "gen",
     "entry": "Add",
     "reference": "Add:\n    CLC\n    ADC #$05\n    RTS\n",
-    "spec": {"inputs": {"A.lo": [0, 255], "$7E0010": {"range": [0, 255], "boundaries": [250, 251]}},
-             "outputs": ["A.lo"], "cases": 24, "seed": 5},
+    "spec": {
+        "inputs": {"A.lo": [0, 255], "$7E0010": {"range": [0, 255], "boundaries": [250, 251]}},
+        "outputs": ["A.lo"],
+        "cases": 24,
+        "seed": 5,
+    },
 }
 WRONG = "Add:\n    ADC #$05\n    RTS\n"  # no CLC: depends on the entry carry
 
@@ -71,7 +75,9 @@ def test_a_task_without_stored_cases_is_planned_once_and_cached(private_cache, m
     first = check_equivalence(TASK, WRONG).to_json()
     assert list((private_cache / "cases").glob("*.json"))
     plans.plan_for.cache_clear()
-    monkeypatch.setattr(plans, "generated_cases", lambda *a: pytest.fail("planned twice: the cache was not used"))
+    monkeypatch.setattr(
+        plans, "generated_cases", lambda *a: pytest.fail("planned twice: the cache was not used")
+    )
     assert check_equivalence(TASK, WRONG).to_json() == first
 
 
@@ -87,7 +93,9 @@ def test_a_task_without_stored_cases_is_planned_once_and_cached(private_cache, m
 def test_damaged_stored_cases_are_a_task_error(private_cache, mutate, message):
     task, _ = _frozen(TASK)
     with pytest.raises(TaskDataError, match=message):
-        check_equivalence({**task, "id": f"bad-{message}", "frozen_cases": mutate(task["frozen_cases"])}, WRONG)
+        check_equivalence(
+            {**task, "id": f"bad-{message}", "frozen_cases": mutate(task["frozen_cases"])}, WRONG
+        )
 
 
 def test_a_stored_value_outside_its_domain_is_a_task_error(private_cache):

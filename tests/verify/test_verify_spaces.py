@@ -119,7 +119,11 @@ def test_a_routine_that_relies_on_power_on_port_state_fails():
 
 
 def test_a_dma_larger_than_ten_times_the_cycles_fits_the_budget():
-    big = {**TASK, "id": "big", "reference": DMA_UPLOAD.replace("LDA #$0010\n    STA $004305", "LDA #$2000\n    STA $004305")}
+    big = {
+        **TASK,
+        "id": "big",
+        "reference": DMA_UPLOAD.replace("LDA #$0010\n    STA $004305", "LDA #$2000\n    STA $004305"),
+    }
     big["spec"] = {**TASK["spec"], "outputs": ["vram:$1000..$2FFF"], "cases": 3}
     verdict = check_equivalence(big, big["reference"])
     assert verdict.passes, verdict.detail

@@ -66,8 +66,11 @@ def test_plan_is_deterministic_across_processes(tmp_path):
     outputs = set()
     for name in ("a", "b"):  # separate caches: both processes generate the plan themselves
         env = {**__import__("os").environ, "ASM65816_CACHE": str(tmp_path / name)}
-        outputs.add(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                                   env=env).stdout)
+        outputs.add(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+            ).stdout
+        )
     assert len(outputs) == 1
 
 

@@ -144,7 +144,11 @@ def _quantize(args: argparse.Namespace) -> int:
     stem = args.source.stem.removesuffix("-f16").removesuffix("-F16")
     results = [
         quantize_gguf(
-            args.source, out_dir / f"{stem}-{quant.lower()}.gguf", quant, threads=args.threads, quiet=args.quiet
+            args.source,
+            out_dir / f"{stem}-{quant.lower()}.gguf",
+            quant,
+            threads=args.threads,
+            quiet=args.quiet,
         )
         for quant in quants
     ]

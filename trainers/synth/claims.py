@@ -83,12 +83,20 @@ def verdict_for(task: Mapping[str, Any], candidate: str, cache: dict[str, Any] |
     """`check_equivalence` of candidate against the task's reference (memoised per context)."""
     from harness.verify import check_equivalence
 
-    key = json.dumps([task["reference"], task["entry"], task.get("call", "jsr"), task["spec"], candidate],
-                     sort_keys=True)
+    key = json.dumps(
+        [task["reference"], task["entry"], task.get("call", "jsr"), task["spec"], candidate], sort_keys=True
+    )
     if cache is not None and key in cache:
         return cache[key]
-    verdict = check_equivalence({"reference": task["reference"], "entry": task["entry"],
-                                 "call": task.get("call", "jsr"), "spec": dict(task["spec"])}, candidate)
+    verdict = check_equivalence(
+        {
+            "reference": task["reference"],
+            "entry": task["entry"],
+            "call": task.get("call", "jsr"),
+            "spec": dict(task["spec"]),
+        },
+        candidate,
+    )
     if cache is not None:
         cache[key] = verdict
     return verdict
@@ -142,9 +150,17 @@ def _check_equivalent(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
     if not verdict.passes:
         raise _Mismatch(f"not equivalent: {verdict.reason.value}: {verdict.detail}")
     _same("cases", claim.get("cases"), verdict.cases_run)
-    _text(ctx, claim, render.equivalence_text(verdict.cases_run, list(ctx.spec.get("outputs", [])),
-                                              list(ctx.spec.get("preserve", [])), _style(claim),
-                                              _against(claim)))
+    _text(
+        ctx,
+        claim,
+        render.equivalence_text(
+            verdict.cases_run,
+            list(ctx.spec.get("outputs", [])),
+            list(ctx.spec.get("preserve", [])),
+            _style(claim),
+            _against(claim),
+        ),
+    )
 
 
 def _check_savings(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
@@ -153,13 +169,31 @@ def _check_savings(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
     v = verdict_for(ctx.task, candidate, ctx.verdicts)
     if not v.passes:
         raise _Mismatch(f"savings measured on a candidate that is not equivalent ({v.reason.value})")
-    actual = {"cases": v.cases_run, "ref_cycles_mean": v.ref_cycles_mean, "ref_cycles_max": v.ref_cycles_max,
-              "cand_cycles_mean": v.cand_cycles_mean, "cand_cycles_max": v.cand_cycles_max,
-              "ref_bytes": v.ref_bytes, "cand_bytes": v.cand_bytes}
+    actual = {
+        "cases": v.cases_run,
+        "ref_cycles_mean": v.ref_cycles_mean,
+        "ref_cycles_max": v.ref_cycles_max,
+        "cand_cycles_mean": v.cand_cycles_mean,
+        "cand_cycles_max": v.cand_cycles_max,
+        "ref_bytes": v.ref_bytes,
+        "cand_bytes": v.cand_bytes,
+    }
     for key, value in actual.items():
         _same(key, claim.get(key), value)
-    _text(ctx, claim, render.savings_text(v.cases_run, v.ref_cycles_mean, v.ref_cycles_max, v.cand_cycles_mean,
-                                          v.cand_cycles_max, v.ref_bytes, v.cand_bytes, _style(claim)))
+    _text(
+        ctx,
+        claim,
+        render.savings_text(
+            v.cases_run,
+            v.ref_cycles_mean,
+            v.ref_cycles_max,
+            v.cand_cycles_mean,
+            v.cand_cycles_max,
+            v.ref_bytes,
+            v.cand_bytes,
+            _style(claim),
+        ),
+    )
 
 
 def _check_not_equivalent(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
@@ -194,12 +228,22 @@ def _check_counterexample(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
         raise _Mismatch("expected and got must name the same, non-empty set of locations")
     locations = sorted(expected)
     checked = (ctx.reference, candidate)
-    stop_ref, ref, ref_cycles = replay_case(ctx.reference, checked, ctx.entry, ctx.call, ctx.spec, values,
-                                            background, locations)
+    stop_ref, ref, ref_cycles = replay_case(
+        ctx.reference, checked, ctx.entry, ctx.call, ctx.spec, values, background, locations
+    )
     if stop_ref != "RETURNED":
         raise _Mismatch(f"the correct routine stops by {stop_ref} on this case")
-    stop_bug, bug, _ = replay_case(candidate, checked, ctx.entry, ctx.call, ctx.spec, values, background,
-                                   locations, max_cycles=ref_cycles * 10 + 1000)
+    stop_bug, bug, _ = replay_case(
+        candidate,
+        checked,
+        ctx.entry,
+        ctx.call,
+        ctx.spec,
+        values,
+        background,
+        locations,
+        max_cycles=ref_cycles * 10 + 1000,
+    )
     for text in locations:
         location = parse_location(text)[0]
         _same(f"expected {text}", expected[text], location.format(ref[text]))
@@ -250,10 +294,18 @@ def _check_trace_step(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
         raise _Mismatch(f"step {index} does not exist; the run has {len(run.steps)} steps")
     step = run.steps[index - 1]
     state = step.after
-    actual = {"pc": f"${step.pc:06X}", "instruction": step.text.upper(), "cycles": step.cycles,
-              "A": f"${state.a:04X}", "X": f"${state.x:04X}", "Y": f"${state.y:04X}", "S": f"${state.s:04X}",
-              "DBR": f"${state.dbr:02X}", "P": f"${state.p:02X}",
-              "memory": {f"${a:06X}": f"${v:02X}" for a, v in step.writes}}
+    actual = {
+        "pc": f"${step.pc:06X}",
+        "instruction": step.text.upper(),
+        "cycles": step.cycles,
+        "A": f"${state.a:04X}",
+        "X": f"${state.x:04X}",
+        "Y": f"${state.y:04X}",
+        "S": f"${state.s:04X}",
+        "DBR": f"${state.dbr:02X}",
+        "P": f"${state.p:02X}",
+        "memory": {f"${a:06X}": f"${v:02X}" for a, v in step.writes},
+    }
     for key, value in actual.items():
         _same(f"step {index} {key}", claim.get(key), value)
     _text(ctx, claim, render.step_text(index, step.pc, step.text, step.cycles, state, step.writes))
@@ -303,7 +355,9 @@ def _check_run(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
 
     initial = Initial.from_json(claim["initial"])
     stated = {text: _parse_value(value) for text, value in dict(claim.get("inputs", {})).items()}
-    _same("entry state of the stated inputs", initial.to_json(), initial_from_inputs(ctx.spec, stated).to_json())
+    _same(
+        "entry state of the stated inputs", initial.to_json(), initial_from_inputs(ctx.spec, stated).to_json()
+    )
     outputs = dict(claim["outputs"])
     stop, observed, cycles = observe_run(ctx.reference, ctx.entry, ctx.call, initial, list(outputs))
     if stop != "RETURNED":

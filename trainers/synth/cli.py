@@ -22,27 +22,47 @@ __all__ = ["register"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "synth", help="generate verified training examples (explain+optimize, trace, review, explain)",
+        "synth",
+        help="generate verified training examples (explain+optimize, trace, review, explain)",
         description="Generate training examples whose every claim is checked by ASAR and the emulator, "
-                    "or re-verify a generated file (`asm65816 synth verify FILE`).")
-    parser.add_argument("--kind", default="all", help="explain_optimize, trace, review, explain or all (default)")
+        "or re-verify a generated file (`asm65816 synth verify FILE`).",
+    )
+    parser.add_argument(
+        "--kind", default="all", help="explain_optimize, trace, review, explain or all (default)"
+    )
     parser.add_argument("--n", type=int, default=None, help="number of examples to write")
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0); same seed -> same file")
     parser.add_argument("--out", type=Path, default=None, help="output JSONL file")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="processes to build examples with (default 1; the file is the same for any value)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes to build examples with (default 1; the file is the same for any value)",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)"
+    )
     parser.set_defaults(handler=_generate)
     verbs = parser.add_subparsers(dest="synth_command", metavar="verify")
-    verify = verbs.add_parser("verify", help="re-check every claim of a synth JSONL file",
-                              description="Re-assemble, re-run and re-count every recorded claim.")
+    verify = verbs.add_parser(
+        "verify",
+        help="re-check every claim of a synth JSONL file",
+        description="Re-assemble, re-run and re-count every recorded claim.",
+    )
     verify.add_argument("file", type=Path)
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
-    verify.add_argument("--tasks", type=Path, action="append", default=None,
-                        help="eval task JSONL for the contamination check (repeatable; default: the suite's)")
+    verify.add_argument(
+        "--tasks",
+        type=Path,
+        action="append",
+        default=None,
+        help="eval task JSONL for the contamination check (repeatable; default: the suite's)",
+    )
     verify.add_argument("--no-contamination", action="store_true", help="skip the contamination check")
     verify.add_argument("--workers", type=int, default=1, help="processes to verify with (default 1)")
-    verify.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
+    verify.add_argument(
+        "--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)"
+    )
     verify.set_defaults(handler=_verify)
 
 
@@ -56,10 +76,18 @@ def _generate(args: argparse.Namespace) -> int:
         raise SynthError(f"--kind {args.kind!r} is unknown; choose one of {', '.join(KIND_CHOICES)}")
     started = time.monotonic()
     with _progress_bar(args.quiet, total=args.n, desc="synth") as bar:
-        count = write_jsonl(args.out, args.kind, args.n, args.seed, lambda _count, _sample: bar.update(1),
-                            workers=args.workers)
-    print(f"wrote {count} examples ({args.kind}, seed {args.seed}) to {args.out} in "
-          f"{time.monotonic() - started:.1f} s")
+        count = write_jsonl(
+            args.out,
+            args.kind,
+            args.n,
+            args.seed,
+            lambda _count, _sample: bar.update(1),
+            workers=args.workers,
+        )
+    print(
+        f"wrote {count} examples ({args.kind}, seed {args.seed}) to {args.out} in "
+        f"{time.monotonic() - started:.1f} s"
+    )
     return 0
 
 
@@ -76,8 +104,13 @@ def _verify(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     with _progress_bar(args.quiet, total=None, desc="verify") as bar:
-        report = verify_file(args.file, contamination=not args.no_contamination, task_files=args.tasks,
-                             progress=lambda count: bar.update(count - bar.n), workers=args.workers)
+        report = verify_file(
+            args.file,
+            contamination=not args.no_contamination,
+            task_files=args.tasks,
+            progress=lambda count: bar.update(count - bar.n),
+            workers=args.workers,
+        )
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -85,9 +118,14 @@ def _verify(args: argparse.Namespace) -> int:
             print(f"FAIL {failure.format()}")
         for hit in report.contamination:
             print(f"CONTAMINATED {hit}")
-        where = ("contamination not checked" if report.eval_texts is None
-                 else f"contamination: {len(report.contamination)} hits against {report.eval_texts} eval texts")
+        where = (
+            "contamination not checked"
+            if report.eval_texts is None
+            else f"contamination: {len(report.contamination)} hits against {report.eval_texts} eval texts"
+        )
         status = "all verified" if report.ok else f"{len(report.failures)} failed claims"
-        print(f"{report.examples} examples, {report.claims} claims: {status}; {where} "
-              f"({time.monotonic() - started:.1f} s)")
+        print(
+            f"{report.examples} examples, {report.claims} claims: {status}; {where} "
+            f"({time.monotonic() - started:.1f} s)"
+        )
     return 0 if report.ok else 1

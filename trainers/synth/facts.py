@@ -19,8 +19,10 @@ __all__ = ["HeaderFact", "code_addresses", "header_facts"]
 
 _DEFINE_RE = re.compile(r"^!(?P<name>\w+)\s*=\s*\$(?P<hex>[0-9A-Fa-f]{2,6})\s*(?:;\s*(?P<meaning>.*?))?\s*$")
 # An operand address: `$12`, `$1234`, `$7E1234`, optionally indexed; not an immediate (`#$12`).
-_OPERAND_RE = re.compile(r"^\s*(?:[A-Za-z_.][\w.]*:\s*)?(?P<mn>[A-Za-z]{3})(?:\.[bwl])?\s+"
-                         r"(?P<op>[(\[]?\$[0-9A-Fa-f]{2,6})")
+_OPERAND_RE = re.compile(
+    r"^\s*(?:[A-Za-z_.][\w.]*:\s*)?(?P<mn>[A-Za-z]{3})(?:\.[bwl])?\s+"
+    r"(?P<op>[(\[]?\$[0-9A-Fa-f]{2,6})"
+)
 _BLOCK_MOVES = frozenset({"MVN", "MVP"})
 
 
@@ -56,7 +58,9 @@ def header_facts() -> Mapping[int, HeaderFact]:
             if match is None or len(match.group("hex")) not in (4, 6) or "JOY_" in match.group("name"):
                 continue
             address = _canonical(int(match.group("hex"), 16), len(match.group("hex")))
-            facts.setdefault(address, HeaderFact(address, match.group("name"), match.group("meaning") or "", header))
+            facts.setdefault(
+                address, HeaderFact(address, match.group("name"), match.group("meaning") or "", header)
+            )
     return MappingProxyType(facts)
 
 

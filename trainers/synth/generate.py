@@ -23,7 +23,12 @@ __all__ = ["KIND_CHOICES", "MAX_ATTEMPTS", "dumps_sample", "generate", "iter_sam
 
 MAX_ATTEMPTS = 30
 KIND_CHOICES = (*(k.value for k in Kind), "all")
-_ID_PREFIX = {Kind.EXPLAIN_OPTIMIZE: "opt", Kind.TRACE: "trace", Kind.REVIEW: "review", Kind.EXPLAIN: "explain"}
+_ID_PREFIX = {
+    Kind.EXPLAIN_OPTIMIZE: "opt",
+    Kind.TRACE: "trace",
+    Kind.REVIEW: "review",
+    Kind.EXPLAIN: "explain",
+}
 
 
 def _kinds(kind: str) -> tuple[Kind, ...]:
@@ -80,8 +85,14 @@ def dumps_sample(sample: dict[str, Any]) -> str:
     return json.dumps(sample, ensure_ascii=False, separators=(", ", ": "))
 
 
-def write_jsonl(path: str | Path, kind: str, n: int, seed: int,
-                progress: Callable[[int, dict[str, Any]], None] | None = None, workers: int = 1) -> int:
+def write_jsonl(
+    path: str | Path,
+    kind: str,
+    n: int,
+    seed: int,
+    progress: Callable[[int, dict[str, Any]], None] | None = None,
+    workers: int = 1,
+) -> int:
     """Generate and write; returns the number of samples. Written to a temp file, then renamed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

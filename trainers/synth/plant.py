@@ -38,9 +38,20 @@ def plant_wrong_saving(sample: Mapping[str, Any], delta: float = 2.0) -> dict[st
     planted = copy.deepcopy(dict(sample))
     claim = _claim(planted, "savings")
     claim["cand_cycles_mean"] = claim["cand_cycles_mean"] - delta
-    _swap_text(planted, claim, render.savings_text(
-        claim["cases"], claim["ref_cycles_mean"], claim["ref_cycles_max"], claim["cand_cycles_mean"],
-        claim["cand_cycles_max"], claim["ref_bytes"], claim["cand_bytes"], claim.get("style", 0)))
+    _swap_text(
+        planted,
+        claim,
+        render.savings_text(
+            claim["cases"],
+            claim["ref_cycles_mean"],
+            claim["ref_cycles_max"],
+            claim["cand_cycles_mean"],
+            claim["cand_cycles_max"],
+            claim["ref_bytes"],
+            claim["cand_bytes"],
+            claim.get("style", 0),
+        ),
+    )
     return planted
 
 
@@ -56,11 +67,20 @@ def plant_trace_register(sample: Mapping[str, Any], step: int = 2) -> dict[str, 
 
     wrong_a = (num(claim["A"]) + 1) & 0xFFFF
     claim["A"] = f"${wrong_a:04X}"
-    state = CpuState(a=wrong_a, x=num(claim["X"]), y=num(claim["Y"]), s=num(claim["S"]), dbr=num(claim["DBR"]),
-                     p=num(claim["P"]))
+    state = CpuState(
+        a=wrong_a,
+        x=num(claim["X"]),
+        y=num(claim["Y"]),
+        s=num(claim["S"]),
+        dbr=num(claim["DBR"]),
+        p=num(claim["P"]),
+    )
     writes = [(num(a), num(v)) for a, v in claim["memory"].items()]
-    _swap_text(planted, claim, render.step_text(step, num(claim["pc"]), claim["instruction"], claim["cycles"],
-                                                state, writes))
+    _swap_text(
+        planted,
+        claim,
+        render.step_text(step, num(claim["pc"]), claim["instruction"], claim["cycles"], state, writes),
+    )
     return planted
 
 
@@ -73,8 +93,9 @@ def plant_false_fix(sample: Mapping[str, Any]) -> dict[str, Any]:
     position = planted["output"].rfind(fixed_block)
     if position < 0:
         raise SynthError(f"sample {planted.get('id')}: the fix block is not in the output")
-    planted["output"] = (planted["output"][:position] + render.fenced(buggy)
-                         + planted["output"][position + len(fixed_block):])
+    planted["output"] = (
+        planted["output"][:position] + render.fenced(buggy) + planted["output"][position + len(fixed_block) :]
+    )
     fix["candidate"] = buggy
     return planted
 
@@ -87,8 +108,11 @@ PLANTS: Mapping[str, tuple[str, str]] = {
 }
 
 
-_PLANTERS = {"wrong_saving": plant_wrong_saving, "trace_register": plant_trace_register,
-             "false_fix": plant_false_fix}
+_PLANTERS = {
+    "wrong_saving": plant_wrong_saving,
+    "trace_register": plant_trace_register,
+    "false_fix": plant_false_fix,
+}
 
 
 def write_fixtures(folder: str, seed: int = 21) -> list[str]:

@@ -61,28 +61,39 @@ def flags_text(p: int) -> str:
 
 
 def regs_text(state: Any) -> str:
-    return (f"A=${state.a:04X} X=${state.x:04X} Y=${state.y:04X} S=${state.s:04X} DBR=${state.dbr:02X} "
-            f"P=${state.p:02X} ({flags_text(state.p)})")
+    return (
+        f"A=${state.a:04X} X=${state.x:04X} Y=${state.y:04X} S=${state.s:04X} DBR=${state.dbr:02X} "
+        f"P=${state.p:02X} ({flags_text(state.p)})"
+    )
 
 
 def _writes_text(writes: Sequence[tuple[int, int]]) -> str:
     return ", ".join(f"{address_text(a)}=${v:02X}" for a, v in writes)
 
 
-def step_text(index: int, pc: int, text: str, cycles: int, state: Any, writes: Sequence[tuple[int, int]]) -> str:
+def step_text(
+    index: int, pc: int, text: str, cycles: int, state: Any, writes: Sequence[tuple[int, int]]
+) -> str:
     """One trace line: `3. $00:8004 SBC #$10 (2 cycles) -> A=... ; memory $0E53=$F0`."""
-    line = f"{index}. ${pc >> 16:02X}:{pc & 0xFFFF:04X} `{text.upper()}` ({cycles} cycles) -> {regs_text(state)}"
+    line = (
+        f"{index}. ${pc >> 16:02X}:{pc & 0xFFFF:04X} `{text.upper()}` ({cycles} cycles) -> {regs_text(state)}"
+    )
     return f"{line}; memory {_writes_text(writes)}" if writes else line
 
 
-def final_text(cycles: int, instructions: int, state: Any, writes: Sequence[tuple[int, int]], style: int = 0) -> str:
+def final_text(
+    cycles: int, instructions: int, state: Any, writes: Sequence[tuple[int, int]], style: int = 0
+) -> str:
     memory = f" Memory changed: {_writes_text(writes)}." if writes else " No memory byte changed."
-    head = _pick(style, (
-        f"Total: {instructions} instructions, {cycles} cycles including the RTS; final {regs_text(state)}.",
-        f"In all {instructions} instructions run in {cycles} cycles (RTS included), ending with {regs_text(state)}.",
-        f"The call takes {cycles} cycles over {instructions} instructions, RTS included. Final state: "
-        f"{regs_text(state)}.",
-    ))
+    head = _pick(
+        style,
+        (
+            f"Total: {instructions} instructions, {cycles} cycles including the RTS; final {regs_text(state)}.",
+            f"In all {instructions} instructions run in {cycles} cycles (RTS included), ending with {regs_text(state)}.",
+            f"The call takes {cycles} cycles over {instructions} instructions, RTS included. Final state: "
+            f"{regs_text(state)}.",
+        ),
+    )
     return head + memory
 
 
@@ -91,22 +102,34 @@ def values_text(values: Mapping[str, str | int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in values.items())
 
 
-def equivalence_text(cases: int, outputs: Sequence[str], preserve: Sequence[str], style: int = 0,
-                     against: str = "the original") -> str:
+def equivalence_text(
+    cases: int, outputs: Sequence[str], preserve: Sequence[str], style: int = 0, against: str = "the original"
+) -> str:
     """The result of an equivalence check; `against` names the routine compared with."""
     kept = ", ".join(preserve) if preserve else "nothing else"
-    return _pick(style, (
-        f"Checked in the emulator on {cases} input states generated from the spec: it produces the same "
-        f"{', '.join(outputs)} as {against} and keeps {kept} unchanged.",
-        f"Run side by side with {against} on {cases} generated input states, it gives identical "
-        f"{', '.join(outputs)} and leaves {kept} as they were.",
-        f"Equivalence check against {against} ({cases} spec-generated input states, emulator): same "
-        f"{', '.join(outputs)}; {kept} preserved.",
-    ))
+    return _pick(
+        style,
+        (
+            f"Checked in the emulator on {cases} input states generated from the spec: it produces the same "
+            f"{', '.join(outputs)} as {against} and keeps {kept} unchanged.",
+            f"Run side by side with {against} on {cases} generated input states, it gives identical "
+            f"{', '.join(outputs)} and leaves {kept} as they were.",
+            f"Equivalence check against {against} ({cases} spec-generated input states, emulator): same "
+            f"{', '.join(outputs)}; {kept} preserved.",
+        ),
+    )
 
 
-def savings_text(cases: int, ref_mean: float, ref_max: int, cand_mean: float, cand_max: int,
-                 ref_bytes: int, cand_bytes: int, style: int = 0) -> str:
+def savings_text(
+    cases: int,
+    ref_mean: float,
+    ref_max: int,
+    cand_mean: float,
+    cand_max: int,
+    ref_bytes: int,
+    cand_bytes: int,
+    style: int = 0,
+) -> str:
     """The measured cost comparison; every number is computed by the emulator and ASAR."""
     saved_bytes = ref_bytes - cand_bytes
     if saved_bytes > 0:
@@ -117,74 +140,109 @@ def savings_text(cases: int, ref_mean: float, ref_max: int, cand_mean: float, ca
         size = "same size"
     saved = ref_mean - cand_mean
     worst = ref_max - cand_max
-    return _pick(style, (
-        f"Measured on the same {cases} input states: the original takes {ref_mean:.2f} cycles on average "
-        f"({ref_max} worst case), the optimized routine {cand_mean:.2f} ({cand_max} worst case), so it saves "
-        f"{saved:.2f} cycles on average and {worst} in the worst case; size {ref_bytes} -> {cand_bytes} bytes "
-        f"({size}).",
-        f"Cost over those {cases} states: {ref_mean:.2f} -> {cand_mean:.2f} cycles on average (saves {saved:.2f}), "
-        f"worst case {ref_max} -> {cand_max} cycles (saves {worst}); {ref_bytes} -> {cand_bytes} bytes ({size}).",
-        f"Emulator cycle counts ({cases} states): mean {ref_mean:.2f} before, {cand_mean:.2f} after, a saving of "
-        f"{saved:.2f} cycles per call; worst case {ref_max} before, {cand_max} after ({worst} saved). "
-        f"Size: {ref_bytes} bytes before, {cand_bytes} after ({size}).",
-    ))
+    return _pick(
+        style,
+        (
+            f"Measured on the same {cases} input states: the original takes {ref_mean:.2f} cycles on average "
+            f"({ref_max} worst case), the optimized routine {cand_mean:.2f} ({cand_max} worst case), so it saves "
+            f"{saved:.2f} cycles on average and {worst} in the worst case; size {ref_bytes} -> {cand_bytes} bytes "
+            f"({size}).",
+            f"Cost over those {cases} states: {ref_mean:.2f} -> {cand_mean:.2f} cycles on average (saves {saved:.2f}), "
+            f"worst case {ref_max} -> {cand_max} cycles (saves {worst}); {ref_bytes} -> {cand_bytes} bytes ({size}).",
+            f"Emulator cycle counts ({cases} states): mean {ref_mean:.2f} before, {cand_mean:.2f} after, a saving of "
+            f"{saved:.2f} cycles per call; worst case {ref_max} before, {cand_max} after ({worst} saved). "
+            f"Size: {ref_bytes} bytes before, {cand_bytes} after ({size}).",
+        ),
+    )
 
 
-def counterexample_text(shown: Mapping[str, str | int], expected: Mapping[str, str | int],
-                        got: Mapping[str, str | int], background: int, style: int = 0) -> str:
+def counterexample_text(
+    shown: Mapping[str, str | int],
+    expected: Mapping[str, str | int],
+    got: Mapping[str, str | int],
+    background: int,
+    style: int = 0,
+) -> str:
     given = values_text(shown) if shown else "the generated inputs"
-    return _pick(style, (
-        f"Counterexample: with {given} (other state from case seed {background}), the buggy routine leaves "
-        f"{values_text(got)} where the correct routine leaves {values_text(expected)}.",
-        f"For example, inputs {given} (remaining state from case seed {background}) end with {values_text(got)}, "
-        f"but the intended result is {values_text(expected)}.",
-        f"A failing case: {given}, everything else from case seed {background}. Result {values_text(got)}; "
-        f"expected {values_text(expected)}.",
-    ))
+    return _pick(
+        style,
+        (
+            f"Counterexample: with {given} (other state from case seed {background}), the buggy routine leaves "
+            f"{values_text(got)} where the correct routine leaves {values_text(expected)}.",
+            f"For example, inputs {given} (remaining state from case seed {background}) end with {values_text(got)}, "
+            f"but the intended result is {values_text(expected)}.",
+            f"A failing case: {given}, everything else from case seed {background}. Result {values_text(got)}; "
+            f"expected {values_text(expected)}.",
+        ),
+    )
 
 
 def fact_text(address: int, name: str, meaning: str, header: str, style: int = 0) -> str:
     tail = f": {meaning}" if meaning else ""
-    return _pick(style, (
-        f"- `{address_text(address)}` is {name} in {header}{tail}.",
-        f"- `{address_text(address)}` ({name}, {header}){tail}.",
-        f"- `{address_text(address)}` = {name} ({header}){tail}.",
-    ))
+    return _pick(
+        style,
+        (
+            f"- `{address_text(address)}` is {name} in {header}{tail}.",
+            f"- `{address_text(address)}` ({name}, {header}){tail}.",
+            f"- `{address_text(address)}` = {name} ({header}){tail}.",
+        ),
+    )
 
 
 def unnamed_text(address: int, style: int = 0) -> str:
-    return _pick(style, (
-        f"- `{address_text(address)}` is not named in the bundled headers (a work location of this routine).",
-        f"- `{address_text(address)}`: no name in the bundled headers; this routine's own work location.",
-        f"- `{address_text(address)}` has no header name (a work location used by this routine).",
-    ))
+    return _pick(
+        style,
+        (
+            f"- `{address_text(address)}` is not named in the bundled headers (a work location of this routine).",
+            f"- `{address_text(address)}`: no name in the bundled headers; this routine's own work location.",
+            f"- `{address_text(address)}` has no header name (a work location used by this routine).",
+        ),
+    )
 
 
-def run_text(inputs: Mapping[str, str | int], cycles: int, outputs: Mapping[str, str | int], style: int = 0) -> str:
+def run_text(
+    inputs: Mapping[str, str | int], cycles: int, outputs: Mapping[str, str | int], style: int = 0
+) -> str:
     given = values_text(inputs) if inputs else "no inputs set"
     zero = "registers, N V Z C and memory not listed are zero; mode from the spec"
-    return _pick(style, (
-        f"Example run: with {given} ({zero}) it returns after {cycles} cycles with {values_text(outputs)}.",
-        f"For instance, given {given} ({zero}), it takes {cycles} cycles and ends with {values_text(outputs)}.",
-        f"Sample call ({zero}): {given} -> {values_text(outputs)} in {cycles} cycles.",
-    ))
+    return _pick(
+        style,
+        (
+            f"Example run: with {given} ({zero}) it returns after {cycles} cycles with {values_text(outputs)}.",
+            f"For instance, given {given} ({zero}), it takes {cycles} cycles and ends with {values_text(outputs)}.",
+            f"Sample call ({zero}): {given} -> {values_text(outputs)} in {cycles} cycles.",
+        ),
+    )
 
 
 def size_text(size: int, style: int = 0) -> str:
-    return _pick(style, (f"It assembles to {size} bytes.", f"Code size: {size} bytes.",
-                         f"ASAR emits {size} bytes for it."))
+    return _pick(
+        style,
+        (f"It assembles to {size} bytes.", f"Code size: {size} bytes.", f"ASAR emits {size} bytes for it."),
+    )
 
 
 def bug_text(line: int, buggy_line: str | None, fixed_line: str, style: int = 0) -> str:
     """Where the bug is: a changed line (`buggy_line`) or a missing one (`buggy_line` None)."""
     fixed = fixed_line.strip()
     if buggy_line is None:
-        return _pick(style, (f"Bug: `{fixed}` is missing at line {line}.", f"Line {line} lacks `{fixed}`.",
-                             f"The bug: no `{fixed}` at line {line}."))
+        return _pick(
+            style,
+            (
+                f"Bug: `{fixed}` is missing at line {line}.",
+                f"Line {line} lacks `{fixed}`.",
+                f"The bug: no `{fixed}` at line {line}.",
+            ),
+        )
     buggy = buggy_line.strip()
-    return _pick(style, (f"Bug on line {line}: `{buggy}` should be `{fixed}`.",
-                         f"Line {line} is wrong: `{buggy}` must be `{fixed}`.",
-                         f"The bug is line {line}: `{buggy}`; it should read `{fixed}`."))
+    return _pick(
+        style,
+        (
+            f"Bug on line {line}: `{buggy}` should be `{fixed}`.",
+            f"Line {line} is wrong: `{buggy}` must be `{fixed}`.",
+            f"The bug is line {line}: `{buggy}`; it should read `{fixed}`.",
+        ),
+    )
 
 
 def contract_text(entry: str, call: str, spec: Mapping[str, Any]) -> str:
@@ -192,14 +250,18 @@ def contract_text(entry: str, call: str, spec: Mapping[str, Any]) -> str:
     mode = spec["mode"]
     kept = ", ".join(spec.get("preserve", [])) or "nothing"
     writable = f"; may also write {', '.join(spec['writable'])}" if spec.get("writable") else ""
-    return (f"Contract: entry `{entry}` (called with {call.upper()}), m={mode['m']} x={mode['x']} "
-            f"at entry, D={mode['D']}, DBR={mode['DBR']}; results: {', '.join(spec['outputs'])}; must keep: "
-            f"{kept}{writable}.")
+    return (
+        f"Contract: entry `{entry}` (called with {call.upper()}), m={mode['m']} x={mode['x']} "
+        f"at entry, D={mode['D']}, DBR={mode['DBR']}; results: {', '.join(spec['outputs'])}; must keep: "
+        f"{kept}{writable}."
+    )
 
 
 def entry_text(initial: Any) -> str:
     """A trace prompt's entry state (an `harness.trainers.synth.runs.Initial`)."""
     memory = ", ".join(f"{address_text(a)}=${v:02X}" for a, v in initial.memory) or "none"
-    return (f"Entry state: A=${initial.a:04X} X=${initial.x:04X} Y=${initial.y:04X} S=${initial.s:04X} "
-            f"D=${initial.d:04X} DBR=${initial.dbr:02X} P=${initial.p:02X} ({flags_text(initial.p)}) "
-            f"e={initial.e}. Memory: {memory}; every other WRAM byte is $00.")
+    return (
+        f"Entry state: A=${initial.a:04X} X=${initial.x:04X} Y=${initial.y:04X} S=${initial.s:04X} "
+        f"D=${initial.d:04X} DBR=${initial.dbr:02X} P=${initial.p:02X} ({flags_text(initial.p)}) "
+        f"e={initial.e}. Memory: {memory}; every other WRAM byte is $00."
+    )

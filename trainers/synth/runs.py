@@ -56,9 +56,17 @@ class Initial:
         object.__setattr__(self, "memory", tuple(sorted((int(a), int(v)) for a, v in items)))
 
     def to_json(self) -> dict[str, Any]:
-        return {"A": f"${self.a:04X}", "X": f"${self.x:04X}", "Y": f"${self.y:04X}", "P": f"${self.p:02X}",
-                "S": f"${self.s:04X}", "D": f"${self.d:04X}", "DBR": f"${self.dbr:02X}", "e": self.e,
-                "memory": {f"${k:06X}": f"${v:02X}" for k, v in self.memory}}
+        return {
+            "A": f"${self.a:04X}",
+            "X": f"${self.x:04X}",
+            "Y": f"${self.y:04X}",
+            "P": f"${self.p:02X}",
+            "S": f"${self.s:04X}",
+            "D": f"${self.d:04X}",
+            "DBR": f"${self.dbr:02X}",
+            "e": self.e,
+            "memory": {f"${k:06X}": f"${v:02X}" for k, v in self.memory},
+        }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Initial:
@@ -66,9 +74,17 @@ class Initial:
             return int(str(text).lstrip("$"), 16) if isinstance(text, str) else int(text)
 
         try:
-            return cls(a=num(raw["A"]), x=num(raw["X"]), y=num(raw["Y"]), p=num(raw["P"]), s=num(raw["S"]),
-                       d=num(raw["D"]), dbr=num(raw["DBR"]), e=int(raw["e"]),
-                       memory={num(k): num(v) for k, v in dict(raw.get("memory", {})).items()})
+            return cls(
+                a=num(raw["A"]),
+                x=num(raw["X"]),
+                y=num(raw["Y"]),
+                p=num(raw["P"]),
+                s=num(raw["S"]),
+                d=num(raw["D"]),
+                dbr=num(raw["DBR"]),
+                e=int(raw["e"]),
+                memory={num(k): num(v) for k, v in dict(raw.get("memory", {})).items()},
+            )
         except (KeyError, TypeError, ValueError) as error:
             raise SynthError(f"initial state {dict(raw)!r} is malformed ({error})") from None
 
@@ -97,8 +113,9 @@ def initial_from_inputs(spec: Mapping[str, Any], inputs: Mapping[str, int]) -> I
     if mode.x:
         regs["X"] &= 0xFF
         regs["Y"] &= 0xFF
-    return Initial(a=regs["A"], x=regs["X"], y=regs["Y"], p=p, s=mode.S, d=mode.D, dbr=mode.DBR, e=mode.e,
-                   memory=memory)
+    return Initial(
+        a=regs["A"], x=regs["X"], y=regs["Y"], p=p, s=mode.S, d=mode.D, dbr=mode.DBR, e=mode.e, memory=memory
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -140,8 +157,18 @@ class RunFacts:
 def _cpu_state(initial: Initial, entry: int) -> Any:
     from harness.emu import CpuState
 
-    return CpuState(a=initial.a, x=initial.x, y=initial.y, s=initial.s, d=initial.d, dbr=initial.dbr,
-                    pbr=entry >> 16, pc=entry & 0xFFFF, p=initial.p, e=initial.e)
+    return CpuState(
+        a=initial.a,
+        x=initial.x,
+        y=initial.y,
+        s=initial.s,
+        d=initial.d,
+        dbr=initial.dbr,
+        pbr=entry >> 16,
+        pc=entry & 0xFFFF,
+        p=initial.p,
+        e=initial.e,
+    )
 
 
 def _wram(initial: Initial) -> tuple[bytes, dict[int, int]]:
@@ -155,9 +182,12 @@ def _wram(initial: Initial) -> tuple[bytes, dict[int, int]]:
     return bytes(wram), pokes
 
 
-def _changed(before: Mapping[int, tuple[int, int]], after: Mapping[int, tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    return tuple(sorted((int(a), int(new)) for a, (_, new) in after.items()
-                        if a not in before or before[a][1] != new))
+def _changed(
+    before: Mapping[int, tuple[int, int]], after: Mapping[int, tuple[int, int]]
+) -> tuple[tuple[int, int], ...]:
+    return tuple(
+        sorted((int(a), int(new)) for a, (_, new) in after.items() if a not in before or before[a][1] != new)
+    )
 
 
 def run_facts(source: str, entry: str, call: str, initial: Initial) -> RunFacts:
@@ -166,8 +196,9 @@ def run_facts(source: str, entry: str, call: str, initial: Initial) -> RunFacts:
     from harness.emu import Machine
 
     wram, pokes = _wram(initial)
-    run = Machine.from_assembly(result).run(address, _cpu_state(initial, address), wram=wram, memory=pokes,
-                                            call=call, max_cycles=_MAX_CYCLES)
+    run = Machine.from_assembly(result).run(
+        address, _cpu_state(initial, address), wram=wram, memory=pokes, call=call, max_cycles=_MAX_CYCLES
+    )
     return RunFacts(run.stop.name, run.state, run.cycles, run.instructions, _changed({}, run.writes))
 
 
@@ -192,22 +223,31 @@ def traced_run(source: str, entry: str, call: str, initial: Initial) -> RunFacts
     for step in full.trace or ():
         elapsed += step.cycles
         partial = machine.run(address, state, wram=wram, memory=pokes, call=call, max_cycles=elapsed)
-        steps.append(StepFacts(step.pc, step.text, step.state_after, step.cycles, _changed(previous, partial.writes)))
+        steps.append(
+            StepFacts(step.pc, step.text, step.state_after, step.cycles, _changed(previous, partial.writes))
+        )
         previous = dict(partial.writes)
-    return RunFacts(full.stop.name, full.state, full.cycles, full.instructions, _changed({}, full.writes),
-                    tuple(steps))
+    return RunFacts(
+        full.stop.name, full.state, full.cycles, full.instructions, _changed({}, full.writes), tuple(steps)
+    )
 
 
-def observe_run(source: str, entry: str, call: str, initial: Initial, locations: Sequence[str],
-                ) -> tuple[str, dict[str, int], int]:
+def observe_run(
+    source: str,
+    entry: str,
+    call: str,
+    initial: Initial,
+    locations: Sequence[str],
+) -> tuple[str, dict[str, int], int]:
     """Run from an explicit entry state; (stop, {location: final value}, cycles)."""
     from harness.emu import Machine
 
     result, address = assemble_entry(source, entry)
     machine = Machine.from_assembly(result)
     wram, pokes = _wram(initial)
-    run = machine.run(address, _cpu_state(initial, address), wram=wram, memory=pokes, call=call,
-                      max_cycles=_MAX_CYCLES)
+    run = machine.run(
+        address, _cpu_state(initial, address), wram=wram, memory=pokes, call=call, max_cycles=_MAX_CYCLES
+    )
     return run.stop.name, _observe(machine, run.state, locations), run.cycles
 
 
@@ -224,9 +264,17 @@ def _observe(machine: Any, state: Any, locations: Sequence[str]) -> dict[str, in
     return observed
 
 
-def replay_case(source: str, checked: tuple[str, str], entry: str, call: str, spec: Mapping[str, Any],
-                values: tuple[int, ...], background: int, locations: Sequence[str],
-                max_cycles: int = REFERENCE_MAX_CYCLES) -> tuple[str, dict[str, int], int]:
+def replay_case(
+    source: str,
+    checked: tuple[str, str],
+    entry: str,
+    call: str,
+    spec: Mapping[str, Any],
+    values: tuple[int, ...],
+    background: int,
+    locations: Sequence[str],
+    max_cycles: int = REFERENCE_MAX_CYCLES,
+) -> tuple[str, dict[str, int], int]:
     """Run `source` on the verifier's own input state of a recorded case: the same memory, frame phase
     and caller address as when `checked` = (reference, candidate) were checked against each other;
     (stop, {location: value}, cycles). `locations` are spellings of single locations (`A`, `flag:C`,
@@ -237,13 +285,20 @@ def replay_case(source: str, checked: tuple[str, str], entry: str, call: str, sp
 
     fields = task_fields({"spec": dict(spec), "reference": reference, "entry": entry, "call": call})
     if len(values) != len(fields.spec.inputs):
-        raise SynthError(f"case has {len(values)} input values, the spec names {len(fields.spec.inputs)} inputs")
+        raise SynthError(
+            f"case has {len(values)} input values, the spec names {len(fields.spec.inputs)} inputs"
+        )
     try:
-        outcome, program = run_on_case(fields, source, Case(tuple(values), background),
-                                       avoid=checked, max_cycles=max_cycles)
+        outcome, program = run_on_case(
+            fields, source, Case(tuple(values), background), avoid=checked, max_cycles=max_cycles
+        )
     except HarnessError as error:
         raise SynthError(str(error)) from None
-    return outcome.stop.name, _observe(program.machine, _final_state(program.machine), locations), outcome.cycles
+    return (
+        outcome.stop.name,
+        _observe(program.machine, _final_state(program.machine), locations),
+        outcome.cycles,
+    )
 
 
 def _final_state(machine: Any) -> Any:

@@ -50,9 +50,15 @@ class VerifyReport:
         return not self.failures and not self.contamination and self.examples > 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "ok": self.ok, "examples": self.examples, "claims": self.claims,
-                "failures": [f.__dict__ for f in self.failures], "contamination": list(self.contamination),
-                "eval_texts": self.eval_texts}
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "examples": self.examples,
+            "claims": self.claims,
+            "failures": [f.__dict__ for f in self.failures],
+            "contamination": list(self.contamination),
+            "eval_texts": self.eval_texts,
+        }
 
 
 def _blocks(text: str) -> tuple[str, ...]:
@@ -67,8 +73,13 @@ def _assembly_failures(sample_id: str, blocks: Sequence[str]) -> list[ClaimFailu
     failures = []
     for index, result in enumerate(assemble_many(list(blocks), headers=()) if blocks else []):
         if not result.ok:
-            failures.append(ClaimFailure(sample_id, f"assembles[{index}]",
-                                         f"code block {index} does not assemble: {result.error_text() or result.status.value}"))
+            failures.append(
+                ClaimFailure(
+                    sample_id,
+                    f"assembles[{index}]",
+                    f"code block {index} does not assemble: {result.error_text() or result.status.value}",
+                )
+            )
     return failures
 
 
@@ -80,18 +91,28 @@ def _prompt_failures(sample_id: str, verification: Mapping[str, Any], input_text
     task, failures = verification["task"], []
     kinds = ("explain_optimize", "trace", "review", "explain")
     if verification.get("kind") not in kinds:
-        failures.append(ClaimFailure(sample_id, "prompt", f"verification.kind {verification.get('kind')!r} "
-                                                          f"is not one of {', '.join(kinds)}"))
-    if verification.get("kind") in ("explain_optimize", "trace", "explain") \
-            and task.get("reference") not in _blocks(input_text):
-        failures.append(ClaimFailure(sample_id, "prompt", "the routine of the task is not a code block of the input"))
+        failures.append(
+            ClaimFailure(
+                sample_id,
+                "prompt",
+                f"verification.kind {verification.get('kind')!r} is not one of {', '.join(kinds)}",
+            )
+        )
+    if verification.get("kind") in ("explain_optimize", "trace", "explain") and task.get(
+        "reference"
+    ) not in _blocks(input_text):
+        failures.append(
+            ClaimFailure(sample_id, "prompt", "the routine of the task is not a code block of the input")
+        )
     if "Contract:" in input_text:
         try:
             contract = render.contract_text(str(task["entry"]), str(task.get("call", "jsr")), task["spec"])
         except (KeyError, TypeError) as error:
             return [*failures, ClaimFailure(sample_id, "prompt", f"task record is malformed ({error})")]
         if contract not in input_text:
-            failures.append(ClaimFailure(sample_id, "prompt", "the contract in the input does not match the spec"))
+            failures.append(
+                ClaimFailure(sample_id, "prompt", "the contract in the input does not match the spec")
+            )
     return failures
 
 
@@ -104,9 +125,20 @@ def verify_record(record: Mapping[str, Any], line: int) -> tuple[str, int, list[
     if isinstance(parsed, ParseIssue):
         return sample_id, 0, [ClaimFailure(sample_id, "schema", parsed.message)]
     verification = (record.get("metadata") or {}).get("verification")
-    if not isinstance(verification, Mapping) or not isinstance(verification.get("claims"), list) \
-            or not isinstance(verification.get("task"), Mapping):
-        return sample_id, 0, [ClaimFailure(sample_id, "verification", "metadata.verification with task and claims is missing")]
+    if (
+        not isinstance(verification, Mapping)
+        or not isinstance(verification.get("claims"), list)
+        or not isinstance(verification.get("task"), Mapping)
+    ):
+        return (
+            sample_id,
+            0,
+            [
+                ClaimFailure(
+                    sample_id, "verification", "metadata.verification with task and claims is missing"
+                )
+            ],
+        )
     claims = verification["claims"]
     if not claims:
         return sample_id, 0, [ClaimFailure(sample_id, "verification", "the sample records no claims")]
@@ -114,8 +146,13 @@ def verify_record(record: Mapping[str, Any], line: int) -> tuple[str, int, list[
     output_blocks = _blocks(output)
     all_blocks = (*_blocks(input_text), *output_blocks)
     failures = _assembly_failures(sample_id, all_blocks)
-    ctx = ClaimContext(output=output, task=verification["task"], input=input_text, output_blocks=output_blocks,
-                       all_blocks=all_blocks)
+    ctx = ClaimContext(
+        output=output,
+        task=verification["task"],
+        input=input_text,
+        output_blocks=output_blocks,
+        all_blocks=all_blocks,
+    )
     failures.extend(_prompt_failures(sample_id, verification, input_text))
     seen: set[str] = set()
     for claim in claims:
@@ -138,7 +175,12 @@ def _read(path: Path) -> list[tuple[int, Any]]:
     if not path.is_file():
         raise HarnessError(f"synth file not found: {path}")
     return [
-        (line.number, line.value if line.value is not None else {"id": f"line {line.number}", "__error__": line.problem})
+        (
+            line.number,
+            line.value
+            if line.value is not None
+            else {"id": f"line {line.number}", "__error__": line.problem},
+        )
         for line in iter_jsonl(path, "synth")
     ]
 
@@ -150,8 +192,11 @@ def _contamination(path: Path, task_files: Iterable[Path] | None) -> tuple[tuple
     files = list(task_files) if task_files is not None else default_task_files()
     index = ContaminationIndex(load_eval_texts(files))
     source = load_source(path, "synth")
-    hits = [f"{hit.sample} ~ {hit.task_id}.{hit.field} ({hit.coverage:.0%})" for s in source.samples
-            for hit in index.check(s)]
+    hits = [
+        f"{hit.sample} ~ {hit.task_id}.{hit.field} ({hit.coverage:.0%})"
+        for s in source.samples
+        for hit in index.check(s)
+    ]
     return tuple(hits), len(index)
 
 
@@ -166,8 +211,9 @@ def _verify_one(item: tuple[int, Any]) -> tuple[int, list[ClaimFailure]]:
     return checked, found
 
 
-def verify_records(records: Sequence[tuple[int, Any]], progress: Callable[[int], None] | None = None,
-                   workers: int = 1) -> tuple[int, int, list[ClaimFailure]]:
+def verify_records(
+    records: Sequence[tuple[int, Any]], progress: Callable[[int], None] | None = None, workers: int = 1
+) -> tuple[int, int, list[ClaimFailure]]:
     """(examples, claims, failures) over parsed records, in file order; `workers` > 1 uses processes."""
     if workers < 1:
         raise HarnessError(f"workers={workers}: use 1 or more")
@@ -192,8 +238,14 @@ def verify_records(records: Sequence[tuple[int, Any]], progress: Callable[[int],
     return len(records), claims, failures
 
 
-def verify_file(path: str | Path, *, contamination: bool = True, task_files: Iterable[Path] | None = None,
-                progress: Callable[[int], None] | None = None, workers: int = 1) -> VerifyReport:
+def verify_file(
+    path: str | Path,
+    *,
+    contamination: bool = True,
+    task_files: Iterable[Path] | None = None,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 1,
+) -> VerifyReport:
     """Verify every sample of a synth JSONL file (and its contamination unless `contamination=False`)."""
     path = Path(path)
     records = _read(path)

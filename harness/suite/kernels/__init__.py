@@ -21,14 +21,49 @@ __all__ = ["HEADER_KERNELS", "HEADER_SHARE", "KERNELS", "KernelBuilder", "build_
 KernelBuilder = Callable[[random.Random], Routine]
 
 # Modules of kernels, in registry order (appending keeps every earlier task's kernel rotation).
-_MODULES: tuple[str, ...] = ("sprites", "arith", "control", "motion", "game", "actors", "numeric", "video", "hwmath", "hooks", "pointers", "programs", "decompress")
+_MODULES: tuple[str, ...] = (
+    "sprites",
+    "arith",
+    "control",
+    "motion",
+    "game",
+    "actors",
+    "numeric",
+    "video",
+    "hwmath",
+    "hooks",
+    "pointers",
+    "programs",
+    "decompress",
+)
 # The kernels of 1.x, written before the per-module dicts: their order is kept.
 _LEGACY_ORDER: tuple[str, ...] = (
-    "sprite_damage", "tick_timers", "joypad_speed", "count_active", "find_free_slot", "oam_write",
-    "clear_table", "add_score16", "add_score_bcd", "hw_multiply", "clamp_speed16", "sign_extend",
-    "lcg_random", "abs_distance", "sum_words", "add_timer24", "pack_bytes", "jump_dispatch",
-    "block_copy", "bit_flag_set", "heal_link", "rupee_add", "move_sprite_x", "frames_to_seconds",
-    "fill_block", "joypad_new_presses",
+    "sprite_damage",
+    "tick_timers",
+    "joypad_speed",
+    "count_active",
+    "find_free_slot",
+    "oam_write",
+    "clear_table",
+    "add_score16",
+    "add_score_bcd",
+    "hw_multiply",
+    "clamp_speed16",
+    "sign_extend",
+    "lcg_random",
+    "abs_distance",
+    "sum_words",
+    "add_timer24",
+    "pack_bytes",
+    "jump_dispatch",
+    "block_copy",
+    "bit_flag_set",
+    "heal_link",
+    "rupee_add",
+    "move_sprite_x",
+    "frames_to_seconds",
+    "fill_block",
+    "joypad_new_presses",
 )
 
 

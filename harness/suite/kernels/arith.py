@@ -378,8 +378,17 @@ def clamp_speed16(rng: random.Random) -> Routine:
     )
     # any word; the boundaries are both limits (each side), the sign change and the ends
     velocity = word_range(
-        0, 1, limit - 1, limit, limit + 1, 0x7FFF, 0x8000, 0x10000 - limit - 1, 0x10000 - limit,
-        0x10000 - limit + 1, 0xFFFF,
+        0,
+        1,
+        limit - 1,
+        limit,
+        limit + 1,
+        0x7FFF,
+        0x8000,
+        0x10000 - limit - 1,
+        0x10000 - limit,
+        0x10000 - limit + 1,
+        0xFFFF,
     )
     return Routine(
         kernel="clamp_speed16",

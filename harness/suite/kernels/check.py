@@ -34,17 +34,23 @@ def check_kernel(name: str, seeds: range, mutants: bool) -> list[str]:
         gen = gen_task(routine, f"{name}-gen-{seed}", seed)
         prompts[f"seed {seed}"] = gen["prompt"]
         docs = [gen]
-        docs += [optimize_task(routine, d, f"{name}-opt-{seed}-{i}", seed) for i, d in enumerate(routine.slow)]
+        docs += [
+            optimize_task(routine, d, f"{name}-opt-{seed}-{i}", seed) for i, d in enumerate(routine.slow)
+        ]
         docs += [fix_task(routine, b, f"{name}-fix-{seed}-{i}", seed) for i, b in enumerate(routine.bugs)]
         for doc in docs:
             freeze(doc)  # as the dataset build does: the task is checked on its stored case plan
             problems += [f"seed {seed} {p.task_id}: [{p.check}] {p.detail}" for p in check_task(doc)]
         if mutants:
             survivors = [o for o in mutate_task(gen) if o.survived]
-            problems += [f"seed {seed}: surviving mutant line {o.line} {o.description} ({o.status.value})"
-                         for o in survivors]
-        print(f"  {name} seed {seed}: {instruction_count(routine.reference)} instructions, tier "
-              f"{routine.difficulty}, {len(routine.slow)} slow draft(s), {len(routine.bugs)} bug(s)")
+            problems += [
+                f"seed {seed}: surviving mutant line {o.line} {o.description} ({o.status.value})"
+                for o in survivors
+            ]
+        print(
+            f"  {name} seed {seed}: {instruction_count(routine.reference)} instructions, tier "
+            f"{routine.difficulty}, {len(routine.slow)} slow draft(s), {len(routine.bugs)} bug(s)"
+        )
     for similarity, a, b in most_similar_pairs(prompts, top=1):
         print(f"  {name}: gen prompts of {a} and {b} are {similarity:.0%} similar (information only)")
     return problems

@@ -9,8 +9,7 @@ import random
 from harness.suite.kernels.common import COMMON_FORBID, fact
 from harness.suite.routines import Draft, Routine, asm, byte_range, hex8, hex16, span, spec_dict, word_range
 
-__all__ = [
-    "KERNELS","bit_flag_set", "block_copy", "heal_link", "jump_dispatch", "rupee_add"]
+__all__ = ["KERNELS", "bit_flag_set", "block_copy", "heal_link", "jump_dispatch", "rupee_add"]
 
 # State actions on the word at $10 (16-bit A, m=0): code and the prose that states it.
 _HANDLERS = (

@@ -157,9 +157,14 @@ def hook_armor_table(rng: random.Random) -> Routine:
             ref.replace("    PHB\n    PHK\n    PLB\n", "").replace("    PLB\n    PLY\n", "    PLY\n"),
             "reads .armor,Y with the base's data bank: the table is not there",
         ),
-        Draft("no-pad", ref.replace(f"    JSL {new}\n    NOP\n", f"    JSL {new}\n"),
-              "no NOP: the last byte of the overwritten LDA $0E50,X runs as an opcode"),
-        Draft("clobbers-y", ref.replace("    PHY\n", "").replace("    PLY\n", ""), "Y (the caller's) is lost"),
+        Draft(
+            "no-pad",
+            ref.replace(f"    JSL {new}\n    NOP\n", f"    JSL {new}\n"),
+            "no NOP: the last byte of the overwritten LDA $0E50,X runs as an opcode",
+        ),
+        Draft(
+            "clobbers-y", ref.replace("    PHY\n", "").replace("    PLY\n", ""), "Y (the caller's) is lost"
+        ),
     )
     seam = (
         "The JSL (4 bytes) goes over `STA $00` and `LDA $0E50,X` (5 bytes): pad with one NOP, and the "
@@ -314,10 +319,16 @@ def hook_item_give(rng: random.Random) -> Routine:
             ref.replace("    PHB\n    PHK\n    PLB\n", "").replace("    PLB\n    RTL\n", "    RTL\n"),
             "reads .rupees/.hearts through the base's data bank",
         ),
-        Draft("no-despawn", ref.replace(f".done:\n    STZ ${active:04X},X\n", ".done:\n"),
-              "the STZ the JSL overwrote is never done: the pickup stays"),
-        Draft("rts", ref.replace("    PLB\n    RTL\n", "    PLB\n    RTS\n"),
-              "RTS after a JSL pops two of the three return bytes"),
+        Draft(
+            "no-despawn",
+            ref.replace(f".done:\n    STZ ${active:04X},X\n", ".done:\n"),
+            "the STZ the JSL overwrote is never done: the pickup stays",
+        ),
+        Draft(
+            "rts",
+            ref.replace("    PLB\n    RTL\n", "    PLB\n    RTS\n"),
+            "RTS after a JSL pops two of the three return bytes",
+        ),
     )
     seam = (
         f"The base calls `{give}` with JSR; replace that JSR (3 bytes) and the `STZ ${active:04X},X` after "
@@ -468,10 +479,16 @@ def hook_menu_flags(rng: random.Random) -> Routine:
         "reads the joypad byte again instead of using the flags it was handed, and saves A it need not keep",
     )
     bugs = (
-        Draft("no-php", ref.replace("    PHP\n", "").replace("    PLP\n", ""),
-              "the CMP and loads change C and Z, which the base's BCS/BNE then read"),
-        Draft("one-nop", ref.replace(f"    JSL {new}\n    NOP\n    NOP\n", f"    JSL {new}\n    NOP\n"),
-              "one NOP short: the last operand byte of the overwritten STZ runs as an opcode"),
+        Draft(
+            "no-php",
+            ref.replace("    PHP\n", "").replace("    PLP\n", ""),
+            "the CMP and loads change C and Z, which the base's BCS/BNE then read",
+        ),
+        Draft(
+            "one-nop",
+            ref.replace(f"    JSL {new}\n    NOP\n    NOP\n", f"    JSL {new}\n    NOP\n"),
+            "one NOP short: the last operand byte of the overwritten STZ runs as an opcode",
+        ),
         Draft("no-stz", ref.replace(f"    STZ ${flag:04X}\n", ""), "the STZ the JSL overwrote is lost"),
     )
     seam = (
@@ -567,7 +584,9 @@ def hook_zone_check(rng: random.Random) -> Routine:
     table = "\n".join(f"    db {','.join(hex8(v) for v in r)}" for r in rects)
     last = hex8(4 * (zones - 1))
     patch = f"org {hook}\n    JSL {new}\n    NOP\norg ${origin:06X}\n"
-    ref = patch + asm(f"""
+    ref = (
+        patch
+        + asm(f"""
         {new}:
             STA $0D00,X
             PHA
@@ -610,7 +629,10 @@ def hook_zone_check(rng: random.Random) -> Routine:
             CMP #{hex8(ground)}
             RTL
         .zones:
-        """) + table + "\n"
+        """)
+        + table
+        + "\n"
+    )
     slow = Draft(
         "reload-fields",
         patch
@@ -666,13 +688,20 @@ def hook_zone_check(rng: random.Random) -> Routine:
     )
     bugs = (
         Draft("no-ply", ref.replace("    PHY\n", "").replace("    PLY\n", ""), "the caller's Y is lost"),
-        Draft("no-cmp", ref.replace(f"    PLA\n    CMP #{hex8(ground)}\n", "    PLA\n"),
-              "the overwritten CMP is not redone: the base's BCC reads a stale carry"),
-        Draft("no-bank", ref.replace("    PHB\n    PHK\n    PLB\n", "").replace("    PLB\n    PLY\n", "    PLY\n"),
-              "reads .zones through the base's data bank"),
+        Draft(
+            "no-cmp",
+            ref.replace(f"    PLA\n    CMP #{hex8(ground)}\n", "    PLA\n"),
+            "the overwritten CMP is not redone: the base's BCC reads a stale carry",
+        ),
+        Draft(
+            "no-bank",
+            ref.replace("    PHB\n    PHK\n    PLB\n", "").replace("    PLB\n    PLY\n", "    PLY\n"),
+            "reads .zones through the base's data bank",
+        ),
     )
     listing = "; ".join(
-        f"zone {i + 1}: x {hex8(r[0])}-{hex8(r[1] - 1)}, y {hex8(r[2])}-{hex8(r[3] - 1)}" for i, r in enumerate(rects)
+        f"zone {i + 1}: x {hex8(r[0])}-{hex8(r[1] - 1)}, y {hex8(r[2])}-{hex8(r[3] - 1)}"
+        for i, r in enumerate(rects)
     )
     seam = (
         f"The JSL (4 bytes) goes over `STA $0D00,X` and `CMP #{hex8(ground)}` (5 bytes): pad with one NOP. "
@@ -689,7 +718,9 @@ def hook_zone_check(rng: random.Random) -> Routine:
         f"x=1, DBR = ${base_at >> 16:02X}; the base returns the final y in A. Observable: A (low byte), "
         f"$7E0D00-$7E0D0F, $7E0D40-$7E0D4F and $7E{flag:04X}-$7E{flag + 15:04X}. Keep X and Y."
     )
-    edges = sorted({v for r in rects for v in (r[0], r[1] - 1, r[1], r[2], r[2] - 1, r[3] - 1, r[3])} & set(range(256)))
+    edges = sorted(
+        {v for r in rects for v in (r[0], r[1] - 1, r[1], r[2], r[2] - 1, r[3] - 1, r[3])} & set(range(256))
+    )
     return Routine(
         kernel="hook_zone_check",
         entry=entry,
@@ -812,11 +843,17 @@ def hook_tick_timers(rng: random.Random) -> Routine:
         "compares with zero after loads and decrements timer B in memory before reading it back",
     )
     bugs = (
-        Draft("no-reload", ref.replace("    LDA $0DF0,X\n    RTL\n", "    RTL\n"),
-              "the overwritten LDA $0DF0,X is not redone: the base's BNE reads other flags"),
+        Draft(
+            "no-reload",
+            ref.replace("    LDA $0DF0,X\n    RTL\n", "    RTL\n"),
+            "the overwritten LDA $0DF0,X is not redone: the base's BNE reads other flags",
+        ),
         Draft("rts", ref.replace("    RTL\n", "    RTS\n"), "RTS after a JSL returns to the wrong place"),
-        Draft("one-nop", ref.replace(f"    JSL {new}\n    NOP\n    NOP\n", f"    JSL {new}\n    NOP\n"),
-              "one NOP short: the high operand byte of the overwritten LDA runs as an opcode"),
+        Draft(
+            "one-nop",
+            ref.replace(f"    JSL {new}\n    NOP\n    NOP\n", f"    JSL {new}\n    NOP\n"),
+            "one NOP short: the high operand byte of the overwritten LDA runs as an opcode",
+        ),
     )
     seam = (
         f"Replace the `JSR {tick}` (3 bytes) and the `LDA $0DF0,X` after it (3 bytes) with a JSL to your "
@@ -890,8 +927,11 @@ def hook_skip_damage(rng: random.Random) -> Routine:
     shield = rng.choice([0x037B, 0x031F, 0x0FD8])
     entry = rng.choice(["Link_TakeDamage", "Player_Hurt", "Link_ApplyHit", "Hero_Damage"])
     hook, apply, done = rng.choice(
-        [("Hurt_Hook", "Hurt_Apply", "Hurt_Done"), ("Dmg_Load", "Dmg_Subtract", "Dmg_Clear"),
-         ("Hit_Read", "Hit_Sub", "Hit_End")]
+        [
+            ("Hurt_Hook", "Hurt_Apply", "Hurt_Done"),
+            ("Dmg_Load", "Dmg_Subtract", "Dmg_Clear"),
+            ("Hit_Read", "Hit_Sub", "Hit_End"),
+        ]
     )
     new = rng.choice(["ArmorCheck", "Hurt_Armor", "ShieldAndArmor", "NewHurtCheck"])
     base = asm(f"""
@@ -958,10 +998,16 @@ def hook_skip_damage(rng: random.Random) -> Routine:
         "counts the halvings in scratch memory and tests the counter at the top of every round",
     )
     bugs = (
-        Draft("jsl", ref.replace(f"    JML {new}\n", f"    JSL {new}\n"),
-              "JSL into code that leaves with JML: three return bytes stay on the stack"),
-        Draft("skip-clear", ref.replace(f"    JML {done}\n", f"    JML {done}+3\n"),
-              "skips past the STZ: the pending damage is never cleared"),
+        Draft(
+            "jsl",
+            ref.replace(f"    JML {new}\n", f"    JSL {new}\n"),
+            "JSL into code that leaves with JML: three return bytes stay on the stack",
+        ),
+        Draft(
+            "skip-clear",
+            ref.replace(f"    JML {done}\n", f"    JML {done}+3\n"),
+            "skips past the STZ: the pending damage is never cleared",
+        ),
         Draft("bpl", ref.replace("BNE .halve", "BPL .halve"), "halves once more than the armor level"),
     )
     seam = (
@@ -1023,7 +1069,9 @@ def hook_skip_damage(rng: random.Random) -> Routine:
 def hook_char_remap(rng: random.Random) -> Routine:
     """Text drawer hook: remap the character through a long-addressed font table, keeping X."""
     base_at, origin = _place(rng)
-    text, tiles, attrs = rng.choice([(0x1700, 0x1780, 0x17C0), (0x1200, 0x1240, 0x1280), (0x0600, 0x0640, 0x0680)])
+    text, tiles, attrs = rng.choice(
+        [(0x1700, 0x1780, 0x17C0), (0x1200, 0x1240, 0x1280), (0x0600, 0x0640, 0x0680)]
+    )
     glyph_base = rng.choice([0x20, 0x40, 0x80])
     attr = rng.choice([0x20, 0x24, 0x28, 0x3C])
     entry = rng.choice(["Text_PutChar", "Dialog_DrawGlyph", "Hud_WriteChar", "Msg_EmitTile"])
@@ -1042,9 +1090,11 @@ def hook_char_remap(rng: random.Random) -> Routine:
             STA ${attrs:04X},X
             RTS
         """)
-    font_db = "\n".join(f"    db {','.join(hex8(v) for v in font[i:i + 8])}" for i in range(0, 32, 8))
+    font_db = "\n".join(f"    db {','.join(hex8(v) for v in font[i : i + 8])}" for i in range(0, 32, 8))
     patch = f"org {hook}\n    JSL {new}\n    NOP\n    NOP\norg ${origin:06X}\n"
-    ref = patch + asm(f"""
+    ref = (
+        patch
+        + asm(f"""
         {new}:
             PHX
             AND #$1F
@@ -1054,7 +1104,10 @@ def hook_char_remap(rng: random.Random) -> Routine:
             STA ${tiles:04X},X
             RTL
         .font:
-        """) + font_db + "\n"
+        """)
+        + font_db
+        + "\n"
+    )
     slow = Draft(
         "bank-switch",
         patch
@@ -1078,11 +1131,17 @@ def hook_char_remap(rng: random.Random) -> Routine:
         "switches the data bank and indexes with Y where one long-indexed load does it",
     )
     bugs = (
-        Draft("no-phx", ref.replace("    PHX\n", "").replace("    PLX\n", ""),
-              "X becomes the glyph number, so the tile and attribute go to the wrong slot"),
+        Draft(
+            "no-phx",
+            ref.replace("    PHX\n", "").replace("    PLX\n", ""),
+            "X becomes the glyph number, so the tile and attribute go to the wrong slot",
+        ),
         Draft("mask-3f", ref.replace("AND #$1F", "AND #$3F"), "glyphs 32-63 read past the 32-entry table"),
-        Draft("absolute", ref.replace("LDA.l .font,X", "LDA .font,X"),
-              "absolute addressing reads the table's address in the base's bank"),
+        Draft(
+            "absolute",
+            ref.replace("LDA.l .font,X", "LDA .font,X"),
+            "absolute addressing reads the table's address in the base's bank",
+        ),
     )
     seam = (
         f"The JSL (4 bytes) goes over `CLC`, `ADC #{hex8(glyph_base)}` and `STA ${tiles:04X},X` (6 bytes): "
@@ -1231,12 +1290,21 @@ def hook_ice_friction(rng: random.Random) -> Routine:
         "saves P around the 8-bit test (PHP/PLP) and shifts arithmetically with CMP #$8000 / ROR per bit",
     )
     bugs = (
-        Draft("no-sep", ref.replace("    SEP #$20\n", "").replace("    REP #$20\n", ""),
-              "no SEP: AND #$0F and CMP are assembled as 8-bit immediates in 16-bit mode"),
-        Draft("rep-late", ref.replace("    REP #$20\n    BNE .move\n", "    BNE .move\n    REP #$20\n"),
-              "REP only on the ice path: off ice the routine returns with 8-bit A"),
-        Draft("logical", ref.replace("    BIT $02\n    BPL .positive\n    ORA #$F800\n", ""),
-              "LSR alone: a leftward (negative) slide is treated as a huge positive one"),
+        Draft(
+            "no-sep",
+            ref.replace("    SEP #$20\n", "").replace("    REP #$20\n", ""),
+            "no SEP: AND #$0F and CMP are assembled as 8-bit immediates in 16-bit mode",
+        ),
+        Draft(
+            "rep-late",
+            ref.replace("    REP #$20\n    BNE .move\n", "    BNE .move\n    REP #$20\n"),
+            "REP only on the ice path: off ice the routine returns with 8-bit A",
+        ),
+        Draft(
+            "logical",
+            ref.replace("    BIT $02\n    BPL .positive\n    ORA #$F800\n", ""),
+            "LSR alone: a leftward (negative) slide is treated as a huge positive one",
+        ),
     )
     seam = (
         f"The JSL (4 bytes) goes over `CLC`, `ADC ${pos:04X}` and `STA ${pos:04X}` (7 bytes): pad with three "
@@ -1266,8 +1334,10 @@ def hook_ice_friction(rng: random.Random) -> Routine:
             x=1,
             dbr=base_at >> 16,
             inputs={
-                f"$7E{speed:04X}:w": {"range": [0, 0xFFFF], "boundaries": [0, 1, 0x000F, 0x0010, 0x7FFF, 0x8000,
-                                                                            0xFFF0, 0xFFFF]},
+                f"$7E{speed:04X}:w": {
+                    "range": [0, 0xFFFF],
+                    "boundaries": [0, 1, 0x000F, 0x0010, 0x7FFF, 0x8000, 0xFFF0, 0xFFFF],
+                },
                 f"$7E{pos:04X}:w": {"range": [0, 0xFFFF], "boundaries": [0, 0xFFFF]},
                 f"$7E{floor:04X}": byte_range(ice - 1, ice, ice + 1, ice + 0x10, ice + 0xF0),
                 f"$7E{floor + 1:04X}": byte_range(0, 0xFF),
@@ -1335,7 +1405,7 @@ def hook_spawn_init(rng: random.Random) -> Routine:
         """)
 
     def db(values: list[int]) -> str:
-        return "\n".join(f"    db {','.join(hex8(v) for v in values[i:i + 8])}" for i in range(0, 16, 8))
+        return "\n".join(f"    db {','.join(hex8(v) for v in values[i : i + 8])}" for i in range(0, 16, 8))
 
     tables = f".hp:\n{db(hp)}\n.timer:\n{db(timer)}\n.props:\n{db(props)}\n.xoff:\n{db(xoff)}\n"
     patch = f"org {hook}\n    JSL {new}\n    NOP\n    NOP\norg ${origin:06X}\n"
@@ -1365,7 +1435,9 @@ def hook_spawn_init(rng: random.Random) -> Routine:
             PLB
             RTL
         """)
-    ref = patch + asm(f"""
+    ref = (
+        patch
+        + asm(f"""
         {new}:
             PHB
             PHK
@@ -1380,7 +1452,10 @@ def hook_spawn_init(rng: random.Random) -> Routine:
             LDA #$09
         .state:
             STA $0DD0,X
-        """) + body + tables
+        """)
+        + body
+        + tables
+    )
     slow = Draft(
         "mask-compare",
         patch
@@ -1408,12 +1483,21 @@ def hook_spawn_init(rng: random.Random) -> Routine:
         "isolates bit 7 with AND/CMP instead of branching on N, and saves P it does not need to",
     )
     bugs = (
-        Draft("no-bank", ref.replace("    PHB\n    PHK\n    PLB\n", "").replace("    PLY\n    PLB\n", "    PLY\n"),
-              "reads the tables through the base's data bank"),
-        Draft("state-lost", ref.replace(".state:\n    STA $0DD0,X\n", ".state:\n"),
-              "the state store the JSL overwrote is never done"),
-        Draft("unsigned-offset", ref.replace("    LDA $23\n    ADC #$FF\n", "    LDA $23\n    ADC #$00\n"),
-              "the x offset is added as unsigned: leftward offsets land 256 pixels too far right"),
+        Draft(
+            "no-bank",
+            ref.replace("    PHB\n    PHK\n    PLB\n", "").replace("    PLY\n    PLB\n", "    PLY\n"),
+            "reads the tables through the base's data bank",
+        ),
+        Draft(
+            "state-lost",
+            ref.replace(".state:\n    STA $0DD0,X\n", ".state:\n"),
+            "the state store the JSL overwrote is never done",
+        ),
+        Draft(
+            "unsigned-offset",
+            ref.replace("    LDA $23\n    ADC #$FF\n", "    LDA $23\n    ADC #$00\n"),
+            "the x offset is added as unsigned: leftward offsets land 256 pixels too far right",
+        ),
     )
     seam = (
         "The JSL (4 bytes) goes over `STA $0DD0,X` and `STZ $0E50,X` (6 bytes): pad with two NOPs; the "

@@ -102,11 +102,18 @@ def hw_scale_table(rng: random.Random) -> Routine:
         "waits with four NOPs, then computes the offset while keeping the product on the stack",
     )
     bugs = (
-        Draft("ports-swapped", patch(patch(patch(ref, "STA $4202", "STA $TMP"), "STA $4203", "STA $4202"),
-                                     "STA $TMP", "STA $4203"),
-              "the factor goes to $4203 once and the entries to $4202: only the first write starts a multiply"),
-        Draft("byte-store", patch(patch(ref, "    REP #$20\n", ""), "    SEP #$20\n", ""),
-              "8-bit read and store: only the low byte of each product is written"),
+        Draft(
+            "ports-swapped",
+            patch(
+                patch(patch(ref, "STA $4202", "STA $TMP"), "STA $4203", "STA $4202"), "STA $TMP", "STA $4203"
+            ),
+            "the factor goes to $4203 once and the entries to $4202: only the first write starts a multiply",
+        ),
+        Draft(
+            "byte-store",
+            patch(patch(ref, "    REP #$20\n", ""), "    SEP #$20\n", ""),
+            "8-bit read and store: only the low byte of each product is written",
+        ),
         Draft("no-double", patch(ref, "    ASL A\n", ""), "byte offsets into a word table"),
         Draft("bne-loop", patch(ref, "BPL .entry", "BNE .entry"), "entry 0 is never scaled"),
     )
@@ -128,8 +135,10 @@ def hw_scale_table(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"A.lo": byte_range(0x00, 0x01, 0x80, 0xFF),
-                    f"{_cell(src)}..{_cell(src + count - 1)}": byte_range(0x00, 0x01, 0x80, 0xFF)},
+            inputs={
+                "A.lo": byte_range(0x00, 0x01, 0x80, 0xFF),
+                f"{_cell(src)}..{_cell(src + count - 1)}": byte_range(0x00, 0x01, 0x80, 0xFF),
+            },
             outputs=[f"{_cell(dst)}..{_cell(dst + 2 * count - 1)}"],
             writable=[_MATH_REGS],
         ),
@@ -240,16 +249,31 @@ def hw_mul16(rng: random.Random) -> Routine:
     bugs = (
         Draft(
             "no-middle-carry",
-            patch(patch(ref, "    LDA #$00\n    ROL A\n    STA $02                 ; their carry\n", ""),
-                  "    ADC $02\n", "    ADC #$00\n"),
+            patch(
+                patch(ref, "    LDA #$00\n    ROL A\n    STA $02                 ; their carry\n", ""),
+                "    ADC $02\n",
+                "    ADC #$00\n",
+            ),
             "the sum of the two middle products can exceed 16 bits; its carry is lost",
         ),
-        Draft("early-read", patch(ref, "    STA $4203               ; a low * b low\n    NOP\n",
-                                  "    STA $4203               ; a low * b low\n"),
-              "reads the first product 6 cycles after the start"),
-        Draft("wrong-byte", patch(ref, f"    LDA ${b + 1:04X}\n    STA $4203               ; a low * b high",
-                                  f"    LDA ${b:04X}\n    STA $4203               ; a low * b high"),
-              "the second product uses b's low byte again"),
+        Draft(
+            "early-read",
+            patch(
+                ref,
+                "    STA $4203               ; a low * b low\n    NOP\n",
+                "    STA $4203               ; a low * b low\n",
+            ),
+            "reads the first product 6 cycles after the start",
+        ),
+        Draft(
+            "wrong-byte",
+            patch(
+                ref,
+                f"    LDA ${b + 1:04X}\n    STA $4203               ; a low * b high",
+                f"    LDA ${b:04X}\n    STA $4203               ; a low * b high",
+            ),
+            "the second product uses b's low byte again",
+        ),
         Draft("no-clc", patch(ref, "    CLC\n", ""), "the entry carry is added into the middle sum"),
     )
     details = (
@@ -269,8 +293,10 @@ def hw_mul16(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={f"{_cell(a)}:w": word_range(0x00FF, 0x0100, 0x8000, 0xFF00, 0xFFFF),
-                    f"{_cell(b)}:w": word_range(0x00FF, 0x0100, 0x8000, 0xFF00, 0xFFFF)},
+            inputs={
+                f"{_cell(a)}:w": word_range(0x00FF, 0x0100, 0x8000, 0xFF00, 0xFFFF),
+                f"{_cell(b)}:w": word_range(0x00FF, 0x0100, 0x8000, 0xFF00, 0xFFFF),
+            },
             outputs=[f"{_cell(p)}..{_cell(p + 3)}"],
             writable=[_MATH_REGS],
         ),
@@ -356,7 +382,11 @@ def hw_scale_fraction(rng: random.Random) -> Routine:
         "reads the whole first product and shifts it right eight times instead of reading its high byte",
     )
     bugs = (
-        Draft("low-byte", patch(ref, "LDA $4217", "LDA $4216"), "takes the low byte of the first product, not the high"),
+        Draft(
+            "low-byte",
+            patch(ref, "LDA $4217", "LDA $4216"),
+            "takes the low byte of the first product, not the high",
+        ),
         Draft("early-read", patch(ref, "    NOP\n", "", 1), "reads $4217 7 cycles after the start"),
         Draft("no-clc", patch(ref, "    CLC\n", ""), "the entry carry is added in"),
     )
@@ -377,8 +407,10 @@ def hw_scale_fraction(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"A.lo": byte_range(0x00, 0x01, 0x80, 0xFF),
-                    f"{_cell(speed)}:w": word_range(0x00FF, 0x0100, 0x80FF, 0xFF00, 0xFFFF)},
+            inputs={
+                "A.lo": byte_range(0x00, 0x01, 0x80, 0xFF),
+                f"{_cell(speed)}:w": word_range(0x00FF, 0x0100, 0x80FF, 0xFF00, 0xFFFF),
+            },
             outputs=[f"{_cell(out)}:w"],
             preserve=["Y"],
             writable=[_MATH_REGS],
@@ -473,11 +505,23 @@ def hw_mul_signed8(rng: random.Random) -> Routine:
         "negates both operands, multiplies the magnitudes and negates the product when the signs differ",
     )
     bugs = (
-        Draft("no-b-fix", patch(ref, f"    LDA ${out + 1:04X}\n    SEC\n    SBC $00                 ; b < 0: subtract a * "
-                                     f"256\n    STA ${out + 1:04X}\n", ""), "a negative b is treated as b + 256"),
+        Draft(
+            "no-b-fix",
+            patch(
+                ref,
+                f"    LDA ${out + 1:04X}\n    SEC\n    SBC $00                 ; b < 0: subtract a * "
+                f"256\n    STA ${out + 1:04X}\n",
+                "",
+            ),
+            "a negative b is treated as b + 256",
+        ),
         Draft("bmi", patch(ref, "BPL .a_positive", "BMI .a_positive"), "corrects when a is positive"),
         Draft("no-sec", patch(ref, "    SEC\n", "", 1), "the first correction borrows the entry carry"),
-        Draft("adc", patch(ref, f"SBC ${b:04X} ", f"ADC ${b:04X} "), "adds the correction instead of subtracting it"),
+        Draft(
+            "adc",
+            patch(ref, f"SBC ${b:04X} ", f"ADC ${b:04X} "),
+            "adds the correction instead of subtracting it",
+        ),
     )
     details = (
         f"A (8-bit) and the byte at {_cell(b)} are signed (two's complement). Store their signed 16-bit product at "
@@ -495,8 +539,10 @@ def hw_mul_signed8(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"A.lo": byte_range(0x00, 0x01, 0x7F, 0x80, 0x81, 0xFF),
-                    _cell(b): byte_range(0x00, 0x01, 0x7F, 0x80, 0x81, 0xFF)},
+            inputs={
+                "A.lo": byte_range(0x00, 0x01, 0x7F, 0x80, 0x81, 0xFF),
+                _cell(b): byte_range(0x00, 0x01, 0x7F, 0x80, 0x81, 0xFF),
+            },
             outputs=[f"{_cell(out)}:w"],
             preserve=["X", "Y"],
             writable=[_MATH_REGS],
@@ -621,9 +667,18 @@ def hw_score_digits(rng: random.Random) -> Routine:
         "counts each digit by repeated subtraction of 10000, 1000, 100 and 10 instead of using the divider",
     )
     bugs = (
-        Draft("early-read", patch(ref, "    NOP\n", "", 4), "reads the remainder 9 cycles into the 16-cycle divide"),
-        Draft("swapped", patch(patch(patch(ref, "LDA $4216", "LDA $TMP"), "LDA $4214", "LDA $4216"), "LDA $TMP",
-                               "LDA $4214"), "quotient and remainder swapped"),
+        Draft(
+            "early-read",
+            patch(ref, "    NOP\n", "", 4),
+            "reads the remainder 9 cycles into the 16-cycle divide",
+        ),
+        Draft(
+            "swapped",
+            patch(
+                patch(patch(ref, "LDA $4216", "LDA $TMP"), "LDA $4214", "LDA $4216"), "LDA $TMP", "LDA $4214"
+            ),
+            "quotient and remainder swapped",
+        ),
         Draft("blank-all", patch(ref, "CPX #$04", "CPX #$05"), "a score of 0 shows no digit at all"),
         Draft("no-clc", patch(ref, "    CLC\n", ""), "the carry is added into the digit"),
     )
@@ -751,8 +806,11 @@ def hw_percent(rng: random.Random) -> Routine:
     bugs = (
         Draft("bcc", patch(ref, "BCS .full", "BCC .full"), "the 100 % shortcut is taken when part < total"),
         Draft("early-read", patch(ref, "    NOP\n", "", 5), "reads the quotient 9 cycles into the divide"),
-        Draft("no-sep", patch(ref, f"    SEP #$20\n    LDA ${total:04X}\n", f"    LDA ${total:04X}\n"),
-              "a 16-bit write to $4206 also writes $4207, and the routine returns with m=0"),
+        Draft(
+            "no-sep",
+            patch(ref, f"    SEP #$20\n    LDA ${total:04X}\n", f"    LDA ${total:04X}\n"),
+            "a 16-bit write to $4206 also writes $4207, and the routine returns with m=0",
+        ),
     )
     pairs = ((150, 150), (0, 1), (99, 100), (1, 255), (254, 253), (2, 3), (255, 0), (100, 101))
     details = (
@@ -772,8 +830,10 @@ def hw_percent(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={_cell(part): aligned(0, 255, [p for p, _ in pairs]),
-                    _cell(total): aligned(0, 255, [t for _, t in pairs])},
+            inputs={
+                _cell(part): aligned(0, 255, [p for p, _ in pairs]),
+                _cell(total): aligned(0, 255, [t for _, t in pairs]),
+            },
             outputs=[_cell(out)],
             preserve=["Y"],
             writable=[_MATH_REGS],
@@ -882,12 +942,20 @@ def hw_average(rng: random.Random) -> Routine:
         "a 16-step shift-and-subtract division instead of the hardware divider",
     )
     bugs = (
-        Draft("no-round", patch(ref, f"    CLC\n    ADC #{hex16(half)}             ; + {count} / 2: round to nearest\n",
-                                ""), "rounds down instead of to nearest"),
+        Draft(
+            "no-round",
+            patch(
+                ref, f"    CLC\n    ADC #{hex16(half)}             ; + {count} / 2: round to nearest\n", ""
+            ),
+            "rounds down instead of to nearest",
+        ),
         Draft("inc-low", patch(ref, "    INC $01 ", "    INC $00 "), "the carry goes into the low byte"),
         Draft("early-read", patch(ref, "    NOP\n", "", 4), "reads the quotient 9 cycles into the divide"),
-        Draft("one-past", patch(ref, f"LDX #{hex8(count - 1)}", f"LDX #{hex8(count)}"),
-              "sums one byte past the table"),
+        Draft(
+            "one-past",
+            patch(ref, f"LDX #{hex8(count - 1)}", f"LDX #{hex8(count)}"),
+            "sums one byte past the table",
+        ),
     )
     details = (
         f"Store the average of the {count} unsigned bytes at {_cell(table)}-{_cell(table + count - 1)}, rounded "
@@ -949,7 +1017,8 @@ def hw_circle_hit(rng: random.Random) -> Routine:
             STZ ${hit:04X}
             RTS
         """)
-    ref = asm(f"""
+    ref = (
+        asm(f"""
         {entry}:
             LDA ${x1:04X}
             SEC
@@ -982,7 +1051,9 @@ def hw_circle_hit(rng: random.Random) -> Routine:
             BCC .fits
             LDA #$FFFF              ; too far for 16 bits
         .fits:
-        """) + tail
+        """)
+        + tail
+    )
     slow = Draft(
         "sequential",
         asm(f"""
@@ -1024,21 +1095,34 @@ def hw_circle_hit(rng: random.Random) -> Routine:
             BCC .fits
             LDA #$FFFF
         .fits:
-        """) + tail,
+        """)
+        + tail,
         "waits with NOPs for each product instead of computing |dy| while the first multiply runs",
     )
     bugs = (
-        Draft("no-overflow", patch(ref, "    BCC .fits\n    LDA #$FFFF              ; too far for 16 bits\n", ""),
-              "a sum above $FFFF wraps: far objects can look near"),
-        Draft("no-abs", patch(ref, "    EOR #$FF\n    INC A                   ; |dx|\n", ""),
-              "a negative dx is squared as 256 - |dx|"),
+        Draft(
+            "no-overflow",
+            patch(ref, "    BCC .fits\n    LDA #$FFFF              ; too far for 16 bits\n", ""),
+            "a sum above $FFFF wraps: far objects can look near",
+        ),
+        Draft(
+            "no-abs",
+            patch(ref, "    EOR #$FF\n    INC A                   ; |dx|\n", ""),
+            "a negative dx is squared as 256 - |dx|",
+        ),
         Draft("inverted", patch(ref, "BCS .miss", "BCC .miss"), "reports a hit for the far objects"),
         Draft("no-clc", patch(ref, "    CLC\n", ""), "the carry of the dy subtraction is added into the sum"),
     )
     # Edge cases k = 0..5 of the four coordinates together: dx^2 + dy^2 = R^2 - 1, R^2 (negative dx),
     # R^2 + 1, R^2 - 1 (both negative), the largest distance, and 255^2 + 23^2 (its low 16 bits are below R^2).
-    cases = ((100 + near_a, 100, 60 + near_b, 60), (20, 20 + radius, 141, 141), (200, 200 - radius, 31, 30),
-             (5, 5 + near_a, 7, 7 + near_b), (255, 0, 0, 255), (0, 255, 90, 113))
+    cases = (
+        (100 + near_a, 100, 60 + near_b, 60),
+        (20, 20 + radius, 141, 141),
+        (200, 200 - radius, 31, 30),
+        (5, 5 + near_a, 7, 7 + near_b),
+        (255, 0, 0, 255),
+        (0, 255, 90, 113),
+    )
     details = (
         f"Two objects are at ({_cell(x1)}, {_cell(y1)}) and ({_cell(x2)}, {_cell(y2)}) (unsigned 8-bit "
         f"coordinates); dx and dy are the coordinate differences. Store dx^2 + dy^2 at {_cell(dist)} as a word "
@@ -1058,8 +1142,10 @@ def hw_circle_hit(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={_cell(address): aligned(0, 255, [case[k] for case in cases])
-                    for k, address in enumerate((x1, x2, y1, y2))},
+            inputs={
+                _cell(address): aligned(0, 255, [case[k] for case in cases])
+                for k, address in enumerate((x1, x2, y1, y2))
+            },
             outputs=[f"{_cell(dist)}:w", _cell(hit)],
             preserve=["Y"],
             writable=[_MATH_REGS],
@@ -1130,11 +1216,21 @@ def hw_map_cell(rng: random.Random) -> Routine:
     )
     bugs = (
         Draft("no-clc", patch(ref, "    CLC\n", ""), "the entry carry is added to the offset"),
-        Draft("swapped", patch(patch(patch(ref, "TYA", "TMP"), "TXA", "TYA"), "TMP", "TXA"), "row and column swapped"),
-        Draft("bank-0", patch(ref, f"LDA ${base:06X},X", f"LDA ${base & 0xFFFF:04X},X"),
-              f"a 16-bit address reads bank $00, not ${base >> 16:02X}"),
-        Draft("byte-add", patch(patch(ref, "    REP #$20\n", ""), "    SEP #$20\n", ""),
-              "adds in 8-bit mode: the offset loses its high byte"),
+        Draft(
+            "swapped",
+            patch(patch(patch(ref, "TYA", "TMP"), "TXA", "TYA"), "TMP", "TXA"),
+            "row and column swapped",
+        ),
+        Draft(
+            "bank-0",
+            patch(ref, f"LDA ${base:06X},X", f"LDA ${base & 0xFFFF:04X},X"),
+            f"a 16-bit address reads bank $00, not ${base >> 16:02X}",
+        ),
+        Draft(
+            "byte-add",
+            patch(patch(ref, "    REP #$20\n", ""), "    SEP #$20\n", ""),
+            "adds in 8-bit mode: the offset loses its high byte",
+        ),
     )
     details = (
         f"A map of {height} rows of {width} one-byte cells starts at ${base:06X}; cell (col, row) is the byte at "
@@ -1239,15 +1335,30 @@ def ppu_mul_pair(rng: random.Random) -> Routine:
         "keeps the factor in scratch and reloads it, and copies the result bytes one at a time",
     )
     bugs = (
-        Draft("high-first", patch(ref, f"    LDA ${vx:04X}\n    STA $211B               ; M7A: low byte, then high byte\n"
-                                       f"    LDA ${vx + 1:04X}\n    STA $211B\n",
-                                  f"    LDA ${vx + 1:04X}\n    STA $211B\n    LDA ${vx:04X}\n    STA $211B\n"),
-              "M7A takes the low byte first"),
-        Draft("low-bits", patch(ref, "LDA $2135               ; bits 8-23", "LDA $2134               ; bits 8-23"),
-              "reads bits 0-15 of the product, not the product / 256"),
-        Draft("word-write", patch(ref, f"    LDA ${vy:04X}\n    STA $211B\n    LDA ${vy + 1:04X}\n    STA $211B\n",
-                                  f"    REP #$20\n    LDA ${vy:04X}\n    STA $211B\n    SEP #$20\n"),
-              "a 16-bit store to $211B writes $211B and $211C: one byte of M7A and a wrong M7B"),
+        Draft(
+            "high-first",
+            patch(
+                ref,
+                f"    LDA ${vx:04X}\n    STA $211B               ; M7A: low byte, then high byte\n"
+                f"    LDA ${vx + 1:04X}\n    STA $211B\n",
+                f"    LDA ${vx + 1:04X}\n    STA $211B\n    LDA ${vx:04X}\n    STA $211B\n",
+            ),
+            "M7A takes the low byte first",
+        ),
+        Draft(
+            "low-bits",
+            patch(ref, "LDA $2135               ; bits 8-23", "LDA $2134               ; bits 8-23"),
+            "reads bits 0-15 of the product, not the product / 256",
+        ),
+        Draft(
+            "word-write",
+            patch(
+                ref,
+                f"    LDA ${vy:04X}\n    STA $211B\n    LDA ${vy + 1:04X}\n    STA $211B\n",
+                f"    REP #$20\n    LDA ${vy:04X}\n    STA $211B\n    SEP #$20\n",
+            ),
+            "a 16-bit store to $211B writes $211B and $211C: one byte of M7A and a wrong M7B",
+        ),
     )
     details = (
         f"A (8-bit) is a signed factor; the words at {_cell(vx)} and {_cell(vy)} are signed velocities. Store "
@@ -1268,9 +1379,11 @@ def ppu_mul_pair(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"A.lo": byte_range(0x00, 0x01, 0x7F, 0x80, 0xFF),
-                    f"{_cell(vx)}:w": word_range(0x0000, 0x00FF, 0x7FFF, 0x8000, 0xFFFF),
-                    f"{_cell(vy)}:w": word_range(0x0000, 0x00FF, 0x7FFF, 0x8000, 0xFFFF)},
+            inputs={
+                "A.lo": byte_range(0x00, 0x01, 0x7F, 0x80, 0xFF),
+                f"{_cell(vx)}:w": word_range(0x0000, 0x00FF, 0x7FFF, 0x8000, 0xFFFF),
+                f"{_cell(vy)}:w": word_range(0x0000, 0x00FF, 0x7FFF, 0x8000, 0xFFFF),
+            },
             outputs=[f"{_cell(ox)}:w", f"{_cell(oy)}:w"],
             preserve=["Y"],
         ),
@@ -1304,8 +1417,10 @@ def ppu_angle_velocity(rng: random.Random) -> Routine:
     speed, vx, vy = _vars(rng, 3)
     entry = rng.choice(["VelocityFromAngle", "Projectile_Aim", "PolarToXY", "Actor_SetHeading"])
     quarter = ", ".join(hex8(v) for v in _quarter_sine())
-    product = "    LDA $2134\n    ASL A                   ; bit 7 to the carry\n    REP #$20\n    LDA $2135\n" \
-              "    ROL A                   ; the product >> 7\n"
+    product = (
+        "    LDA $2134\n    ASL A                   ; bit 7 to the carry\n    REP #$20\n    LDA $2135\n"
+        "    ROL A                   ; the product >> 7\n"
+    )
     ref = asm(f"""
         {entry}:
             PHA
@@ -1357,19 +1472,46 @@ def ppu_angle_velocity(rng: random.Random) -> Routine:
         .quarter:
             db {quarter}
         """).replace("PRODUCT\n", product)
-    slow_product = "    LDA $2134\n    STA $02\n    LDA $2135\n    STA $03\n    LDA $2136\n    STA $04\n" \
-                   "    ASL $02\n    ROL $03\n    ROL $04\n    REP #$20\n    LDA $03\n"
-    slow = Draft("byte-shift", ref.replace(product, slow_product),
-                 "copies the three product bytes to scratch and shifts them in memory instead of ASL/ROL in A")
+    slow_product = (
+        "    LDA $2134\n    STA $02\n    LDA $2135\n    STA $03\n    LDA $2136\n    STA $04\n"
+        "    ASL $02\n    ROL $03\n    ROL $04\n    REP #$20\n    LDA $03\n"
+    )
+    slow = Draft(
+        "byte-shift",
+        ref.replace(product, slow_product),
+        "copies the three product bytes to scratch and shifts them in memory instead of ASL/ROL in A",
+    )
     bugs = (
-        Draft("no-mirror", patch(ref, "    LDA #$10\n    SEC\n    SBC $01                 ; the second quarter mirrors "
-                                      "the first\n    TAX\n", ""), "the second quarter runs the table forwards"),
-        Draft("cos-sub", patch(ref, "    CLC\n    ADC #$10 ", "    SEC\n    SBC #$10 "), "sin(angle - 16) is -cos"),
-        Draft("no-shift", ref.replace(product, "    REP #$20\n    LDA $2135\n"), "the product >> 8: half the speed"),
-        Draft("high-first", patch(ref, f"    LDA ${speed:04X}\n    STA $211B               ; M7A = the speed, kept "
-                                       f"for both products\n    LDA ${speed + 1:04X}\n    STA $211B\n",
-                                  f"    LDA ${speed + 1:04X}\n    STA $211B\n    LDA ${speed:04X}\n    STA $211B\n"),
-              "M7A takes the low byte first"),
+        Draft(
+            "no-mirror",
+            patch(
+                ref,
+                "    LDA #$10\n    SEC\n    SBC $01                 ; the second quarter mirrors "
+                "the first\n    TAX\n",
+                "",
+            ),
+            "the second quarter runs the table forwards",
+        ),
+        Draft(
+            "cos-sub",
+            patch(ref, "    CLC\n    ADC #$10 ", "    SEC\n    SBC #$10 "),
+            "sin(angle - 16) is -cos",
+        ),
+        Draft(
+            "no-shift",
+            ref.replace(product, "    REP #$20\n    LDA $2135\n"),
+            "the product >> 8: half the speed",
+        ),
+        Draft(
+            "high-first",
+            patch(
+                ref,
+                f"    LDA ${speed:04X}\n    STA $211B               ; M7A = the speed, kept "
+                f"for both products\n    LDA ${speed + 1:04X}\n    STA $211B\n",
+                f"    LDA ${speed + 1:04X}\n    STA $211B\n    LDA ${speed:04X}\n    STA $211B\n",
+            ),
+            "M7A takes the low byte first",
+        ),
     )
     details = (
         f"A (8-bit) is an angle, 64 steps per turn (bits 6-7 are ignored); the word at {_cell(speed)} is a signed "
@@ -1392,8 +1534,10 @@ def ppu_angle_velocity(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"A.lo": byte_range(0x00, 0x0F, 0x10, 0x11, 0x1F, 0x20, 0x30, 0x3F, 0x40),
-                    f"{_cell(speed)}:w": word_range(0x0000, 0x0100, 0x7FFF, 0x8000, 0xFFFF)},
+            inputs={
+                "A.lo": byte_range(0x00, 0x0F, 0x10, 0x11, 0x1F, 0x20, 0x30, 0x3F, 0x40),
+                f"{_cell(speed)}:w": word_range(0x0000, 0x0100, 0x7FFF, 0x8000, 0xFFFF),
+            },
             outputs=[f"{_cell(vx)}:w", f"{_cell(vy)}:w"],
             preserve=["Y"],
         ),

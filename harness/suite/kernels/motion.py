@@ -8,8 +8,7 @@ import random
 from harness.suite.kernels.common import COMMON_FORBID, fact, slot_index
 from harness.suite.routines import Draft, Routine, asm, byte_range, hex8, hex16, span, spec_dict, word_range
 
-__all__ = [
-    "KERNELS","fill_block", "frames_to_seconds", "joypad_new_presses", "move_sprite_x"]
+__all__ = ["KERNELS", "fill_block", "frames_to_seconds", "joypad_new_presses", "move_sprite_x"]
 
 
 def move_sprite_x(rng: random.Random) -> Routine:

@@ -91,7 +91,9 @@ def fixed_scale88(rng: random.Random) -> Routine:
             "LSR alone is an unsigned shift: negative velocities lose their sign",
         ),
         Draft("no-clc", ref.replace("    CLC\n", ""), "the carry left by the shifts is added in"),
-        Draft("bmi", ref.replace("BPL .positive", "BMI .positive"), "sign fill applied to the positive values"),
+        Draft(
+            "bmi", ref.replace("BPL .positive", "BMI .positive"), "sign fill applied to the positive values"
+        ),
     )
     frac = f"1/{1 << shift}"
     return Routine(
@@ -239,7 +241,11 @@ def clamp_signed_range(rng: random.Random) -> Routine:
             ),
             "the sign of the difference alone: wrong when the subtraction overflows",
         ),
-        Draft("no-sec", ref.replace("    STA $00\n    SEC\n", "    STA $00\n"), "entry carry leaks into the test"),
+        Draft(
+            "no-sec",
+            ref.replace("    STA $00\n    SEC\n", "    STA $00\n"),
+            "entry carry leaks into the test",
+        ),
     )
     # A equals max in every edge case and sometimes min; a positive A against a negative bound makes
     # the unsigned borrow and the signed order disagree.
@@ -513,7 +519,17 @@ def signed_div_pow2(rng: random.Random) -> Routine:
             x=x,
             inputs={
                 "A": word_range(
-                    0, 1, p - 1, p, p + 1, 0x7FFF, 0x8000, 0x8001, 0xFFFF, 0x10000 - p, 0x10000 - p - 1,
+                    0,
+                    1,
+                    p - 1,
+                    p,
+                    p + 1,
+                    0x7FFF,
+                    0x8000,
+                    0x8001,
+                    0xFFFF,
+                    0x10000 - p,
+                    0x10000 - p - 1,
                     0x10000 - p + 1,
                 )
             },
@@ -690,7 +706,9 @@ def add_delta32(rng: random.Random) -> Routine:
             """),
             "the delta is treated as unsigned: a negative delta never borrows from the high word",
         ),
-        Draft("bcc-neg", ref.replace("BCS .done\n", "BCC .done\n"), "borrow test inverted for negative deltas"),
+        Draft(
+            "bcc-neg", ref.replace("BCS .done\n", "BCC .done\n"), "borrow test inverted for negative deltas"
+        ),
         Draft("no-clc", ref.replace("    CLC\n", ""), "negative path adds the carry from CMP (always set)"),
     )
     return Routine(
@@ -796,10 +814,15 @@ def high_score32(rng: random.Random) -> Routine:
             """),
             "compares only the low words",
         ),
-        Draft("signed", ref.replace("BCC .done\n    BNE", "BMI .done\n    BNE"), "signed test on the high word"),
+        Draft(
+            "signed", ref.replace("BCC .done\n    BNE", "BMI .done\n    BNE"), "signed test on the high word"
+        ),
         Draft(
             "high-word-only",
-            ref.replace(f"    LDA ${score:04X}\n    CMP ${best:04X}\n    BCC .done\n    BEQ .done\n", "    BRA .done\n"),
+            ref.replace(
+                f"    LDA ${score:04X}\n    CMP ${best:04X}\n    BCC .done\n    BEQ .done\n",
+                "    BRA .done\n",
+            ),
             "equal high words never look at the low words",
         ),
     )
@@ -907,7 +930,11 @@ def mul16_soft(rng: random.Random) -> Routine:
             ref.replace(f"LDX #{hex_index(16, x)}", f"LDX #{hex_index(15, x)}"),
             "15 rounds: the product is one bit short",
         ),
-        Draft("no-first-bit", ref.replace(f"    LSR ${p:04X}\n", "", 1), "the first multiplier bit is never read"),
+        Draft(
+            "no-first-bit",
+            ref.replace(f"    LSR ${p:04X}\n", "", 1),
+            "the first multiplier bit is never read",
+        ),
     )
     edges = word_range(0, 1, 2, 0x8000, 0xFFFF)
     return Routine(
@@ -1132,11 +1159,19 @@ def isqrt16(rng: random.Random) -> Routine:
         "subtracts a copy even when it fails, uses CLC/ADC where ORA is enough and counts rounds in memory",
     )
     bugs = (
-        Draft("lsr-once", ref.replace("    LSR A\n    LSR A\n    BNE .loop", "    LSR A\n    BNE .loop"),
-              "the trial bit moves one place per round instead of two"),
-        Draft("bcs", ref.replace("BCC .smaller", "BCS .smaller"), "keeps the digit exactly when it does not fit"),
-        Draft("no-halve", ref.replace("    LDA $02\n    LSR A\n    ADC $04", "    LDA $02\n    ADC $04"),
-              "the root is not halved before the new bit is set"),
+        Draft(
+            "lsr-once",
+            ref.replace("    LSR A\n    LSR A\n    BNE .loop", "    LSR A\n    BNE .loop"),
+            "the trial bit moves one place per round instead of two",
+        ),
+        Draft(
+            "bcs", ref.replace("BCC .smaller", "BCS .smaller"), "keeps the digit exactly when it does not fit"
+        ),
+        Draft(
+            "no-halve",
+            ref.replace("    LDA $02\n    LSR A\n    ADC $04", "    LDA $02\n    ADC $04"),
+            "the root is not halved before the new bit is set",
+        ),
     )
     return Routine(
         kernel="isqrt16",
@@ -1152,7 +1187,9 @@ def isqrt16(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=0,
             x=x,
-            inputs={"A": word_range(0, 1, 2, 3, 4, 8, 9, 0x00FF, 0x0100, 0x3FFF, 0x4000, 0xFE00, 0xFE01, 0xFFFF)},
+            inputs={
+                "A": word_range(0, 1, 2, 3, 4, 8, 9, 0x00FF, 0x0100, 0x3FFF, 0x4000, 0xFE00, 0xFE01, 0xFFFF)
+            },
             outputs=[f"$7E{out:04X}:w"],
             preserve=["X", "Y"],
         ),
@@ -1323,8 +1360,11 @@ def digit_spend(rng: random.Random) -> Routine:
         "subtracts in binary and repairs each negative digit (+10) with a borrow byte in scratch",
     )
     bugs = (
-        Draft("binary", ref.replace("    SED\n", "").replace("    CLD\n", ""),
-              "without decimal mode 3 - 5 gives $FE, so the digit becomes 14"),
+        Draft(
+            "binary",
+            ref.replace("    SED\n", "").replace("    CLD\n", ""),
+            "without decimal mode 3 - 5 gives $FE, so the digit becomes 14",
+        ),
         Draft("no-mask", ref.replace("    AND #$0F\n", ""), "a borrowing digit is stored as $9x"),
         Draft("no-check", ref.replace("    BCC .short\n", ""), "pays even when the money is short"),
     )
@@ -1435,7 +1475,9 @@ def binary_to_bcd16(rng: random.Random) -> Routine:
         "doubles the BCD number one byte at a time in 8-bit mode, in memory, every round",
     )
     bugs = (
-        Draft("binary", ref.replace("    SED\n", "").replace("    CLD\n", ""), "binary doubling: no BCD at all"),
+        Draft(
+            "binary", ref.replace("    SED\n", "").replace("    CLD\n", ""), "binary doubling: no BCD at all"
+        ),
         Draft("lost-carry", ref.replace("    ROL $02\n", ""), "the fifth digit is never built"),
         Draft("lsr", ref.replace("ASL $00", "LSR $00"), "takes the bits lowest first"),
     )
@@ -1526,10 +1568,19 @@ def bcd_to_binary(rng: random.Random) -> Routine:
         "adds 10 once per tens digit in a loop",
     )
     bugs = (
-        Draft("times-eight", ref.replace("    LSR A\n    LSR A\n    ADC $01\n    STA $01\n", ""),
-              "the tens digit counts 8, not 10"),
-        Draft("no-mask", ref.replace("    AND #$0F\n", ""), "the whole BCD byte is added, not the ones digit"),
-        Draft("shift-lost", ref.replace("    LSR A\n", "", 1), "without the first shift AND #$78 keeps the wrong bits"),
+        Draft(
+            "times-eight",
+            ref.replace("    LSR A\n    LSR A\n    ADC $01\n    STA $01\n", ""),
+            "the tens digit counts 8, not 10",
+        ),
+        Draft(
+            "no-mask", ref.replace("    AND #$0F\n", ""), "the whole BCD byte is added, not the ones digit"
+        ),
+        Draft(
+            "shift-lost",
+            ref.replace("    LSR A\n", "", 1),
+            "without the first shift AND #$78 keeps the wrong bits",
+        ),
     )
     return Routine(
         kernel="bcd_to_binary",
@@ -1743,7 +1794,8 @@ def crc16_block(rng: random.Random) -> Routine:
             STA ${buf:04X},Y
             RTS
         """)
-    ref = asm(f"""
+    ref = (
+        asm(f"""
         {entry}:
             LDA #$FFFF
             STA $00
@@ -1762,7 +1814,9 @@ def crc16_block(rng: random.Random) -> Routine:
             DEX
             BNE .bit
             STA $00
-        """) + tail
+        """)
+        + tail
+    )
     slow = Draft(
         "memory-crc",
         asm(f"""
@@ -1786,13 +1840,21 @@ def crc16_block(rng: random.Random) -> Routine:
         .next:
             DEX
             BNE .bit
-        """) + tail,
+        """)
+        + tail,
         "keeps the CRC in scratch memory and shifts it there (ASL $00, LDA/EOR/STA) for every bit",
     )
     bugs = (
-        Draft("low-byte", ref.replace("    XBA\n    AND #$FF00\n", "    AND #$00FF\n"),
-              "the data byte is XORed into the low half: that is another CRC"),
-        Draft("init-zero", ref.replace("    LDA #$FFFF\n    STA $00\n", "    STZ $00\n"), "starts from 0, not $FFFF"),
+        Draft(
+            "low-byte",
+            ref.replace("    XBA\n    AND #$FF00\n", "    AND #$00FF\n"),
+            "the data byte is XORed into the low half: that is another CRC",
+        ),
+        Draft(
+            "init-zero",
+            ref.replace("    LDA #$FFFF\n    STA $00\n", "    STZ $00\n"),
+            "starts from 0, not $FFFF",
+        ),
         Draft("bcs", ref.replace("BCC .next", "BCS .next"), "applies the polynomial when bit 15 was clear"),
     )
     last = buf + 33
@@ -1806,7 +1868,7 @@ def crc16_block(rng: random.Random) -> Routine:
         details=(
             f"The block is the bytes from $7E{buf:04X} on, its length (1-32) in the byte $7E{count:04X}. CRC: "
             "start from $FFFF; for each byte, XOR it into the high byte of the CRC, then 8 times shift the "
-            "CRC left and, if a 1 was shifted out, XOR with $1021 (CRC-16/CCITT-FALSE: \"123456789\" gives "
+            'CRC left and, if a 1 was shifted out, XOR with $1021 (CRC-16/CCITT-FALSE: "123456789" gives '
             "$29B1). Store the CRC as a little-endian word right after the last data byte (at $7E"
             f"{buf:04X} + length). Mode m=0, x=1. Observable: $7E{buf:04X}-$7E{last:04X}. A, X and Y may be "
             "clobbered."
@@ -1915,11 +1977,16 @@ def mul_signed16(rng: random.Random) -> Routine:
         "per set bit",
     )
     bugs = (
-        Draft("no-negate", ref.replace("    BIT $04\n    BPL .done\n", "    BRA .done\n"),
-              "the product's sign is never applied"),
+        Draft(
+            "no-negate",
+            ref.replace("    BIT $04\n    BPL .done\n", "    BRA .done\n"),
+            "the product's sign is never applied",
+        ),
         Draft(
             "borrow-lost",
-            ref.replace(f"    LDA #$0000\n    SBC ${p + 2:04X}\n", f"    LDA #$0000\n    SEC\n    SBC ${p + 2:04X}\n"),
+            ref.replace(
+                f"    LDA #$0000\n    SBC ${p + 2:04X}\n", f"    LDA #$0000\n    SEC\n    SBC ${p + 2:04X}\n"
+            ),
             "negates the high word on its own: the borrow from the low word is lost",
         ),
         Draft(

@@ -127,15 +127,21 @@ def sprite_move_xy(rng: random.Random) -> Routine:
     bugs = (
         Draft(
             "helper-uses-x",
-            ref.replace("    LDY #$00\n", "    LDX #$00\n").replace("    DEY\n", "    DEX\n").replace(
-                "    TYA\n", "    TXA\n"
-            ),
+            ref.replace("    LDY #$00\n", "    LDX #$00\n")
+            .replace("    DEY\n", "    DEX\n")
+            .replace("    TYA\n", "    TXA\n"),
             "the helper builds the high byte in X, the index its caller and its own stores rely on",
         ),
-        Draft("no-php", ref.replace("    PHP\n", "").replace("    PLP\n", ""),
-              "the subpixel carry is lost: CMP #$08 replaced it"),
-        Draft("no-restore", ref.replace("    TXA\n    SEC\n    SBC #$10\n    TAX\n", ""),
-              "returns with X = slot + 16"),
+        Draft(
+            "no-php",
+            ref.replace("    PHP\n", "").replace("    PLP\n", ""),
+            "the subpixel carry is lost: CMP #$08 replaced it",
+        ),
+        Draft(
+            "no-restore",
+            ref.replace("    TXA\n    SEC\n    SBC #$10\n    TAX\n", ""),
+            "returns with X = slot + 16",
+        ),
     )
     return Routine(
         kernel="sprite_move_xy",
@@ -191,8 +197,11 @@ def sprite_move_xy(rng: random.Random) -> Routine:
 def draw_text(rng: random.Random) -> Routine:
     """A text drawer looping over a counted string and a put-character helper that keeps Y."""
     text, length, cursor, color, buf = rng.choice(
-        [(0x1700, 0x1720, 0x1722, 0x1724, 0x1800), (0x0E80, 0x0EA0, 0x0EA2, 0x0EA4, 0x1000),
-         (0x1B00, 0x1B20, 0x1B22, 0x1B24, 0x1C00)]
+        [
+            (0x1700, 0x1720, 0x1722, 0x1724, 0x1800),
+            (0x0E80, 0x0EA0, 0x0EA2, 0x0EA4, 0x1000),
+            (0x1B00, 0x1B20, 0x1B22, 0x1B24, 0x1C00),
+        ]
     )
     tile_base = rng.choice([0x20, 0x40, 0x60, 0x80])
     max_len = rng.choice([16, 20, 24])
@@ -247,11 +256,21 @@ def draw_text(rng: random.Random) -> Routine:
         "advances the cursor with two 16-bit INCs in memory (and REP/SEP) instead of INY/INY/STY",
     )
     bugs = (
-        Draft("no-phy", ref.replace("    PHY\n", "").replace("    PLY\n", ""),
-              "the helper leaves Y = the cursor: the caller's string index is lost"),
-        Draft("no-zero-check", ref.replace("    BEQ .done\n", ""),
-              "an empty string is not caught: DEX wraps to $FFFF and the loop runs 65536 times"),
-        Draft("no-clc", ref.replace("    CLC\n", ""), "the carry left by the previous character is added to the tile number"),
+        Draft(
+            "no-phy",
+            ref.replace("    PHY\n", "").replace("    PLY\n", ""),
+            "the helper leaves Y = the cursor: the caller's string index is lost",
+        ),
+        Draft(
+            "no-zero-check",
+            ref.replace("    BEQ .done\n", ""),
+            "an empty string is not caught: DEX wraps to $FFFF and the loop runs 65536 times",
+        ),
+        Draft(
+            "no-clc",
+            ref.replace("    CLC\n", ""),
+            "the carry left by the previous character is added to the tile number",
+        ),
     )
     last = buf + 0x40 + 2 * max_len + 1
     return Routine(
@@ -304,7 +323,9 @@ def draw_text(rng: random.Random) -> Routine:
 def insertion_sort_keys(rng: random.Random) -> Routine:
     """Stable insertion sort of 16-bit keys with a parallel byte array, width switches inside the
     loop, count in memory. Hard tier."""
-    keys, ids, count = rng.choice([(0x1A00, 0x1A20, 0x1A30), (0x0C00, 0x0C20, 0x0C30), (0x1E40, 0x1E60, 0x1E70)])
+    keys, ids, count = rng.choice(
+        [(0x1A00, 0x1A20, 0x1A30), (0x0C00, 0x0C20, 0x0C30), (0x1E40, 0x1E60, 0x1E70)]
+    )
     most = rng.choice([8, 10, 12])
     entry = rng.choice(["SortByDepth", "Sort_DrawOrder", "InsertionSort16", "OrderObjects"])
     ref = asm(f"""
@@ -396,12 +417,21 @@ def insertion_sort_keys(rng: random.Random) -> Routine:
         "bubble sort: repeated passes swapping neighbours until a pass swaps nothing",
     )
     bugs = (
-        Draft("unstable", ref.replace("    BCC .stop\n    BEQ .stop\n", "    BCC .stop\n"),
-              "equal keys are shifted past each other: the sort is not stable"),
-        Draft("descending", ref.replace("    BCC .stop\n    BEQ .stop\n", "    BCS .stop\n"),
-              "stops at larger keys: sorts the wrong way"),
-        Draft("width", ref.replace(".stop:\n    SEP #$20\n.place:\n", ".stop:\n.place:\n"),
-              "leaves the inner loop in 16-bit mode: the id store writes two bytes"),
+        Draft(
+            "unstable",
+            ref.replace("    BCC .stop\n    BEQ .stop\n", "    BCC .stop\n"),
+            "equal keys are shifted past each other: the sort is not stable",
+        ),
+        Draft(
+            "descending",
+            ref.replace("    BCC .stop\n    BEQ .stop\n", "    BCS .stop\n"),
+            "stops at larger keys: sorts the wrong way",
+        ),
+        Draft(
+            "width",
+            ref.replace(".stop:\n    SEP #$20\n.place:\n", ".stop:\n.place:\n"),
+            "leaves the inner loop in 16-bit mode: the id store writes two bytes",
+        ),
     )
     return Routine(
         kernel="insertion_sort_keys",
@@ -425,7 +455,10 @@ def insertion_sort_keys(rng: random.Random) -> Routine:
                 **{f"$7E{keys + 2 * i:04X}:w": span(0, 0x01FF, 0, 0x01FF) for i in range(most)},
                 f"$7E{ids:04X}..$7E{ids + most - 1:04X}": byte_range(0, 0xFF),
             },
-            outputs=[f"$7E{keys:04X}..$7E{keys + 2 * most - 1:04X}", f"$7E{ids:04X}..$7E{ids + most - 1:04X}"],
+            outputs=[
+                f"$7E{keys:04X}..$7E{keys + 2 * most - 1:04X}",
+                f"$7E{ids:04X}..$7E{ids + most - 1:04X}",
+            ],
             cases=128,
         ),
         slow=(slow,),
@@ -463,8 +496,9 @@ def binary_search_level(rng: random.Random) -> Routine:
         table.append(total)
     table = [v for v in table if v <= 0xFFFF][:n]
     n = len(table)
-    rows = "\n".join(f"    dw {', '.join(hex16(v) for v in table[i:i + 8])}" for i in range(0, n, 8))
-    ref = asm(f"""
+    rows = "\n".join(f"    dw {', '.join(hex16(v) for v in table[i : i + 8])}" for i in range(0, n, 8))
+    ref = (
+        asm(f"""
         {entry}:
             STA $00
             STZ $02
@@ -505,7 +539,10 @@ def binary_search_level(rng: random.Random) -> Routine:
             STZ ${need:04X}
             RTS
         .thresholds:
-        """) + rows + "\n"
+        """)
+        + rows
+        + "\n"
+    )
     tail = ref[ref.index(".found:") :]
     slow = Draft(
         "linear-scan",
@@ -530,10 +567,16 @@ def binary_search_level(rng: random.Random) -> Routine:
         "scans the table from the start instead of halving the range",
     )
     bugs = (
-        Draft("strict", ref.replace("    BCC .lower\n", "    BCC .lower\n    BEQ .lower\n"),
-              "counts thresholds below the points, not up to them: an exact threshold is one level short"),
-        Draft("n-minus-one", ref.replace(f"LDA #{hex16(n)}", f"LDA #{hex16(n - 1)}"),
-              "the last threshold is never considered"),
+        Draft(
+            "strict",
+            ref.replace("    BCC .lower\n", "    BCC .lower\n    BEQ .lower\n"),
+            "counts thresholds below the points, not up to them: an exact threshold is one level short",
+        ),
+        Draft(
+            "n-minus-one",
+            ref.replace(f"LDA #{hex16(n)}", f"LDA #{hex16(n - 1)}"),
+            "the last threshold is never considered",
+        ),
         Draft("no-sec", ref.replace("    SEC\n", ""), "the points needed are one off when carry was clear"),
     )
     edges = sorted({0, 1, 0xFFFF, *(v + d for v in table for d in (-1, 0, 1) if 0 <= v + d <= 0xFFFF)})
@@ -589,9 +632,11 @@ def queue_pump(rng: random.Random) -> Routine:
     size = rng.choice([8, 16, 32])
     mask = size - 1
     q, head, tail, out, dropped, n, pending = rng.choice(
-        [(0x1F00, 0x1F40, 0x1F41, 0x1F42, 0x1F43, 0x1F44, 0x1F48),
-         (0x0A00, 0x0A40, 0x0A41, 0x0A42, 0x0A43, 0x0A44, 0x0A48),
-         (0x1380, 0x13C0, 0x13C1, 0x13C2, 0x13C3, 0x13C4, 0x13C8)]
+        [
+            (0x1F00, 0x1F40, 0x1F41, 0x1F42, 0x1F43, 0x1F44, 0x1F48),
+            (0x0A00, 0x0A40, 0x0A41, 0x0A42, 0x0A43, 0x0A44, 0x0A48),
+            (0x1380, 0x13C0, 0x13C1, 0x13C2, 0x13C3, 0x13C4, 0x13C8),
+        ]
     )
     entry = rng.choice(["Sfx_QueueStep", "Events_Pump", "Queue_Service", "Audio_Feed"])
     push = rng.choice(["Queue_Push", "Enqueue", "Ring_Put"])
@@ -708,16 +753,24 @@ def queue_pump(rng: random.Random) -> Routine:
         "computes the fill level (tail - head) on every call and saves registers it does not change",
     )
     bugs = (
-        Draft("no-wrap", ref.replace(f"    INC A\n    AND #{hex8(mask)}\n    CMP", "    INC A\n    CMP"),
-              "the tail never wraps: pushes run past the end of the buffer"),
+        Draft(
+            "no-wrap",
+            ref.replace(f"    INC A\n    AND #{hex8(mask)}\n    CMP", "    INC A\n    CMP"),
+            "the tail never wraps: pushes run past the end of the buffer",
+        ),
         Draft(
             "helper-uses-x",
-            ref.replace(f"    LDY ${tail:04X}\n    STA ${tail:04X}\n    LDA $00\n    STA ${q:04X},Y\n",
-                        f"    LDX ${tail:04X}\n    STA ${tail:04X}\n    LDA $00\n    STA ${q:04X},X\n"),
+            ref.replace(
+                f"    LDY ${tail:04X}\n    STA ${tail:04X}\n    LDA $00\n    STA ${q:04X},Y\n",
+                f"    LDX ${tail:04X}\n    STA ${tail:04X}\n    LDA $00\n    STA ${q:04X},X\n",
+            ),
             "push indexes with X: the caller's loop counter is overwritten",
         ),
-        Draft("full-carry", ref.replace(".full:\n    CLC\n    RTS\n", ".full:\n    RTS\n"),
-              "a full queue returns with carry set (from the equal CMP): drops are not counted"),
+        Draft(
+            "full-carry",
+            ref.replace(".full:\n    CLC\n    RTS\n", ".full:\n    RTS\n"),
+            "a full queue returns with carry set (from the equal CMP): drops are not counted",
+        ),
     )
     return Routine(
         kernel="queue_pump",
@@ -749,8 +802,13 @@ def queue_pump(rng: random.Random) -> Routine:
                 f"$7E{out:04X}": byte_range(0, 0xFF),
                 f"$7E{dropped:04X}": byte_range(0, 0xFF),
             },
-            outputs=[f"$7E{q:04X}..$7E{q + size - 1:04X}", f"$7E{head:04X}", f"$7E{tail:04X}", f"$7E{out:04X}",
-                     f"$7E{dropped:04X}"],
+            outputs=[
+                f"$7E{q:04X}..$7E{q + size - 1:04X}",
+                f"$7E{head:04X}",
+                f"$7E{tail:04X}",
+                f"$7E{out:04X}",
+                f"$7E{dropped:04X}",
+            ],
             cases=160,
         ),
         slow=(slow,),
@@ -932,16 +990,23 @@ def sprite_update_full(rng: random.Random) -> Routine:
         "reloads the state and compares it with each number, and decrements the timer with LDA/SBC/STA",
     )
     bugs = (
-        Draft("unsigned-speed", ref.replace("    LDA $0D30,X\n    ADC #$FF\n", "    LDA $0D30,X\n    ADC #$00\n"),
-              "a negative speed does not borrow from the high byte: walking left jumps 256 pixels"),
+        Draft(
+            "unsigned-speed",
+            ref.replace("    LDA $0D30,X\n    ADC #$FF\n", "    LDA $0D30,X\n    ADC #$00\n"),
+            "a negative speed does not borrow from the high byte: walking left jumps 256 pixels",
+        ),
         Draft(
             "bounds-8bit",
-            ref.replace(f"    REP #$20\n    LDA $00\n    CMP ${left:04X}\n", f"    LDA $00\n    CMP ${left:04X}\n")
-            .replace(".inside:\n    SEP #$20\n    RTS\n", ".inside:\n    RTS\n"),
+            ref.replace(
+                f"    REP #$20\n    LDA $00\n    CMP ${left:04X}\n", f"    LDA $00\n    CMP ${left:04X}\n"
+            ).replace(".inside:\n    SEP #$20\n    RTS\n", ".inside:\n    RTS\n"),
             "compares only the low bytes of the position with the bounds",
         ),
-        Draft("bounce-ones", ref.replace("    EOR #$FF\n    INC A\n", "    EOR #$FF\n"),
-              "EOR alone: the reversed speed is one too small"),
+        Draft(
+            "bounce-ones",
+            ref.replace("    EOR #$FF\n    INC A\n", "    EOR #$FF\n"),
+            "EOR alone: the reversed speed is one too small",
+        ),
     )
     states = span(0, 4, 0, 1, 2, 3, 4)
     return Routine(
@@ -1015,8 +1080,14 @@ def sprite_update_full(rng: random.Random) -> Routine:
         ),
         false_claims=("The position is 8-bit, so no high byte is updated.",),
         tags=("sprites", "state-machine", "timers", "16-bit-position", "collision", "rep-sep", "hard"),
-        params={"walk": walk_time, "idle": idle_time, "death": death_time, "speed": speed,
-                "left": left, "right": right},
+        params={
+            "walk": walk_time,
+            "idle": idle_time,
+            "death": death_time,
+            "speed": speed,
+            "left": left,
+            "right": right,
+        },
     )
 
 
@@ -1081,12 +1152,13 @@ def particle_update(rng: random.Random) -> Routine:
             RTS
         """)
     ref = main + helper
-    slow_main = (
-        main.replace(f"    DEC ${life:04X},X\n    BNE .alive\n",
-                     f"    LDA ${life:04X},X\n    DEC A\n    STA ${life:04X},X\n    BNE .alive\n")
-        .replace("    CMP #$80\n    ROR A\n    EOR #$FF\n    INC A\n",
-                 "    BPL +\n    SEC\n    ROR A\n    BRA ++\n+   LSR A\n++  STA $00\n    LDA #$00\n    SEC\n"
-                 "    SBC $00\n")
+    slow_main = main.replace(
+        f"    DEC ${life:04X},X\n    BNE .alive\n",
+        f"    LDA ${life:04X},X\n    DEC A\n    STA ${life:04X},X\n    BNE .alive\n",
+    ).replace(
+        "    CMP #$80\n    ROR A\n    EOR #$FF\n    INC A\n",
+        "    BPL +\n    SEC\n    ROR A\n    BRA ++\n+   LSR A\n++  STA $00\n    LDA #$00\n    SEC\n"
+        "    SBC $00\n",
     )
     slow = Draft(
         "sbc-and-branches",
@@ -1095,15 +1167,23 @@ def particle_update(rng: random.Random) -> Routine:
         "branches and a subtraction from zero",
     )
     bugs = (
-        Draft("skip-moved", ref.replace(f"    JSR {remove}\n    BRA .loop\n", f"    JSR {remove}\n    BRA .next\n"),
-              "after a removal the particle moved into the slot is skipped this frame"),
+        Draft(
+            "skip-moved",
+            ref.replace(f"    JSR {remove}\n    BRA .loop\n", f"    JSR {remove}\n    BRA .next\n"),
+            "after a removal the particle moved into the slot is skipped this frame",
+        ),
         Draft(
             "helper-uses-x",
-            ref.replace(f"    LDY ${count:04X}\n", f"    LDX ${count:04X}\n").replace(",Y\n    STA", ",X\n    STA"),
+            ref.replace(f"    LDY ${count:04X}\n", f"    LDX ${count:04X}\n").replace(
+                ",Y\n    STA", ",X\n    STA"
+            ),
             "the remove helper indexes the last particle with X: the caller's slot is lost",
         ),
-        Draft("no-clc", ref.replace(f"    CLC\n    ADC ${vy:04X},X\n", f"    ADC ${vy:04X},X\n"),
-              "the carry of the x add leaks into y"),
+        Draft(
+            "no-clc",
+            ref.replace(f"    CLC\n    ADC ${vy:04X},X\n", f"    ADC ${vy:04X},X\n"),
+            "the carry of the x add leaks into y",
+        ),
     )
     return Routine(
         kernel="particle_update",

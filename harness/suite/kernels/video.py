@@ -193,7 +193,11 @@ def dma_tile_upload(rng: random.Random) -> Routine:
         f"adds {tile_bytes} once per tile in a loop instead of shifting, and sets every register byte by byte",
     )
     bugs = (
-        Draft("no-mask", patch(ref, "    AND #$00FF\n", ""), "B (the high byte of A) is garbage: the count is huge"),
+        Draft(
+            "no-mask",
+            patch(ref, "    AND #$00FF\n", ""),
+            "B (the high byte of A) is garbage: the count is huge",
+        ),
         Draft(
             "vmain-low",
             patch(ref, "LDA #$80\n", "LDA #$00\n"),
@@ -225,7 +229,10 @@ def dma_tile_upload(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"A.lo": span(1, most, 1, 2, most - 1, most), _range(src, most * tile_bytes): byte_range()},
+            inputs={
+                "A.lo": span(1, most, 1, 2, most - 1, most),
+                _range(src, most * tile_bytes): byte_range(),
+            },
             outputs=[_vram(2 * dest, most * tile_bytes)],
             preserve=["Y"],
             writable=[_VRAM_PORT, _dma_regs(ch)],
@@ -248,7 +255,6 @@ def dma_tile_upload(rng: random.Random) -> Routine:
         tags=("dma", "vram", "tiles", "ppu"),
         params={"channel": ch, "bpp": bpp, "most": most, "src": src, "dest": dest},
     )
-
 
 
 @tidied
@@ -354,7 +360,11 @@ def dma_tilemap_rect(rng: random.Random) -> Routine:
             patch(ref, f"LDA #{hex16(row_bytes)}", f"LDA #{hex16(width)}"),
             "the DMA count is in bytes, not entries: only half of each row arrives",
         ),
-        Draft("byte-stride", patch(ref, "ADC #$0020", "ADC #$0040"), "steps 64 words per row (a byte-address stride)"),
+        Draft(
+            "byte-stride",
+            patch(ref, "ADC #$0020", "ADC #$0040"),
+            "steps 64 words per row (a byte-address stride)",
+        ),
         Draft("bpl-rows", patch(ref, "BNE .row", "BPL .row"), "one row too many"),
         Draft("no-clc", patch(ref, "    CLC\n", ""), "the entry carry is added into the address"),
         Draft(
@@ -463,8 +473,13 @@ def vram_fill_dma(rng: random.Random) -> Routine:
             REP #$20
             RTS
         """)
-    tail = "\n".join("    " + line.strip() if line.strip() and not line.startswith(" " * 4) else line
-                     for line in tail.splitlines()) + "\n"
+    tail = (
+        "\n".join(
+            "    " + line.strip() if line.strip() and not line.startswith(" " * 4) else line
+            for line in tail.splitlines()
+        )
+        + "\n"
+    )
     ref = head + prio_lines + tail
     prio_text = " | $2000 (priority)" if priority else ""
     slow_head = asm(f"""
@@ -485,9 +500,7 @@ def vram_fill_dma(rng: random.Random) -> Routine:
             ASL A
             ORA $00
             STA $00
-        """) + (
-        "    LDA $00\n    ORA #$2000\n    STA $00\n" if priority else ""
-    )
+        """) + ("    LDA $00\n    ORA #$2000\n    STA $00\n" if priority else "")
     slow_tail = asm(f"""
         SEP #$20
         STZ $2115
@@ -543,9 +556,21 @@ def vram_fill_dma(rng: random.Random) -> Routine:
             patch(ref, "    STX $2116\n    LDX", "    LDX"),
             "the second pass starts where the first ended, not at the first word again",
         ),
-        Draft("not-fixed", patch(ref, "LDA #$1808", "LDA #$1800"), "without the fixed-source bit the DMA copies $00, $01, ..."),
-        Draft("same-byte", patch(ref, "LDA #$01\n", "LDA #$00\n"), "the high bytes get the low byte of the entry"),
-        Draft("no-pal-mask", patch(ref, "    AND #$0007\n", ""), "the palette byte's other bits leak into the entry"),
+        Draft(
+            "not-fixed",
+            patch(ref, "LDA #$1808", "LDA #$1800"),
+            "without the fixed-source bit the DMA copies $00, $01, ...",
+        ),
+        Draft(
+            "same-byte",
+            patch(ref, "LDA #$01\n", "LDA #$00\n"),
+            "the high bytes get the low byte of the entry",
+        ),
+        Draft(
+            "no-pal-mask",
+            patch(ref, "    AND #$0007\n", ""),
+            "the palette byte's other bits leak into the entry",
+        ),
         Draft(
             "vmain-80",
             patch(ref, "STZ $2115", "LDA #$80\n    STA $2115"),
@@ -665,7 +690,11 @@ def tilemap_scroll_column(rng: random.Random) -> Routine:
         "writes the 32 entries with a CPU loop instead of one DMA",
     )
     bugs = (
-        Draft("vmain-80", patch(ref, "LDA #$81", "LDA #$80"), "VMAIN $80 steps one word: it draws a row, not a column"),
+        Draft(
+            "vmain-80",
+            patch(ref, "LDA #$81", "LDA #$80"),
+            "VMAIN $80 steps one word: it draws a row, not a column",
+        ),
         Draft("no-mask", patch(ref, "    AND #$003F\n", ""), "B, the high byte of A, is garbage"),
         Draft(
             "no-wrap",
@@ -774,8 +803,15 @@ def vram_read_dma(rng: random.Random) -> Routine:
         "reads the words with a CPU loop instead of a B->A DMA",
     )
     bugs = (
-        Draft("no-dummy", patch(ref, "    LDA $2139               ; dummy read: the $213A half reloads the prefetch latch\n",
-                                ""), "without the dummy read the first word arrives twice"),
+        Draft(
+            "no-dummy",
+            patch(
+                ref,
+                "    LDA $2139               ; dummy read: the $213A half reloads the prefetch latch\n",
+                "",
+            ),
+            "without the dummy read the first word arrives twice",
+        ),
         Draft(
             "dummy-low",
             patch(ref, "LDA $2139 ", "LDX $2139 "),
@@ -907,14 +943,24 @@ def tilemap_text_row(rng: random.Random) -> Routine:
         "builds each entry word in 16-bit mode (mask, OR in the attribute) instead of two 8-bit port writes",
     )
     bugs = (
-        Draft("vmain-00", patch(ref, "LDA #$80", "LDA #$00"), "VMAIN $00: the attribute byte lands in the next word"),
-        Draft("bmi-end", patch(ref, "    CMP #$FF\n    BEQ .done\n", "    BMI .done\n"),
-              "stops at any tile number of $80 or more"),
+        Draft(
+            "vmain-00",
+            patch(ref, "LDA #$80", "LDA #$00"),
+            "VMAIN $00: the attribute byte lands in the next word",
+        ),
+        Draft(
+            "bmi-end",
+            patch(ref, "    CMP #$FF\n    BEQ .done\n", "    BMI .done\n"),
+            "stops at any tile number of $80 or more",
+        ),
         Draft("row-16", patch(ref, "    ASL A\n", ""), "rows are 32 entries wide, not 16"),
         Draft(
             "attr-first",
-            patch(ref, f"    STA $2118\n    LDA #{hex8(attr)}\n    STA $2119\n",
-                  f"    XBA\n    LDA #{hex8(attr)}\n    STA $2119\n    XBA\n    STA $2118\n"),
+            patch(
+                ref,
+                f"    STA $2118\n    LDA #{hex8(attr)}\n    STA $2119\n",
+                f"    XBA\n    LDA #{hex8(attr)}\n    STA $2119\n    XBA\n    STA $2118\n",
+            ),
             "writes $2119 first: with VMAIN $80 that increments before the low byte is written",
         ),
     )
@@ -967,7 +1013,6 @@ def tilemap_text_row(rng: random.Random) -> Routine:
         tags=("vram", "tilemap", "text", "variable-length", "ppu"),
         params={"longest": longest, "base": base, "text": text, "attr": attr},
     )
-
 
 
 # --------------------------------------------------------------------------------------------- CGRAM
@@ -1023,10 +1068,21 @@ def cgram_palette_dma(rng: random.Random) -> Routine:
     )
     bugs = (
         Draft("row-8", patch(ref, "    ASL A\n", ""), "three shifts: rows are 16 colours, not 8"),
-        Draft("bytes-16", patch(ref, "LDA #$0020", "LDA #$0010"), "counts colours, not bytes: only 8 colours arrive"),
-        Draft("mode-1", patch(ref, f"STZ $43{ch}0            ; mode 0: one register", f"LDA #$01\n    STA $43{ch}0"),
-              "mode 1 alternates $2122 and $2123 (a window register)"),
-        Draft("cgadd-port", patch(ref, "LDA #$22", "LDA #$21"), "B-bus $21 is the CGRAM address, not the data port"),
+        Draft(
+            "bytes-16",
+            patch(ref, "LDA #$0020", "LDA #$0010"),
+            "counts colours, not bytes: only 8 colours arrive",
+        ),
+        Draft(
+            "mode-1",
+            patch(ref, f"STZ $43{ch}0            ; mode 0: one register", f"LDA #$01\n    STA $43{ch}0"),
+            "mode 1 alternates $2122 and $2123 (a window register)",
+        ),
+        Draft(
+            "cgadd-port",
+            patch(ref, "LDA #$22", "LDA #$21"),
+            "B-bus $21 is the CGRAM address, not the data port",
+        ),
     )
     details = (
         f"A (8-bit, 0-15) is a palette row: CGRAM colours A * 16 to A * 16 + 15. Copy the 16 colours (32 bytes, "
@@ -1148,16 +1204,36 @@ def cgram_set_rgb(rng: random.Random) -> Routine:
         "shifts in DEX/BNE loops instead of five ASLs, with CLCs that are not needed",
     )
     bugs = (
-        Draft("no-red-mask", patch(ref, f"LDA {red}\n    AND #$001F\n", f"LDA {red}\n"),
-              "red is not masked: the green byte and bits 5-7 leak in"),
-        Draft("green-4", patch(ref, "    ADC $00                 ; carry is clear after the shifts\n    ASL A\n",
-                               "    ADC $00                 ; carry is clear after the shifts\n"),
-              "blue and green shifted four times: green lands in bits 4-8"),
-        Draft("high-first", patch(ref, "    STA $2122\n    XBA\n    STA $2122\n", "    XBA\n    STA $2122\n    XBA\n"
-                                  "    STA $2122\n"), "CGRAM takes the low byte first"),
+        Draft(
+            "no-red-mask",
+            patch(ref, f"LDA {red}\n    AND #$001F\n", f"LDA {red}\n"),
+            "red is not masked: the green byte and bits 5-7 leak in",
+        ),
+        Draft(
+            "green-4",
+            patch(
+                ref,
+                "    ADC $00                 ; carry is clear after the shifts\n    ASL A\n",
+                "    ADC $00                 ; carry is clear after the shifts\n",
+            ),
+            "blue and green shifted four times: green lands in bits 4-8",
+        ),
+        Draft(
+            "high-first",
+            patch(
+                ref,
+                "    STA $2122\n    XBA\n    STA $2122\n",
+                "    XBA\n    STA $2122\n    XBA\n    STA $2122\n",
+            ),
+            "CGRAM takes the low byte first",
+        ),
         Draft(
             "rgb-order",
-            patch(patch(patch(ref, f"LDA {blue}", "LDA TMP"), f"LDA {red}", f"LDA {blue}"), "LDA TMP", f"LDA {red}"),
+            patch(
+                patch(patch(ref, f"LDA {blue}", "LDA TMP"), f"LDA {red}", f"LDA {blue}"),
+                "LDA TMP",
+                f"LDA {red}",
+            ),
             "red in bits 10-14 and blue in bits 0-4: the SNES colour word is BGR",
         ),
     )
@@ -1250,14 +1326,23 @@ def cgram_read_colours(rng: random.Random) -> Routine:
         "sets the CGRAM address again for every colour instead of letting the reads advance it",
     )
     bugs = (
-        Draft("no-mask", patch(ref, "    AND #$7F                ; bit 7 of the high byte is open bus\n", ""),
-              "keeps the open-bus bit 7 of the high byte"),
-        Draft("count-colours", patch(ref, f"CPX #{hex8(2 * count)}", f"CPX #{hex8(count)}"),
-              "counts colours, not bytes: only half arrive"),
+        Draft(
+            "no-mask",
+            patch(ref, "    AND #$7F                ; bit 7 of the high byte is open bus\n", ""),
+            "keeps the open-bus bit 7 of the high byte",
+        ),
+        Draft(
+            "count-colours",
+            patch(ref, f"CPX #{hex8(2 * count)}", f"CPX #{hex8(count)}"),
+            "counts colours, not bytes: only half arrive",
+        ),
         Draft(
             "mask-low",
-            patch(patch(ref, "    AND #$7F                ; bit 7 of the high byte is open bus\n", ""),
-                  f"    LDA $213B\n    STA ${buf:04X},X\n", f"    LDA $213B\n    AND #$7F\n    STA ${buf:04X},X\n"),
+            patch(
+                patch(ref, "    AND #$7F                ; bit 7 of the high byte is open bus\n", ""),
+                f"    LDA $213B\n    STA ${buf:04X},X\n",
+                f"    LDA $213B\n    AND #$7F\n    STA ${buf:04X},X\n",
+            ),
             "masks the low byte (a real colour bit) instead of the high byte",
         ),
     )
@@ -1367,9 +1452,17 @@ def palette_scale_hw(rng: random.Random) -> Routine:
     slow = Draft(
         "nop-wait-ora",
         patch(
-            patch(patch(ref, "    NOP                     ; the product", "    NOP\n    NOP\n    NOP\n    NOP ; the product"),
-                  "    TSB $02\n    SEP", "    ORA $02\n    STA $02\n    SEP"),
-            "    TSB $02\n    LDA $02\n", "    ORA $02\n",
+            patch(
+                patch(
+                    ref,
+                    "    NOP                     ; the product",
+                    "    NOP\n    NOP\n    NOP\n    NOP ; the product",
+                ),
+                "    TSB $02\n    SEP",
+                "    ORA $02\n    STA $02\n    SEP",
+            ),
+            "    TSB $02\n    LDA $02\n",
+            "    ORA $02\n",
         ),
         "waits four NOPs per product where one covers the multiplier, and ORs through A and STA instead of TSB",
     )
@@ -1377,18 +1470,40 @@ def palette_scale_hw(rng: random.Random) -> Routine:
         Draft(
             "early-read",
             patch(
-                patch(ref, "    NOP                     ; the product is ready 8 cycles after the $4203 write\n", ""),
-                "    STA $4203\n    REP #$20\n", "    REP #$20\n    STA $4203\n",
+                patch(
+                    ref,
+                    "    NOP                     ; the product is ready 8 cycles after the $4203 write\n",
+                    "",
+                ),
+                "    STA $4203\n    REP #$20\n",
+                "    REP #$20\n    STA $4203\n",
             ),
             "REP moved before the write and no wait: $4216 is read 4 cycles after the multiply starts",
         ),
-        Draft("shift-3", patch(ref, "    LSR A\n    LSR A\n    LSR A\n    LSR A\n    RTS",
-                               "    LSR A\n    LSR A\n    LSR A\n    RTS"), "divides by 8: bright components overflow"),
-        Draft("green-4", patch(ref, "    ASL A\n    ASL A\n    ASL A\n    ASL A\n    ASL A\n    STA $02",
-                               "    ASL A\n    ASL A\n    ASL A\n    ASL A\n    STA $02"), "green shifted into bits 4-8"),
+        Draft(
+            "shift-3",
+            patch(
+                ref,
+                "    LSR A\n    LSR A\n    LSR A\n    LSR A\n    RTS",
+                "    LSR A\n    LSR A\n    LSR A\n    RTS",
+            ),
+            "divides by 8: bright components overflow",
+        ),
+        Draft(
+            "green-4",
+            patch(
+                ref,
+                "    ASL A\n    ASL A\n    ASL A\n    ASL A\n    ASL A\n    STA $02",
+                "    ASL A\n    ASL A\n    ASL A\n    ASL A\n    STA $02",
+            ),
+            "green shifted into bits 4-8",
+        ),
         Draft("bne-loop", patch(ref, "BPL .colour", "BNE .colour"), "colour 0 is never scaled"),
-        Draft("no-blue-mask", patch(ref, "    LSR A\n    LSR A\n    AND #$1F\n", "    LSR A\n    LSR A\n"),
-              "bit 15 of the source colour leaks into blue"),
+        Draft(
+            "no-blue-mask",
+            patch(ref, "    LSR A\n    LSR A\n    AND #$1F\n", "    LSR A\n    LSR A\n"),
+            "bit 15 of the source colour leaks into blue",
+        ),
     )
     details = (
         f"A (8-bit, 0-16) is a brightness in sixteenths. For each of the {count} colours at $7E{src:04X} (15-bit "
@@ -1409,7 +1524,10 @@ def palette_scale_hw(rng: random.Random) -> Routine:
         spec=spec_dict(
             m=1,
             x=1,
-            inputs={"A.lo": span(0, 16, 0, 1, 8, 15, 16), _range(_wram(src), 2 * count): byte_range(0x1F, 0x7F, 0x80)},
+            inputs={
+                "A.lo": span(0, 16, 0, 1, 8, 15, 16),
+                _range(_wram(src), 2 * count): byte_range(0x1F, 0x7F, 0x80),
+            },
             outputs=[_range(_wram(dst), 2 * count)],
             preserve=["Y"],
             writable=["$004202..$004206"],
@@ -1476,14 +1594,26 @@ def palette_fade_step(rng: random.Random) -> Routine:
     )
     bugs = (
         Draft("bcs-red", patch(ref, "BCC .red_down", "BCS .red_down"), "red moves away from the target"),
-        Draft("no-clc", patch(ref, "    CLC\n    ADC #$0020\n", "    ADC #$0020\n"),
-              "CLC dropped: the carry left by the compare (set) adds one more"),
-        Draft("unmasked-target", patch(ref, f"    LDA ${tgt:04X},X\n    AND #$7C00\n", f"    LDA ${tgt:04X},X\n"),
-              "blue compares the whole target word with the current blue"),
-        Draft("no-cgadd", patch(ref, f"    LDA #{hex8(first)}\n    STA $2121\n", ""),
-              "never sets the CGRAM address: the colours go wherever $2121 pointed"),
-        Draft("high-first", patch(ref, upload, "    SEP #$20\n    XBA\n    STA $2122\n    XBA\n    STA $2122\n"),
-              "CGRAM takes the low byte first"),
+        Draft(
+            "no-clc",
+            patch(ref, "    CLC\n    ADC #$0020\n", "    ADC #$0020\n"),
+            "CLC dropped: the carry left by the compare (set) adds one more",
+        ),
+        Draft(
+            "unmasked-target",
+            patch(ref, f"    LDA ${tgt:04X},X\n    AND #$7C00\n", f"    LDA ${tgt:04X},X\n"),
+            "blue compares the whole target word with the current blue",
+        ),
+        Draft(
+            "no-cgadd",
+            patch(ref, f"    LDA #{hex8(first)}\n    STA $2121\n", ""),
+            "never sets the CGRAM address: the colours go wherever $2121 pointed",
+        ),
+        Draft(
+            "high-first",
+            patch(ref, upload, "    SEP #$20\n    XBA\n    STA $2122\n    XBA\n    STA $2122\n"),
+            "CGRAM takes the low byte first",
+        ),
     )
     details = (
         f"One step of a palette fade. For each of the {count} colours at $7E{cur:04X} (15-bit BGR words: red bits "
@@ -1506,7 +1636,10 @@ def palette_fade_step(rng: random.Random) -> Routine:
             m=1,
             x=1,
             inputs={_range(_wram(cur), 2 * count): byte_range(), _range(_wram(tgt), 2 * count): byte_range()},
-            outputs=[_range(_wram(cur), 2 * count), f"cgram:${2 * first:04X}..${2 * (first + count) - 1:04X}"],
+            outputs=[
+                _range(_wram(cur), 2 * count),
+                f"cgram:${2 * first:04X}..${2 * (first + count) - 1:04X}",
+            ],
             preserve=["Y"],
             writable=["$002121..$002122"],
         ),
@@ -1529,7 +1662,6 @@ def palette_fade_step(rng: random.Random) -> Routine:
         tags=("palette", "fade", "cgram", "bit-fields", "loop", "ppu"),
         params={"count": count, "first": first, "cur": cur, "tgt": tgt},
     )
-
 
 
 # ----------------------------------------------------------------------------------------------- OAM
@@ -1631,14 +1763,26 @@ def oam_set_high_bits(rng: random.Random) -> Routine:
         "moves the bits and the mask into place with a shift loop instead of two table lookups",
     )
     bugs = (
-        Draft("no-x8-mask", patch(ref, "    AND #$01                ; X bit 8\n", ""),
-              "the other bits of the X high byte leak into the index"),
-        Draft("byte-n-2", patch(ref, "    LSR A\n    LSR A\n    TAX                     ; the entry's byte",
-                                "    LSR A\n    TAX                     ; the entry's byte"),
-              "four entries share a byte: the byte is n / 4, not n / 2"),
+        Draft(
+            "no-x8-mask",
+            patch(ref, "    AND #$01                ; X bit 8\n", ""),
+            "the other bits of the X high byte leak into the index",
+        ),
+        Draft(
+            "byte-n-2",
+            patch(
+                ref,
+                "    LSR A\n    LSR A\n    TAX                     ; the entry's byte",
+                "    LSR A\n    TAX                     ; the entry's byte",
+            ),
+            "four entries share a byte: the byte is n / 4, not n / 2",
+        ),
         Draft("keep-old", patch(ref, "    ORA $01\n", ""), "the entry's old bits are not cleared first"),
-        Draft("low-byte", patch(ref, "    XBA                     ; the high byte of the X coordinate\n", ""),
-              "takes bit 0 of the X low byte instead of bit 8"),
+        Draft(
+            "low-byte",
+            patch(ref, "    XBA                     ; the high byte of the X coordinate\n", ""),
+            "takes bit 0 of the X low byte instead of bit 8",
+        ),
     )
     details = (
         f"The OAM buffer's high table is the 32 bytes at $7E{high:04X}: entry n (0-127) owns two bits of byte "
@@ -1712,24 +1856,24 @@ def oam_build_table(rng: random.Random) -> Routine:
             ASL A
             ASL A
             TAY                     ; the entry's offset in the low table
-            LDA {t['xlo']},X
+            LDA {t["xlo"]},X
             SEC
             SBC ${cam:04X}
             STA ${oam:04X},Y        ; screen X, low 8 bits
-            LDA {t['xhi']},X
+            LDA {t["xhi"]},X
             SBC ${cam + 1:04X}
             STA $01                 ; bit 0 = screen X bit 8
-            LDA {t['state']},X
+            LDA {t["state"]},X
             BNE .shown
             LDA #{hex8(hidden)}     ; inactive: below the visible lines
             BRA .sety
         .shown:
-            LDA {t['y']},X
+            LDA {t["y"]},X
         .sety:
             STA ${oam + 1:04X},Y
-            LDA {t['tile']},X
+            LDA {t["tile"]},X
             STA ${oam + 2:04X},Y
-            LDA {t['attr']},X
+            LDA {t["attr"]},X
             STA ${oam + 3:04X},Y
         HIGHBITS
             TXA
@@ -1763,28 +1907,28 @@ def oam_build_table(rng: random.Random) -> Routine:
             ASL A
             ASL A
             TAY
-            LDA {t['xlo']},X
+            LDA {t["xlo"]},X
             SEC
             SBC ${cam:04X}
             STA ${oam:04X},Y
-            LDA {t['xhi']},X
+            LDA {t["xhi"]},X
             SBC ${cam + 1:04X}
             AND #$01
             STA $02
-            LDA {t['state']},X
+            LDA {t["state"]},X
             BEQ .hidden
-            LDA {t['y']},X
+            LDA {t["y"]},X
             STA ${oam + 1:04X},Y
             BRA .rest
         .hidden:
             LDA #{hex8(hidden)}
             STA ${oam + 1:04X},Y
         .rest:
-            LDA {t['tile']},X
+            LDA {t["tile"]},X
             STA ${oam + 2:04X},Y
-            LDA {t['attr']},X
+            LDA {t["attr"]},X
             STA ${oam + 3:04X},Y
-            LDA {t['size']},X
+            LDA {t["size"]},X
             BEQ .small
             LDA #$02
             TSB $02
@@ -1822,10 +1966,19 @@ def oam_build_table(rng: random.Random) -> Routine:
     ).format(**t)
     bugs = (
         Draft("no-sec", patch(ref, "    SEC\n", ""), "the camera subtraction borrows the entry carry"),
-        Draft("bits-swapped", patch(ref, high_bits, swapped), "X bit 8 and the size trade places in the high table"),
-        Draft("no-cmp", patch(ref, "    CMP #$03\n", ""), "stores each byte after its first entry, not its last"),
-        Draft("size-bit0", patch(ref, "    CMP #$01                ; carry = large\n", "    LSR A\n"),
-              "tests bit 0 of the size byte instead of nonzero"),
+        Draft(
+            "bits-swapped",
+            patch(ref, high_bits, swapped),
+            "X bit 8 and the size trade places in the high table",
+        ),
+        Draft(
+            "no-cmp", patch(ref, "    CMP #$03\n", ""), "stores each byte after its first entry, not its last"
+        ),
+        Draft(
+            "size-bit0",
+            patch(ref, "    CMP #$01                ; carry = large\n", "    LSR A\n"),
+            "tests bit 0 of the size byte instead of nonzero",
+        ),
     )
     low, high = _wram(oam), _wram(oam + 0x200)
     details = (
@@ -1933,9 +2086,14 @@ def oam_hide_from(rng: random.Random) -> Routine:
     bugs = (
         Draft("no-mask", patch(ref, "    AND #$00FF\n", ""), "B, the high byte of A, is garbage"),
         Draft("bne-end", patch(ref, "BPL .hide", "BNE .hide"), "entry 0 is never hidden"),
-        Draft("x-byte", patch(ref, f"STA ${oam + 1:04X},X", f"STA ${oam:04X},X"),
-              "writes the X coordinate byte, not Y"),
-        Draft("from-126", patch(ref, "LDX #$01FC", "LDX #$01F8"), "starts at entry 126: entry 127 stays visible"),
+        Draft(
+            "x-byte",
+            patch(ref, f"STA ${oam + 1:04X},X", f"STA ${oam:04X},X"),
+            "writes the X coordinate byte, not Y",
+        ),
+        Draft(
+            "from-126", patch(ref, "LDX #$01FC", "LDX #$01F8"), "starts at entry 126: entry 127 stays visible"
+        ),
     )
     details = (
         f"A (8-bit, 0-128; B holds garbage) is the first unused OAM entry. In the OAM buffer at $7E{oam:04X} (128 "
@@ -2029,7 +2187,9 @@ def oam_dma_upload(rng: random.Random) -> Routine:
     bugs = (
         Draft("low-only", patch(ref, "LDA #$0220", "LDA #$0200"), "only the low table is uploaded"),
         Draft("mode-1", patch(ref, "LDA #$0400", "LDA #$0401"), "mode 1 alternates $2104 and $2105 (BGMODE)"),
-        Draft("word-count", patch(ref, "LDA #$0220", "LDA #$0110"), "counts words: the DMA count is in bytes"),
+        Draft(
+            "word-count", patch(ref, "LDA #$0220", "LDA #$0110"), "counts words: the DMA count is in bytes"
+        ),
     )
     buf_cell = _wram(buf)
     details = (
@@ -2070,7 +2230,6 @@ def oam_dma_upload(rng: random.Random) -> Routine:
         tags=("dma", "oam", "nmi", "ppu"),
         params={"channel": ch, "buf": buf},
     )
-
 
 
 # ------------------------------------------------------------------------------- HDMA tables (as data)
@@ -2169,12 +2328,22 @@ def hdma_gradient_table(rng: random.Random) -> Routine:
         "after loads",
     )
     bugs = (
-        Draft("no-terminator", patch(ref, f"    STZ ${table:04X},X          ; terminator\n", ""),
-              "no $00 terminator: HDMA runs on into whatever follows"),
-        Draft("bcs-count", patch(ref, "BCC .count", "BCS .count"), "takes the larger of the band and what is left"),
+        Draft(
+            "no-terminator",
+            patch(ref, f"    STZ ${table:04X},X          ; terminator\n", ""),
+            "no $00 terminator: HDMA runs on into whatever follows",
+        ),
+        Draft(
+            "bcs-count",
+            patch(ref, "BCC .count", "BCS .count"),
+            "takes the larger of the band and what is left",
+        ),
         Draft("blue-same", patch(ref, "EOR #$BF", "EOR #$A0"), "blue gets the same intensity as red"),
-        Draft("no-floor", patch(ref, "    BIT #$1F\n    BEQ .next               ; red stops at 0\n", ""),
-              "red keeps decrementing below 0 into the channel bits"),
+        Draft(
+            "no-floor",
+            patch(ref, "    BIT #$1F\n    BEQ .next               ; red stops at 0\n", ""),
+            "red keeps decrementing below 0 into the channel bits",
+        ),
         Draft("no-sec", patch(ref, "    SEC\n", ""), "the line subtraction uses the carry of the compare"),
     )
     most = 3 * 224 + 1
@@ -2239,7 +2408,8 @@ def hdma_wave_table(rng: random.Random) -> Routine:
     sine = [round(amplitude * math.sin(2 * math.pi * i / 32)) & 0xFF for i in range(32)]
     rows = "\n".join("    db " + ", ".join(hex8(v) for v in sine[k : k + 8]) for k in range(0, 32, 8))
     end = 4 + 2 * lines
-    ref = asm(f"""
+    ref = (
+        asm(f"""
         {entry}:
             STA $00                 ; sine index of the first wavy line
             LDA #{hex8(skip)}
@@ -2274,7 +2444,10 @@ def hdma_wave_table(rng: random.Random) -> Routine:
             RTS
 
         .sine:
-        """) + rows + "\n"
+        """)
+        + rows
+        + "\n"
+    )
     slow = Draft(
         "branch-extend",
         patch(
@@ -2287,12 +2460,23 @@ def hdma_wave_table(rng: random.Random) -> Routine:
         "sign-extends through scratch with a branch and reloads the base scroll instead of EOR/SBC in A",
     )
     bugs = (
-        Draft("unsigned", patch(ref, "    EOR #$0080              ; sign-extend the table byte\n    SEC\n    SBC #$0080\n",
-                                ""), "negative table values become +$F8.. instead of -8.."),
-        Draft("no-repeat-flag", patch(ref, f"LDA #{hex8(0x80 | lines)}", f"LDA #{hex8(lines)}"),
-              "without bit 7 the entry is one value held for all its lines"),
-        Draft("word-count", patch(ref, f"CPY #{hex8(2 * lines)}", f"CPY #{hex8(lines)}"),
-              "counts bytes as lines: only half of the lines get a value"),
+        Draft(
+            "unsigned",
+            patch(
+                ref, "    EOR #$0080              ; sign-extend the table byte\n    SEC\n    SBC #$0080\n", ""
+            ),
+            "negative table values become +$F8.. instead of -8..",
+        ),
+        Draft(
+            "no-repeat-flag",
+            patch(ref, f"LDA #{hex8(0x80 | lines)}", f"LDA #{hex8(lines)}"),
+            "without bit 7 the entry is one value held for all its lines",
+        ),
+        Draft(
+            "word-count",
+            patch(ref, f"CPY #{hex8(2 * lines)}", f"CPY #{hex8(lines)}"),
+            "counts bytes as lines: only half of the lines get a value",
+        ),
         Draft("no-clc", patch(ref, "    CLC\n", ""), "the sign-extension's carry is added in"),
     )
     cell = _wram(table)
@@ -2400,10 +2584,19 @@ def inidisp_fade_step(rng: random.Random) -> Routine:
         "DEC/INC",
     )
     bugs = (
-        Draft("no-mask", patch(ref, "    AND #$0F                ; the brightness\n", ""),
-              "the forced-blank bit stays in the brightness"),
-        Draft("dark-not-blank", patch(ref, "LDA #$80", "LDA #$00"), "brightness 0 with the display on, not forced blank"),
-        Draft("bmi", patch(ref, "BPL .write", "BMI .write"), "keeps the wrapped value instead of the next level"),
+        Draft(
+            "no-mask",
+            patch(ref, "    AND #$0F                ; the brightness\n", ""),
+            "the forced-blank bit stays in the brightness",
+        ),
+        Draft(
+            "dark-not-blank",
+            patch(ref, "LDA #$80", "LDA #$00"),
+            "brightness 0 with the display on, not forced blank",
+        ),
+        Draft(
+            "bmi", patch(ref, "BPL .write", "BMI .write"), "keeps the wrapped value instead of the next level"
+        ),
         Draft("direction-swapped", patch(ref, "BCS .out", "BCC .out"), "fades the wrong way"),
     )
     m_cell = _wram(mirror)
@@ -2528,14 +2721,31 @@ def bg_parallax_scroll(rng: random.Random) -> Routine:
         "halves each word byte by byte (LSR/ROR) and reloads the halves from the mirror before writing them",
     )
     bugs = (
-        Draft("high-first", patch(ref, f"    LDA {cx}\n    STA $210D               ; BG1HOFS: low byte, then high byte\n"
-                                       f"    LDA ${cam + 1:04X}\n    STA $210D\n",
-                                  f"    LDA ${cam + 1:04X}\n    STA $210D\n    LDA {cx}\n    STA $210D\n"),
-              "the scroll registers take the low byte first"),
-        Draft("no-half", patch(ref, "    LSR A                   ; BG2 scrolls at half the camera speed\n", ""),
-              "BG2's horizontal scroll moves at full speed"),
-        Draft("h-v-swapped", patch(patch(patch(ref, "STA $210D", "STA $TMP", 2), "STA $210E", "STA $210D", 2),
-                                   "STA $TMP", "STA $210E", 2), "BG1's X goes to the vertical register"),
+        Draft(
+            "high-first",
+            patch(
+                ref,
+                f"    LDA {cx}\n    STA $210D               ; BG1HOFS: low byte, then high byte\n"
+                f"    LDA ${cam + 1:04X}\n    STA $210D\n",
+                f"    LDA ${cam + 1:04X}\n    STA $210D\n    LDA {cx}\n    STA $210D\n",
+            ),
+            "the scroll registers take the low byte first",
+        ),
+        Draft(
+            "no-half",
+            patch(ref, "    LSR A                   ; BG2 scrolls at half the camera speed\n", ""),
+            "BG2's horizontal scroll moves at full speed",
+        ),
+        Draft(
+            "h-v-swapped",
+            patch(
+                patch(patch(ref, "STA $210D", "STA $TMP", 2), "STA $210E", "STA $210D", 2),
+                "STA $TMP",
+                "STA $210E",
+                2,
+            ),
+            "BG1's X goes to the vertical register",
+        ),
     )
     c_cell, m_cell = _wram(cam), _wram(mirror)
     details = (
