@@ -63,6 +63,14 @@ FAMILY_SEEDS = {
     "fewshot": 900_000,
 }
 FEWSHOT_PER_FAMILY = 8
+# The seed material's own traps (DESIGN.md, Known traps) are drawn first wherever a family can pose
+# them: its enemy-damage routine whose "optimized" version drops SEC, as a fix (the no-sec bug), an
+# optimize (a draft to speed up without losing the SEC) and an explain task ($0E20 is the type table).
+TRAP_KERNELS: dict[str, tuple[str, ...]] = {
+    "fix": ("sprite_damage",),
+    "optimize": ("sprite_damage",),
+    "explain": ("sprite_damage",),
+}
 FEWSHOT_KERNELS = 10
 PRIVATE_STRIDE = 10_000_000  # a private split's seeds: every family seed + private_seed * stride
 _ROUTINE_TRACE_SHARE = 60 / 104  # the rest of the trace family are synthetic width/flag snippets
@@ -175,6 +183,8 @@ def _routine_family(
     """`count` tasks, one kernel each in a seeded order; a second lap only for dissimilar draws."""
     order = _eligible(family, kernels)
     random.Random(base).shuffle(order)
+    pinned = [k for k in TRAP_KERNELS.get(family, ()) if k in order]
+    order = pinned + [k for k in order if k not in pinned]
     if not order:
         raise NoAcceptableDraw(f"no kernel can make a {family} task")
     accept_trace = _traceable if family == "trace" else (lambda doc: True)

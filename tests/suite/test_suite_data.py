@@ -72,20 +72,24 @@ def test_trace_answers_are_ints_for_exactly_the_asked_locations() -> None:
         assert all(isinstance(v, int) for v in doc["answer"].values()), doc["id"]
 
 
-def test_known_traps_are_in_the_kernel_library() -> None:
-    """The generators can pose the traps of the user's material (DESIGN.md, Known traps): a dropped SEC
-    in sprite damage, $0E20 read as HP, STZ with a long address, MUL. Which ones a release draws is the
-    seeded build's choice (2.0.0 draws sprite_damage into gen and trace); the traps themselves are
-    proven against the seed's routines in tests/verify/test_verify_traps.py."""
+def test_known_traps_are_covered() -> None:
+    """The suite poses the traps of the user's material (DESIGN.md, Known traps): the seed's enemy
+    damage routine drawn first as a fix (its dropped SEC), an optimize and an explain task; the
+    generators hold the $0E20-as-HP bug and STZ with a long address. The traps themselves are proven
+    against the seed's routines in tests/verify/test_verify_traps.py."""
+    from harness.suite.build import TRAP_KERNELS
     from harness.suite.kernels import build_routine
     from harness.suite.mc import ASSEMBLES_PAIRS
 
-    damage = build_routine("sprite_damage", 0)
-    assert "no-sec" in {bug.name for bug in damage.bugs}
-    assert "type-table" in {bug.name for bug in damage.bugs}  # $0E20 is the type table, not HP
+    fix = _docs("fix.jsonl")
+    assert any("bug:no-sec" in d["tags"] and "sprites" in d["tags"] for d in fix)
+    for family, kernels in TRAP_KERNELS.items():
+        sources = {
+            str(d["source"]).removeprefix("generated:kernel.").split("@")[0] for d in _docs(f"{family}.jsonl")
+        }
+        assert set(kernels) <= sources, family
+    assert "type-table" in {bug.name for bug in build_routine("sprite_damage", 0).bugs}  # $0E20 is the type
     assert ("STA $7E0010", "STZ $7E0010") in ASSEMBLES_PAIRS  # STZ has no long mode
-    suite = [d for name in ("gen.jsonl", "trace.jsonl") for d in _docs(name)]
-    assert any(str(d["source"]).startswith("generated:kernel.sprite_damage@") for d in suite)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
