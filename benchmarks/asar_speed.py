@@ -9,12 +9,17 @@ and rlimits, so the ratio shows what the guarantees cost.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from harness.asar import assemble, assemble_many, find_asar
+
+# Both sides run ASAR every time: the content-addressed result cache (harness/asar/cache.py) would
+# time a dictionary lookup, not an assembly.
+os.environ.setdefault("ASM65816_NO_ASAR_CACHE", "1")
 
 TEMPLATES = (
     "Damage{i}:\n  LDA $0E50,X\n  SEC\n  SBC #${v:02X}\n  STA $0E50,X\n  BCS .alive\n  STZ $0DD0,X\n.alive\n  RTS\n",

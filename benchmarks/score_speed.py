@@ -26,6 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# Both sides run ASAR every time: the content-addressed result cache (harness/asar/cache.py) would
+# time a dictionary lookup, not an assembly.
+os.environ.setdefault("ASM65816_NO_ASAR_CACHE", "1")
+
 ENEMY = """EnemyDamage:
     LDA $0E20,X
     SEC

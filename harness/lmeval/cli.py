@@ -64,6 +64,16 @@ def family_table(results: dict) -> dict[str, dict[str, float]]:
     return table
 
 
+def _sample_tier(doc: dict) -> object:
+    """A logged doc's tier: lm-eval logs our dataset rows, which carry the task as `doc_json`."""
+    if "tier" in doc:
+        return doc["tier"]
+    try:
+        return json.loads(doc.get("doc_json") or "{}").get("tier")
+    except (TypeError, ValueError):
+        return None
+
+
 def tier_table(results: dict) -> dict[str, dict[str, dict[str, float]]]:
     """{family: {tier: {primary: mean, "n": count}}} from an lm-eval run's logged samples (each doc
     carries its tier); empty where the run logged no samples."""
@@ -73,7 +83,7 @@ def tier_table(results: dict) -> dict[str, dict[str, dict[str, float]]]:
         for sample in results.get("samples", {}).get(FAMILIES.get(name).task, []):
             if sample.get("filter", "verified") != "verified":
                 continue
-            tier, value = (sample.get("doc") or {}).get("tier"), sample.get(primary)
+            tier, value = _sample_tier(sample.get("doc") or {}), sample.get(primary)
             if isinstance(tier, str) and isinstance(value, (int, float)):
                 rows.setdefault(name, {}).setdefault(tier, []).append(float(value))
     return {
@@ -97,7 +107,8 @@ def _print_table(title: str, table: dict[str, dict[str, float]]) -> None:
         )
         rows.append([family, primary, f"{metrics.get(primary, float('nan')):.3f}", extra])
     print(f"\n{title}")
-    print(tabulate(rows, headers=["family", "primary metric", "value", "other metrics"], tablefmt="github"))
+    headers = ["family", "primary metric", "value", "other metrics"]
+    print(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))  # keep 1.000, not 1
 
 
 def _smollm2_gguf() -> Path:
@@ -163,6 +174,8 @@ def run_demo(out: Path, limit: int, skip_model: bool) -> int:
         oracle_table,
     )
     oracle_tiers = tier_table(oracle)
+    if not oracle_tiers:  # a per-tier check over no tiers would pass vacuously
+        raise HarnessError("setup check failed: the oracle run logged no tiers; the pipeline is broken")
     print(format_tier_table(oracle_tiers))
     broken = {
         f: oracle_table.get(f, {}).get(m)

@@ -260,6 +260,18 @@ def _trace_echo(doc: Mapping[str, Any]) -> str:
     return _trace_block({loc: given.get(loc, 0) for loc in _asked(doc)})
 
 
+def _trace_ones(doc: Mapping[str, Any]) -> str:
+    """Every asked location all ones (flags 1, registers and memory $FF.../$FFFF)."""
+    return _trace_block({loc: (1 << max(1, _width_digits(loc) * 4)) - 1 for loc in _asked(doc)})
+
+
+def _trace_format_example(doc: Mapping[str, Any]) -> str:
+    """The prompt's own example block (`A=$FC80`, `flag:C=1`) copied for the asked locations it names,
+    0 for the rest: what a small model that parrots the answer format writes."""
+    example = {"A": 0xFC80, "A.lo": 0x80, "flag:C": 1}
+    return _trace_block({loc: example.get(loc, 0) for loc in _asked(doc)})
+
+
 def _trace_random(doc: Mapping[str, Any]) -> str:
     rng = random.Random(f"guesser:{doc.get('id')}")
     return _trace_block({loc: rng.getrandbits(max(1, _width_digits(loc) * 4)) for loc in _asked(doc)})
@@ -328,6 +340,8 @@ GUESSERS: tuple[Guesser, ...] = (
     Guesser("trace-zeros", ("trace",), _trace_zeros, "every asked location 0"),
     Guesser("trace-echo", ("trace",), _trace_echo, "every asked location as given at entry"),
     Guesser("trace-random", ("trace",), _trace_random, "random values of the right width"),
+    Guesser("trace-ones", ("trace",), _trace_ones, "every asked location all ones"),
+    Guesser("trace-format-example", ("trace",), _trace_format_example, "the prompt's example block copied"),
     Guesser("code-empty", _CODE_FAMILIES, _fixed(""), "an empty answer"),
     Guesser(
         "code-label-only", _CODE_FAMILIES, lambda doc: _fenced(f"{_entry(doc)}:"), "the entry label alone"

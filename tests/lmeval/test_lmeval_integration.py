@@ -210,3 +210,19 @@ def test_modified_data_is_refused_against_the_stamp(monkeypatch):
     monkeypatch.delenv("ASM65816_TASK_DATA", raising=False)
     with pytest.raises(TaskDataError, match="differs from the task config"):
         glue.load_family("mc", dataset_sha256="0" * 64)
+
+
+def test_tier_table_reads_the_tier_of_each_logged_sample() -> None:
+    """lm-eval logs our dataset rows (the task as `doc_json`): the demo's per-tier table and its
+    oracle check read tiers from there, and an empty table is visible, never a vacuous pass."""
+    from harness.lmeval.cli import tier_table
+
+    def sample(tier: str, value: float) -> dict:
+        task = {"id": f"gen-{tier}", "family": "gen", "tier": tier}
+        return {"doc": {"doc_json": json.dumps(task)}, "filter": "verified", "pass@1": value}
+
+    results = {"samples": {"asm65816_gen": [sample("easy", 1.0), sample("easy", 0.0), sample("hard", 1.0)]}}
+    assert tier_table(results) == {
+        "gen": {"easy": {"pass@1": 0.5, "n": 2.0}, "hard": {"pass@1": 1.0, "n": 1.0}}
+    }
+    assert tier_table({"samples": {}}) == {}

@@ -32,7 +32,19 @@ def test_all_zero_answers_are_guessable():
 
 
 def test_unchanged_inputs_are_guessable():
-    assert guessable_trace(_doc("Main:\n  LDA $10\n  RTS\n")) == "every asked value equals its given input"
+    assert (
+        guessable_trace(_doc("Main:\n  LDA $10\n  RTS\n"))
+        == "every asked value equals its given input (or 0 where none is given)"
+    )
+
+
+def test_flag_only_answers_are_guessable():
+    doc = {**_doc("Main:\n  LDA $10\n  CMP #$05\n  RTS\n"), "spec": {**SPEC, "outputs": ["flag:C", "flag:Z"]}}
+    assert guessable_trace(doc) == "only flags are asked: a coin flip per flag scores 25%"
+
+
+def test_all_ones_answers_are_guessable():
+    assert guessable_trace(_doc("Main:\n  LDA #$FF\n  STA $10\n  RTS\n")) == "every asked value is all ones"
 
 
 def test_a_real_computation_is_not():
