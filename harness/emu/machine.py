@@ -86,7 +86,8 @@ class Machine:
     def from_assembly(cls, res: Any) -> Machine:
         """From a `harness.asar.AssembleResult` (uses `.rom` and `.mapper`); refuses failed builds."""
         if not getattr(res, "ok", False):
-            raise HarnessError("cannot build a Machine from a failed assembly (res.ok is False)")
+            errors = "; ".join(e.format() for e in getattr(res, "errors", ())[:3]) or "no ROM image"
+            raise HarnessError(f"cannot run a failed assembly: fix the source first ({errors})")
         return cls(res.rom, getattr(res, "mapper", "lorom"))
 
     def peek(self, address: int) -> int:
