@@ -24,6 +24,7 @@ from harness.errors import TaskDataError
 __all__ = [
     "DATASET_NAME",
     "bundled_data_dir",
+    "bundled_task_dir",
     "dataset_identity",
     "is_dataset_dir",
     "is_fewshot",
@@ -36,8 +37,24 @@ __all__ = [
 DATASET_NAME = "asm65816"
 
 
+def bundled_task_dir() -> Path:
+    """The `tasks/asm65816` folder (YAMLs, utils.py, data): the installed `harness.tasks` package, or
+    the checkout's `tasks/` when the harness runs from a source tree without the install mapping
+    (`PYTHONPATH=checkout`)."""
+    try:
+        return Path(str(resources.files("harness.tasks") / DATASET_NAME))
+    except ModuleNotFoundError:
+        source = Path(__file__).resolve().parents[1] / "tasks" / DATASET_NAME
+        if source.is_dir():
+            return source
+        raise TaskDataError(
+            "the bundled tasks are missing: neither the installed package `harness.tasks` nor "
+            f"{source} exists; reinstall asm65816-harness"
+        ) from None
+
+
 def bundled_data_dir() -> Path:
-    return Path(str(resources.files("harness.tasks") / "asm65816" / "data"))
+    return bundled_task_dir() / "data"
 
 
 def task_data_dir() -> Path:

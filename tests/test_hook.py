@@ -210,7 +210,19 @@ def _fresh_venv(path: Path) -> str:
 def _pip(python: str, *args: str) -> None:
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     run = subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", *args],
+        # --ignore-installed: the dependencies' .pth also shows the outer environment's copy of this
+        # package, which pip would otherwise take as "already installed" and skip
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--ignore-installed",
+            *args,
+        ],
         capture_output=True,
         text=True,
         timeout=600,

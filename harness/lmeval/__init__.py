@@ -22,9 +22,9 @@ MODEL_TARGETS = {
 
 def task_dir() -> Path:
     """The installed `tasks/asm65816` folder (YAMLs, utils.py, data)."""
-    from importlib import resources
+    from harness.dataset import bundled_task_dir
 
-    return Path(str(resources.files("harness.tasks") / "asm65816"))
+    return bundled_task_dir()
 
 
 def task_manager(include_defaults: bool = False, **kwargs):

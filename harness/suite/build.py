@@ -80,12 +80,9 @@ _ROUTINE_FAMILIES = ("gen", "optimize", "fix", "explain", "trace")
 
 def default_data_dir() -> Path:
     """tasks/asm65816/data of the installed `harness.tasks` package data (the repo checkout in dev)."""
-    from importlib import resources
+    from harness.dataset import bundled_data_dir
 
-    try:
-        return Path(str(resources.files("harness.tasks") / "asm65816" / "data"))
-    except ModuleNotFoundError:  # a source tree without the package-dir mapping installed
-        return Path(__file__).resolve().parents[2] / "tasks" / "asm65816" / "data"
+    return bundled_data_dir()
 
 
 @dataclass(frozen=True)
