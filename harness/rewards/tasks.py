@@ -31,8 +31,17 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from harness.dataset import bundled_data_dir, load_tasks, read_jsonl, task_data_dir
 from harness.errors import TaskDataError
+from harness.lmeval.glue import doc_to_text, gold_completion
 from harness.rewards.functions import REWARD_FAMILIES, HarnessReward, RewardTaskError, parse_task
+from harness.suite.build import FAMILIES, build_all, write_dataset
+from harness.suite.contamination import code_fingerprint, task_code
+from harness.trainers.contamination import ContaminationIndex, load_eval_texts
+from harness.trainers.schema import Message, Sample
+from harness.verify.answers import TRACE_ANSWER_FORMAT
+from harness.verify.spec import parse_spec
+from harness.verify.trace import expected_state
 
 __all__ = [
     "EASY_ANSWERS",
@@ -82,7 +91,6 @@ def private_split_tasks(
 ) -> list[dict[str, Any]]:
     """Build the private split with `counts` tasks per family (others: none, no few-shot split), write
     it to `out_dir` with `write_dataset`, and return its docs (family order)."""
-    from harness.suite.build import FAMILIES, build_all, write_dataset
 
     if isinstance(private_seed, bool) or not isinstance(private_seed, int) or private_seed < 1:
         raise TaskDataError(
@@ -114,7 +122,6 @@ def _easy_prompt(code: str, entry: Mapping[str, int], asked: str) -> str:
 
 
 def _easy_task(index: int, seed: int) -> dict[str, Any]:
-    from harness.verify.trace import expected_state
 
     rng = random.Random(seed)
     filler = [rng.choice(_FILLERS).format(rng.randrange(256)) for _ in range(rng.randint(0, 1))]
@@ -175,7 +182,6 @@ def easy_trace_tasks(count: int, seed: int = 0) -> list[dict[str, Any]]:
 
 def load_task_files(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     """Task docs of several JSONL files (ids unique within each file)."""
-    from harness.dataset import load_tasks
 
     docs: list[dict[str, Any]] = []
     for path in paths:
@@ -188,7 +194,6 @@ def load_task_files(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
 def default_eval_files() -> list[Path]:
     """The evaluation tasks to stay away from: the bundled test set, plus the data `ASM65816_TASK_DATA`
     points the eval tasks at when that is another folder."""
-    from harness.dataset import bundled_data_dir, task_data_dir
 
     folders = list(dict.fromkeys(p.resolve() for p in (bundled_data_dir(), task_data_dir())))
     files = [path for folder in folders for path in sorted(folder.glob("*.jsonl"))]
@@ -206,7 +211,6 @@ def _norm(text: object) -> str:
 
 
 def _gold_text(doc: Mapping[str, Any]) -> str:
-    from harness.lmeval.glue import gold_completion
 
     try:
         return gold_completion(doc)
@@ -218,9 +222,6 @@ class _EvalIndex:
     """The evaluation tasks, indexed once: prompts, golds, code fingerprints and the n-gram index."""
 
     def __init__(self, eval_files: Sequence[str | Path] | None) -> None:
-        from harness.dataset import read_jsonl
-        from harness.suite.contamination import code_fingerprint, task_code
-        from harness.trainers.contamination import ContaminationIndex, load_eval_texts
 
         files = [Path(p) for p in (eval_files if eval_files is not None else default_eval_files())]
         self.files = tuple(str(p) for p in files)
@@ -241,8 +242,6 @@ class _EvalIndex:
         self.ngrams = ContaminationIndex(load_eval_texts(files))
 
     def findings(self, doc: Mapping[str, Any]) -> list[ContaminationFinding]:
-        from harness.suite.contamination import code_fingerprint, task_code
-        from harness.trainers.schema import Message, Sample
 
         task_id, prompt = str(doc.get("id")), _norm(doc.get("prompt"))
         found: list[ContaminationFinding] = []
@@ -328,7 +327,6 @@ def grpo_rows(tasks: Sequence[Mapping[str, Any]], system: str | None = None) -> 
     """One GRPO dataset row per task: a conversational `prompt` (the user turn is the eval framing,
     `harness.lmeval.glue.doc_to_text`, so TRL's chat-template rendering equals lm-eval's
     `--apply_chat_template`), the task as JSON (`task`, what the reward reads), `family`, `task_id`."""
-    from harness.lmeval.glue import doc_to_text
 
     rows = []
     for doc in tasks:
@@ -350,9 +348,6 @@ def _donor_answer(doc: Mapping[str, Any], donor: Mapping[str, Any], rng: random.
     """`doc`'s answer form holding `donor`'s values in asked order, cut to each location's width (a
     random value where the donor asks fewer locations): `LOCATION=VALUE` lines, in a ``` block when
     the prompt asks for one (`TRACE_ANSWER_FORMAT`, as the gold completions are written)."""
-    from harness.verify.answers import TRACE_ANSWER_FORMAT
-    from harness.verify.spec import parse_spec
-    from harness.verify.trace import expected_state
 
     if doc.get("family") == "mc":
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: len(doc["answer"]["choices"])]

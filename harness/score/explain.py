@@ -55,7 +55,18 @@ from enum import Enum
 from typing import Any
 
 from harness.errors import TaskDataError
-from harness.score.footprint import Footprint, Region, header_defines, measure_footprint, regions_of
+from harness.score.footprint import (
+    _SPACE_DIGITS,
+    Footprint,
+    Region,
+    header_defines,
+    measure_footprint,
+    regions_of,
+)
+from harness.verify import parse_spec
+from harness.verify.answers import parse_state_answer
+from harness.verify.spec import SPACE_BASES, SPACE_SIZES, canonical_address, parse_location
+from harness.verify.trace import expected_state
 
 __all__ = [
     "EXPLAIN_METRICS",
@@ -275,7 +286,6 @@ def _resolve(
     Bank-less spellings resolve like the CPU: two digits are direct page, four are DBR:offset (or the
     same offset in the WRAM and LoROM banks); `vram:`/`cgram:`/`oam:` name a PPU memory byte (a VRAM
     address may also be the word address the $2116 port takes)."""
-    from harness.verify.spec import SPACE_BASES, SPACE_SIZES, canonical_address
 
     value = _to_int(token)
     if value is None:
@@ -402,7 +412,6 @@ def _truth(task: Mapping[str, Any], footprint: Footprint) -> _Truth:
     """The sets claims are checked against. A declared input table that the routine reads part of may
     be named whole ("reads $0DD0-$0DDF", and it is then one required item however many of its cells a
     run touches); likewise the declared output tables are writes even where a run leaves a cell alone."""
-    from harness.verify import parse_spec
 
     spec = parse_spec(task.get("spec"))
     input_cells = {cell for location, _ in spec.inputs for cell in location.addresses}
@@ -541,7 +550,6 @@ def _unsupported_numbers(text: str, skip: Sequence[tuple[int, int]], supported: 
 
 
 def _supported(value: int, supported: frozenset[int]) -> bool:
-    from harness.verify.spec import canonical_address
 
     return value in supported or canonical_address(value & 0xFFFFFF) in supported
 
@@ -583,7 +591,6 @@ def probe_expected(task: Mapping[str, Any]) -> dict[str, int]:
 
 @functools.lru_cache(maxsize=512)
 def _probe_expected(key: str) -> tuple[tuple[str, int], ...]:
-    from harness.verify.trace import expected_state
 
     data = json.loads(key)
     probe = data["probe"]
@@ -609,9 +616,6 @@ def _example(
 ) -> tuple[list[str], list[str]]:
     """(right, wrong) asked locations of the example; read from the example line (and the lines under
     it), else from the whole text's LOCATION=VALUE statements."""
-    from harness.verify import parse_spec
-    from harness.verify.answers import parse_state_answer
-    from harness.verify.spec import parse_location
 
     expected = probe_expected(task)
     locations = [loc for name in expected for loc in parse_location(name)]
@@ -636,7 +640,6 @@ _SPACE_STATEMENT_RE = re.compile(
 def _space_values(text: str) -> list[tuple[str, int]]:
     """`vram:$1000=$12` statements as (location text, value): PPU-memory example values, which the trace
     answer parser does not read (the last statement of a location wins, as in an answer block)."""
-    from harness.score.footprint import _SPACE_DIGITS
 
     found: dict[str, int] = {}
     for match in _SPACE_STATEMENT_RE.finditer(text):

@@ -39,7 +39,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from harness.asar import HEADER_NAMES, header_path
+from harness.emu import Machine
+from harness.emu.cpu import Cpu
 from harness.errors import TaskDataError
+from harness.verify import assemble_program, parse_spec
+from harness.verify.equivalence import run_routine
+from harness.verify.spec import SPACE_BASES, SPACE_SIZES, canonical_address
+from harness.verify.states import Case, build_input, edge_cases
 
 __all__ = [
     "Area",
@@ -86,7 +93,6 @@ _SPACE_DIGITS = {"vram": 4, "cgram": 4, "oam": 4}  # as `harness.verify.spec` sp
 
 def space_cell(address: int) -> tuple[str, int] | None:
     """(space, byte offset) of a PPU-memory cell in the harness's address space, else None."""
-    from harness.verify.spec import SPACE_BASES, SPACE_SIZES
 
     for space, base in SPACE_BASES.items():
         if base <= address < base + SPACE_SIZES[space]:
@@ -254,8 +260,6 @@ class _Runner:
     """A Machine whose CPU talks to a recording bus; runs a program from a `MachineInput`."""
 
     def __init__(self, program: Any, spec: Any, call: str) -> None:
-        from harness.emu import Machine
-        from harness.emu.cpu import Cpu
 
         self.machine = Machine.from_assembly(program.result)
         self.recorder = _RecordingBus(self.machine.bus)
@@ -268,8 +272,6 @@ class _Runner:
     def run(self, machine_input: Any) -> _Run:
         """One run through the verifier's own runner (`run_routine`: the same entry state, PPU memories
         and H/V position as every other user of the case), recorded."""
-        from harness.verify.equivalence import run_routine
-        from harness.verify.spec import canonical_address
 
         self.recorder.clear()
         outcome = run_routine(
@@ -297,7 +299,6 @@ class _Runner:
 def _stack_cells(s: int) -> frozenset[int]:
     """The stack of a run: the return address pushed at the caller's S (`s`, the spec's mode.S) and
     downwards, and the bytes the routine may push below it. Nothing above `s` is stack."""
-    from harness.verify.spec import canonical_address
 
     low = max(0, s - _RETURN_BYTES - _STACK_BELOW)
     return frozenset(canonical_address(a) for a in range(low, s + 1))
@@ -324,7 +325,6 @@ def _entry_registers(machine_input: Any) -> dict[str, int]:
 
 
 def _random_cases(spec: Any, count: int) -> list[Any]:
-    from harness.verify.states import Case
 
     rng = random.Random(f"asm65816-footprint:{spec.seed}")
     cases = []
@@ -338,7 +338,6 @@ def _random_cases(spec: Any, count: int) -> list[Any]:
 
 
 def _cases(spec: Any) -> list[Any]:
-    from harness.verify.states import edge_cases
 
     return [*edge_cases(spec)[:_MAX_EDGE_CASES], *_random_cases(spec, _RANDOM_CASES)]
 
@@ -379,7 +378,6 @@ def _task_key(task: Mapping[str, Any]) -> str:
 def _program(task: Mapping[str, Any]) -> tuple[Any, str]:
     """The reference assembled as the verifier does (against the trusted base of a hook task), and the
     call; a task whose reference cannot run is a TaskDataError."""
-    from harness.verify import assemble_program
 
     reference, entry, call = task.get("reference"), task.get("entry"), task.get("call") or "jsr"
     if not isinstance(reference, str) or not isinstance(entry, str) or call not in ("jsr", "jsl"):
@@ -404,8 +402,6 @@ def determined_outputs(
     """The reference's final value of each of `outputs` on the fixed `inputs`, for those outputs that
     come out the same on `backgrounds` different backgrounds (the rest depend on state the inputs do
     not give); {} when a run does not return. For choosing an explain task's example."""
-    from harness.verify import parse_spec
-    from harness.verify.states import Case, build_input, edge_cases
 
     raw = task.get("spec") or {}
     spec = parse_spec(
@@ -443,8 +439,6 @@ def measure_footprint(task: Mapping[str, Any]) -> Footprint:
 
 @functools.lru_cache(maxsize=256)
 def _measure(key: str) -> Footprint:
-    from harness.verify import parse_spec
-    from harness.verify.states import Case, build_input
 
     task = json.loads(key)
     spec = parse_spec(task.get("spec"))
@@ -580,7 +574,6 @@ _DEFINE_RE = re.compile(r"^\s*(![A-Za-z_][A-Za-z0-9_]*)\s*=\s*\$([0-9A-Fa-f]{1,6
 @functools.cache
 def header_defines() -> Mapping[str, int]:
     """`!NAME` -> address of every define in the bundled harness headers (snes.asm, alttp_ram.asm)."""
-    from harness.asar import HEADER_NAMES, header_path
 
     defines: dict[str, int] = {}
     for name in sorted(HEADER_NAMES):

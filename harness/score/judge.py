@@ -15,6 +15,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.errors import SpecError, TaskDataError
+from harness.score.explain import probe_expected, summary_truth
+
 __all__ = ["JUDGE_RUBRIC", "build_judge_prompt", "judge_explanations", "parse_judgement"]
 
 JUDGE_RUBRIC = """You grade an explanation of 65816 (SNES) assembly code.
@@ -34,8 +37,6 @@ _QUOTE_RE = re.compile(r"QUOTE:\s*\"(.+?)\"\s*$", re.MULTILINE | re.DOTALL)
 
 def _measured(task: Mapping[str, Any]) -> str:
     """What running the reference showed, for the judge; "" when the task cannot be measured."""
-    from harness.errors import SpecError, TaskDataError
-    from harness.score.explain import probe_expected, summary_truth
 
     try:
         summary = summary_truth(task)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness.asar import SandboxLimits, sandbox_state
 from harness.asar.cleanup import install_termination_cleanup
 from harness.core.families import primary_metrics
 from harness.core.predictions import Predictions, read_predictions
@@ -104,7 +105,6 @@ def _dataset_of(tasks_path: Path) -> DatasetIdentity:
 
 
 def _sandbox() -> dict[str, Any]:
-    from harness.asar import sandbox_state
 
     return dict(sandbox_state().to_json())
 
@@ -113,7 +113,6 @@ def scoring_record(
     samples: Sequence[SampleScore], *, missing: Sequence[str] = (), null_completions: int = 0
 ) -> Scoring:
     """The `scoring` block of a run: sandbox, budgets, task errors and failure reasons."""
-    from harness.asar import SandboxLimits
 
     reasons: dict[str, Counter[str]] = {}
     for sample in samples:

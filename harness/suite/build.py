@@ -27,12 +27,19 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.families import family_names
+from harness.core.jsonl import read_jsonl
+from harness.dataset import bundled_data_dir
 from harness.errors import HarnessError
-from harness.suite import families, mc
+from harness.suite import families, mc, prompts
 from harness.suite.kernels import KERNELS, build_routine
 from harness.suite.routines import Routine
 from harness.suite.similarity import MAX_SIMILARITY, jaccard, shingles
 from harness.suite.snippets import random_snippet
+from harness.suite.validate import guessable_trace
+from harness.verify import expected_state
+from harness.verify.cases import encode_plan, generator_version, plan_for
+from harness.verify.equivalence import index_bases
+from harness.verify.spec import parse_spec
 
 __all__ = [
     "DATASET_NAME",
@@ -80,7 +87,6 @@ _ROUTINE_FAMILIES = ("gen", "optimize", "fix", "explain", "trace")
 
 def default_data_dir() -> Path:
     """tasks/asm65816/data of the installed `harness.tasks` package data (the repo checkout in dev)."""
-    from harness.dataset import bundled_data_dir
 
     return bundled_data_dir()
 
@@ -153,7 +159,6 @@ class _Family:
 def _traceable(doc: Mapping[str, Any]) -> bool:
     """A trace task a model must actually trace (see `validate.guessable_trace`), asking only for
     locations the trace-answer parser reads (registers, flags, CPU memory; not PPU memories)."""
-    from harness.suite.validate import guessable_trace
 
     asked = [str(location) for location in (doc.get("spec") or {}).get("outputs", [])]
     if any(location.startswith(("vram:", "cgram:", "oam:")) for location in asked):
@@ -213,7 +218,6 @@ def _routine_family(
 
 def _snippet_trace(task_id: str, seed: int) -> dict[str, Any]:
     """A synthetic width/flag trace: a random straight-line snippet with every input fixed."""
-    from harness.suite import prompts
 
     rng = random.Random(seed)
     entry = rng.choice(["Trace", "Compute", "Mix", "Step"])
@@ -395,9 +399,6 @@ def _redraw(doc: Mapping[str, Any], shift: int, others: _Family) -> dict[str, An
 
 def freeze(doc: dict[str, Any], stored: Mapping[tuple[str, str], Any] | None = None) -> None:
     """Store the task's case plan in it (reusing the plan already on disk for the same spec)."""
-    from harness.verify.cases import encode_plan, plan_for
-    from harness.verify.equivalence import index_bases
-    from harness.verify.spec import parse_spec
 
     if doc["family"] == "mc" or doc.get("spec") is None:
         return
@@ -416,7 +417,6 @@ def _stored_plans(folder: Path | None) -> dict[tuple[str, str], Any]:
     plans: dict[tuple[str, str], Any] = {}
     if folder is None:
         return plans
-    from harness.core.jsonl import read_jsonl
 
     for path in sorted(folder.glob("*.jsonl")):
         for doc in read_jsonl(path):
@@ -426,7 +426,6 @@ def _stored_plans(folder: Path | None) -> dict[tuple[str, str], Any]:
 
 
 def _fill_trace_answers(docs: Iterable[dict[str, Any]]) -> None:
-    from harness.verify import expected_state
 
     for doc in docs:
         if doc["family"] == "trace":
@@ -479,7 +478,6 @@ def _manifest(
     reserved: Sequence[str],
     private_seed: int | None,
 ) -> dict[str, Any]:
-    from harness.verify.cases import generator_version
 
     entries = {}
     for name, docs in sorted(files.items()):

@@ -11,9 +11,12 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.errors import TaskDataError
+from harness.errors import SpecError, TaskDataError
+from harness.score.explain import explain_report, probe_expected, summary_truth
+from harness.score.footprint import determined_outputs
 from harness.suite import prompts
 from harness.suite.routines import Draft, Routine, hex8
+from harness.verify import parse_location
 
 __all__ = [
     "TaskDoc",
@@ -212,7 +215,6 @@ def explain_probe(routine: Routine, seed: int) -> dict[str, Any]:
 
     Drawn from the spec's input domains (seeded); the draw whose asked values are least guessable wins.
     """
-    from harness.score.footprint import determined_outputs
 
     spec = routine.spec
     outputs = _output_cells(spec)
@@ -239,7 +241,6 @@ def explain_probe(routine: Routine, seed: int) -> dict[str, Any]:
 def gold_explanation(doc: Mapping[str, Any], prose: str) -> str:
     """A correct answer: the routine's prose explanation and a summary block made from the measured
     truth (so it can never disagree with the scorer)."""
-    from harness.score.explain import probe_expected, summary_truth
 
     summary = summary_truth(doc)
     example = ", ".join(f"{loc}={_format_value(loc, value)}" for loc, value in probe_expected(doc).items())
@@ -251,8 +252,6 @@ def explain_problems(doc: Mapping[str, Any]) -> list[str]:
     """What is wrong with an explain task (empty when sound): the example must exist, be computable
     (the reference assembles, returns, and the asked values do not depend on state the example does
     not give), change what it asks about, and the stored gold answer must score full marks."""
-    from harness.errors import SpecError
-    from harness.score.explain import explain_report, probe_expected
 
     answer = doc.get("answer")
     probe = answer.get("probe") if isinstance(answer, Mapping) else None
@@ -313,7 +312,6 @@ def _draw(domain: object, bits: int, rng: random.Random) -> int:
 
 
 def _expand(key: str) -> list[str]:
-    from harness.verify import parse_location
 
     return [location.text for location in parse_location(key)]
 
@@ -371,7 +369,6 @@ def _byte_limit(cell: str) -> int:
 
 def _word_cells(word: str) -> list[str]:
     """The two byte spellings of a word location (`$7E1E20:w` -> `$7E1E20`, `$7E1E21`)."""
-    from harness.verify import parse_location
 
     (location,) = parse_location(word)
     return [parse_location(f"${address:06X}")[0].text for address in location.addresses]
@@ -463,7 +460,6 @@ def routine_trace_task(routine: Routine, task_id: str, seed: int) -> TaskDoc:
 def _require_determined(doc: Mapping[str, Any], given: Mapping[str, int], asked: Sequence[str]) -> None:
     """A trace answer must follow from the given state alone: one that also depends on what the prompt
     does not give (a PPU memory, the H/V position) makes this draw unbuildable."""
-    from harness.score.footprint import determined_outputs
 
     known = determined_outputs(doc, given, asked)
     missing = [loc for loc in asked if loc not in known]

@@ -31,9 +31,18 @@ from typing import Any
 
 from harness.asar.cleanup import install_termination_cleanup
 from harness.core.families import code_families, family_names
-from harness.dataset import is_fewshot
+from harness.dataset import is_fewshot, read_jsonl
 from harness.errors import HarnessError, TaskDataError
+from harness.suite.families import explain_problems
+from harness.suite.mc import verify_mc
+from harness.suite.modeflow import mode_flip_is_noop
+from harness.suite.mutate import Operator, mutants
 from harness.suite.prompts import prompt_spec_problems
+from harness.suite.similarity import MAX_SIMILARITY, most_similar_pairs
+from harness.verify import FailReason, check_equivalence, expected_state, parse_spec
+from harness.verify.cases import decode_plan
+from harness.verify.equivalence import task_fields
+from harness.verify.spec import parse_location
 
 __all__ = [
     "CODE_FAMILIES",
@@ -164,7 +173,6 @@ class ValidationReport:
 
 def load_tasks(paths: Iterable[str | Any]) -> list[dict[str, Any]]:
     """Read JSONL task files; a malformed line is a TaskDataError naming file and line."""
-    from harness.dataset import read_jsonl
 
     return [doc for path in paths for doc in read_jsonl(path)]
 
@@ -220,7 +228,6 @@ def _contract_problems(doc: Mapping[str, Any], prompt: str) -> list[str]:
 
 
 def _equivalence(doc: Mapping[str, Any], source: str, cases: int | None = None) -> Any:
-    from harness.verify import check_equivalence
 
     return check_equivalence(doc, source, cases=cases)
 
@@ -266,7 +273,6 @@ def guessable_trace(doc: Mapping[str, Any], expected: Mapping[str, int] | None =
     zeros or $FF/$FFFF/1), only flags asked (a guess scores 1/2 per flag), or every asked value its
     given input where the prompt gives one and 0 elsewhere (a model that echoes the entry state).
     Such tasks inflate weak models' scores; the generator re-draws them."""
-    from harness.verify import expected_state
 
     expected = dict(expected if expected is not None else expected_state(doc))
     if not expected:
@@ -289,7 +295,6 @@ def guessable_trace(doc: Mapping[str, Any], expected: Mapping[str, int] | None =
 
 
 def _trace_checks(doc: Mapping[str, Any]) -> list[str]:
-    from harness.verify import expected_state
 
     got = expected_state(doc)
     if got != doc["answer"]:
@@ -300,13 +305,11 @@ def _trace_checks(doc: Mapping[str, Any]) -> list[str]:
 
 def _explain_checks(doc: Mapping[str, Any]) -> list[str]:
     """The probe is well-formed, the gold answer earns the whole score from the measured truth."""
-    from harness.suite.families import explain_problems
 
     return explain_problems(doc)
 
 
 def _mc_checks(doc: Mapping[str, Any]) -> list[str]:
-    from harness.suite.mc import verify_mc
 
     answer = doc["answer"]
     choices, gold = answer.get("choices"), answer.get("gold")
@@ -321,7 +324,6 @@ def domain_problems(doc: Mapping[str, Any]) -> list[str]:
     """Code tasks may not list input values: every value a prompt does not rule out may occur, and a
     list lets a routine that handles only those values pass. (Restricted ranges are stated by the
     prompt's contract block, which `prompt_spec_problems` checks against the spec.)"""
-    from harness.verify.spec import parse_spec
 
     if doc.get("family") not in CODE_FAMILIES or doc.get("spec") is None:
         return []
@@ -340,15 +342,12 @@ def domain_problems(doc: Mapping[str, Any]) -> list[str]:
 
 def _spellings(key: str) -> set[str]:
     """The location texts a spec key expands to (its first cell for a range)."""
-    from harness.verify.spec import parse_location
 
     return {loc.text for loc in parse_location(key)[:1]}
 
 
 def _stored_cases_problems(doc: Mapping[str, Any]) -> list[str]:
     """The frozen case plan decodes against the task's spec (it is the data the task is scored on)."""
-    from harness.verify.cases import decode_plan
-    from harness.verify.spec import parse_spec
 
     if doc.get("family") == "mc" or doc.get("spec") is None:
         return []
@@ -373,8 +372,6 @@ def check_task(doc: Mapping[str, Any]) -> list[Problem]:
     family = doc["family"]
     try:
         if doc.get("spec") is not None:
-            from harness.verify import parse_spec
-
             parse_spec(doc["spec"])
         checker = {"trace": _trace_checks, "explain": _explain_checks, "mc": _mc_checks}.get(
             family, _code_checks
@@ -393,7 +390,6 @@ def check_task(doc: Mapping[str, Any]) -> list[Problem]:
 def suite_problems(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:
     """Checks across tasks: near-duplicate prompts within a family, gold routines leaking into other
     prompts, few-shot tasks from test kernels, and tiers."""
-    from harness.suite.similarity import MAX_SIMILARITY, most_similar_pairs
 
     problems: list[Problem] = []
     test = [doc for doc in docs if not is_fewshot(doc)]
@@ -447,7 +443,6 @@ def _kernel_of(doc: Mapping[str, Any]) -> str | None:
 
 
 def _same_bytes(doc: Mapping[str, Any], a: str, b: str) -> bool:
-    from harness.verify.equivalence import task_fields
 
     fields = task_fields(doc)
     ra, rb = fields.assemble(a).result, fields.assemble(b).result
@@ -456,7 +451,6 @@ def _same_bytes(doc: Mapping[str, Any], a: str, b: str) -> bool:
 
 def mutant_outcome(doc: Mapping[str, Any], mutant: Any) -> MutantOutcome:
     """The fate of one mutant of the task's reference (see the module docstring for the statuses)."""
-    from harness.verify import FailReason
 
     verdict = _equivalence(doc, mutant.source)
     status, detail = MutantStatus.KILLED, f"{verdict.reason.value}: {verdict.detail}"[:200]
@@ -489,7 +483,6 @@ def mutant_outcome(doc: Mapping[str, Any], mutant: Any) -> MutantOutcome:
 
 def mutate_task(doc: Mapping[str, Any], sample: int | None = None, seed: int = 0) -> list[MutantOutcome]:
     """Check every (or `sample` random) mutant(s) of the task's reference against its spec."""
-    from harness.suite.mutate import mutants
 
     pool = mutants(doc["reference"])
     if sample is not None and len(pool) > sample:
@@ -544,7 +537,6 @@ def mutation_record(
 
 
 def _recorded_outcomes(doc: Mapping[str, Any], entry: Mapping[str, Any]) -> list[MutantOutcome]:
-    from harness.suite.mutate import mutants
 
     pool = mutants(doc["reference"])
     statuses = {int(index): (MutantStatus(status), detail) for index, status, detail in entry["not_killed"]}
@@ -562,7 +554,6 @@ def _recorded_outcomes(doc: Mapping[str, Any], entry: Mapping[str, Any]) -> list
 
 
 def _sample_job(job: tuple[Mapping[str, Any], int, str]) -> tuple[str, int, str, str]:
-    from harness.suite.mutate import mutants
 
     doc, index, recorded = job
     return str(doc["id"]), index, recorded, mutant_outcome(doc, mutants(doc["reference"])[index]).status.value
@@ -623,8 +614,6 @@ def check_mutation_record(
 
 
 def _proved_noop(doc: Mapping[str, Any], mutant: Any) -> bool:
-    from harness.suite.modeflow import mode_flip_is_noop
-    from harness.suite.mutate import Operator
 
     if mutant.operator is not Operator.MODE:
         return False

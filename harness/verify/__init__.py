@@ -3,8 +3,9 @@
 `extract_code` finds the assembly in free text; `parse_spec` reads a task's spec; `check_equivalence`
 assembles candidate and reference with ASAR and runs both in the emulator on the same generated input
 states (hypothesis, seeded), returning a `Verdict`; `expected_state` computes a trace task's answer by
-running its code; `parse_state_answer` reads a model's predicted state. Importing does no work: ASAR,
-the emulator and hypothesis are imported on first use.
+running its code; `parse_state_answer` reads a model's predicted state. Importing runs nothing: the
+assembler and emulator modules load (the emulator core is compiled on first use, ASAR runs only when
+asked) and hypothesis loads only when a task without frozen cases needs planning.
 """
 
 from harness.verify.answers import TRACE_ANSWER_FORMAT, parse_state_answer, parse_value

@@ -39,9 +39,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from harness.asar import assemble
 from harness.core.facts import REFERENCE_MAX_CYCLES
 from harness.core.reasons import FailReason as FailReason  # re-exported (harness.verify)
 from harness.core.results import Verdict as Verdict  # re-exported (harness.verify)
+from harness.emu import CpuState, Machine
 from harness.emu.state import StopReason
 from harness.errors import HarnessError, TaskDataError
 from harness.verify.cases import run_plan, stored_plan
@@ -206,7 +208,6 @@ class Program:
         """A Machine loaded with the image (built on first use). Sharing is safe: every `run` resets
         the machine and `run_routine` reads all observables before the next run. Raises
         HarnessError for an image with no bytes."""
-        from harness.emu import Machine
 
         return Machine.from_assembly(self.result)
 
@@ -336,7 +337,6 @@ assemble_program.cache_clear = _PROGRAMS.clear  # type: ignore[attr-defined]
 
 
 def _assemble_program(source: str, entry: str | None, base: str | None, origin: int | None) -> Program:
-    from harness.asar import assemble
 
     result = assemble(source, base=base, origin=origin)  # the bundled headers may be incsrc'd
     if not result.ok:
@@ -369,7 +369,6 @@ def observe(location: Location, state: Any, machine: Any) -> int:
 
 
 def _cpu_state(machine_input: MachineInput, entry: int) -> Any:
-    from harness.emu import CpuState
 
     return CpuState(
         a=machine_input.a,
