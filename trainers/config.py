@@ -244,20 +244,9 @@ def config_from_dict(data: Mapping[str, Any]) -> TrainConfig:
 
 def load_config(path: str | Path) -> TrainConfig:
     """Read a YAML config. Relative `model.path`, `data.*` and `training.output_dir` stay relative to the CWD."""
-    import yaml
+    from harness.core.yamlfile import read_yaml_mapping
 
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML ({error})") from error
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections")
-    return config_from_dict(data)
+    return config_from_dict(read_yaml_mapping(path, ConfigError, "config file"))
 
 
 def _plain(value: Any) -> Any:

@@ -261,22 +261,14 @@ def build_mix(spec: MixSpec, out_dir: str | Path) -> MixResult:
 
 def load_mix_spec(path: str | Path) -> MixSpec:
     """Read a mix spec YAML (relative source paths resolve against its folder)."""
-    import yaml
+    from harness.core.yamlfile import read_yaml_mapping
 
     path = Path(path)
     if not path.is_file():
         raise MixError(f"mix spec {path} does not exist; pass a YAML file (--spec) or --source NAME=PATH")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except UnicodeDecodeError as error:
-        raise MixError(f"mix spec {path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
-    except yaml.YAMLError as error:
-        raise MixError(f"mix spec {path}: not valid YAML ({error})") from error
-    if not isinstance(data, Mapping):
-        raise MixError(
-            f"mix spec {path}: the top level must be a mapping with 'sources', got {type(data).__name__}"
-        )
-    return MixSpec.from_mapping(data, path.parent)
+    return MixSpec.from_mapping(
+        read_yaml_mapping(path, MixError, "mix spec", "a mapping with 'sources'"), path.parent
+    )
 
 
 def _checks(out_dir: Path, meta_path: Path) -> list[tuple[Path, str]]:

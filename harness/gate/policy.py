@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from harness.core.yamlfile import read_yaml_text
 from harness.errors import HarnessError
 from harness.gate.compare import Comparison, MetricRef, aggregate_value, compare, metric_values
 from harness.gate.errors import PolicyError
@@ -312,15 +313,8 @@ def load_policy(path: str | Path) -> Policy:
     if not file.is_file():
         names = ", ".join(bundled_policies())
         raise PolicyError(f"policy file {file} does not exist (bundled policies: {names})")
-    try:
-        text = file.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-        lines = _rule_lines(text)
-    except UnicodeDecodeError as error:
-        raise PolicyError(f"{file}: not UTF-8 text ({error.reason} at byte {error.start})") from error
-    except yaml.YAMLError as error:
-        raise PolicyError(f"{file}: not valid YAML ({error})") from error
-    return parse_policy(data, source=str(file), lines=lines)
+    text, data = read_yaml_text(file, PolicyError, "policy file")
+    return parse_policy(data, source=str(file), lines=_rule_lines(text))
 
 
 # ---------------------------------------------------------------------------------------------------

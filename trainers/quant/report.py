@@ -98,12 +98,9 @@ class QuantPolicy:
 
     @classmethod
     def from_file(cls, path: str | Path) -> QuantPolicy:
-        import yaml
+        from harness.core.yamlfile import read_yaml_mapping
 
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        if not isinstance(data, Mapping):
-            raise HarnessError(f"policy file {path} must hold a mapping")
-        return cls.from_mapping(data)
+        return cls.from_mapping(read_yaml_mapping(path, HarnessError, "quant policy file"))
 
 
 @dataclass(frozen=True)
