@@ -1,7 +1,7 @@
 """Offline scoring speed: samples/second for optimize samples, the 1.x path and the 2.0 path side by
 side in one run, and where the time goes.
 
-    python benchmarks/score_speed.py [--samples 200] [--cases 64] [--workers 2] [--profile 40]
+    python benchmarks/score_speed.py [--samples 200] [--cases 64] [--workers 2] [--profile 40] [--release REV]
 
 Builds `--samples` optimize tasks (four routine templates, each task with its own spec seed so no
 reference run is shared) with one completion each (most pass, some fail) and scores them twice with
@@ -10,7 +10,10 @@ reference run is shared) with one completion each (most pass, some fail) and sco
   by hypothesis while scoring (what 1.x did for every task, every run);
 - the 2.0 path: the same tasks with their case plans frozen in them at build time (not timed), so
   scoring only runs them.
-It prints samples/s of each and `ratio_vs_1x`. Then scores `--profile` samples of the 2.0 path in this
+It prints samples/s of each and `ratio_vs_1x`. With `--release REV` (default `b196ba1`, the last 1.x
+commit: harness 0.1.0, dataset 1.1.0) it also scores the same tasks and predictions with that
+release's own code, exported from git into a temporary folder and run in a subprocess, and prints
+`ratio_vs_release` (`--release none` skips it). Then scores `--profile` samples of the 2.0 path in this
 process with timers around `harness.asar.assemble` and `Machine.run` (share of time in ASAR, the
 emulator and elsewhere). Numbers depend on the machine and its load: report them with `nproc` and the
 load average printed alongside; the CPU-time figures do not depend on load.
@@ -22,6 +25,8 @@ import argparse
 import json
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -206,6 +211,40 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+RELEASE_RUN = """
+import json, resource, sys, time
+from harness.score import score_predictions
+def cpu():
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+import harness
+started, spent = time.perf_counter(), cpu()
+score_predictions(sys.argv[1], sys.argv[2], workers=int(sys.argv[3]))
+print(json.dumps({"wall": time.perf_counter() - started, "cpu": cpu() - spent, "version": harness.__version__}))
+"""
+
+
+def release_score(rev: str, task_path: Path, prediction_path: Path, workers: int, scratch: Path) -> dict:
+    """Wall and CPU seconds of scoring the same files with the code of git revision `rev` (its own
+    harness package, exported into `scratch`; tasks without frozen cases, which it predates)."""
+    tree = scratch / f"release-{rev}"
+    tree.mkdir()
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(repo), "archive", rev], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    env = {**os.environ, "PYTHONPATH": str(tree), "ASM65816_CACHE": str(scratch / f"cache-{rev}")}
+    run = subprocess.run(
+        [sys.executable, "-c", RELEASE_RUN, str(task_path), str(prediction_path), str(workers)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=scratch,
+    )
+    if run.returncode != 0:
+        raise SystemExit(f"release {rev} could not score: {run.stderr[-2000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 def profile(task_path: Path, prediction_path: Path, limit: int) -> dict[str, float]:
     """Score the first `limit` samples in-process, timing ASAR and the emulator separately.
 
@@ -249,6 +288,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--profile", type=int, default=40, help="samples to profile in-process (0: skip)")
+    parser.add_argument("--release", default="b196ba1", help="git revision of the 1.x peer ('none': skip)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="asm65816-bench-") as scratch:
@@ -281,6 +321,17 @@ def main() -> None:
             f"speedup (geometric mean) {optimize['speedup']:.3f}"
         )
         print(f"ratio_vs_1x={old_wall / new_wall:.2f} (wall)  cpu_ratio_vs_1x={old_cpu / new_cpu:.2f}")
+        if args.release != "none":
+            peer = release_score(args.release, task_path, prediction_path, args.workers, root)
+            print(
+                f"  release {args.release} (harness {peer['version']}, its own code): {peer['wall']:6.2f} s wall "
+                f"{args.samples / peer['wall']:7.1f} samples/s; {peer['cpu']:6.2f} s CPU "
+                f"{args.samples / peer['cpu']:7.1f} samples per CPU-second"
+            )
+            print(
+                f"ratio_vs_release={peer['wall'] / new_wall:.2f} (wall)  "
+                f"cpu_ratio_vs_release={peer['cpu'] / new_cpu:.2f}"
+            )
         os.environ["ASM65816_CACHE"] = str(root / "cache-profile")
         task_path = frozen_path
         if args.profile:
