@@ -224,13 +224,20 @@ print(json.dumps({"wall": time.perf_counter() - started, "cpu": cpu() - spent, "
 """
 
 
-def release_score(rev: str, task_path: Path, prediction_path: Path, workers: int, scratch: Path) -> dict:
+def release_score(
+    rev: str, task_path: Path, prediction_path: Path, workers: int, scratch: Path
+) -> dict | None:
     """Wall and CPU seconds of scoring the same files with the code of git revision `rev` (its own
     harness package, exported into `scratch`; tasks without frozen cases, which it predates)."""
     tree = scratch / f"release-{rev}"
     tree.mkdir()
     repo = Path(__file__).resolve().parents[1]
-    archive = subprocess.run(["git", "-C", str(repo), "archive", rev], capture_output=True, check=True)
+    archive = subprocess.run(["git", "-C", str(repo), "archive", rev], capture_output=True)
+    if archive.returncode != 0:  # not a git checkout, or the revision is unknown: say so, skip the peer
+        print(
+            f"  release {rev}: not available here ({archive.stderr.decode(errors='replace').strip()[:200]})"
+        )
+        return None
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
     env = {**os.environ, "PYTHONPATH": str(tree), "ASM65816_CACHE": str(scratch / f"cache-{rev}")}
     run = subprocess.run(
@@ -321,8 +328,10 @@ def main() -> None:
             f"speedup (geometric mean) {optimize['speedup']:.3f}"
         )
         print(f"ratio_vs_1x={old_wall / new_wall:.2f} (wall)  cpu_ratio_vs_1x={old_cpu / new_cpu:.2f}")
+        peer = None
         if args.release != "none":
             peer = release_score(args.release, task_path, prediction_path, args.workers, root)
+        if peer is not None:
             print(
                 f"  release {args.release} (harness {peer['version']}, its own code): {peer['wall']:6.2f} s wall "
                 f"{args.samples / peer['wall']:7.1f} samples/s; {peer['cpu']:6.2f} s CPU "
