@@ -8,8 +8,8 @@ reference run is shared) with one completion each (most pass, some fail) and sco
 `score_predictions` on `--workers` processes:
 - the 1.x path: tasks without stored cases and an empty case cache, so every task's cases are planned
   by hypothesis while scoring (what 1.x did for every task, every run);
-- the 2.0 path: the same tasks with their case plans frozen in them at build time (not timed), so
-  scoring only runs them.
+- the 2.0 path: the same tasks with their case plans and the baseline's cycle statistics frozen in
+  them at build time (not timed), so scoring only runs the reference and the answer on them.
 It prints samples/s of each and `ratio_vs_1x`. With `--release REV` (default `b196ba1`, the last 1.x
 commit: harness 0.1.0, dataset 1.1.0) it also scores the same tasks and predictions with that
 release's own code, exported from git into a temporary folder and run in a subprocess, and prints
@@ -175,7 +175,9 @@ def build(samples: int, cases: int, directory: Path) -> tuple[Path, Path]:
 
 
 def freeze(task_path: Path, directory: Path) -> Path:
-    """The same tasks with their case plans stored in them (the dataset build's job, not timed)."""
+    """The same tasks with their case plans and baseline statistics stored in them (the dataset
+    build's job, not timed)."""
+    from harness.score.families import measure_baseline
     from harness.verify.cases import encode_plan, plan_for
     from harness.verify.equivalence import index_bases
     from harness.verify.spec import parse_spec
@@ -185,6 +187,7 @@ def freeze(task_path: Path, directory: Path) -> Path:
         task = json.loads(line)
         spec = parse_spec(task["spec"])
         task["frozen_cases"] = encode_plan(spec, plan_for(spec, index_bases(task["reference"]), None))
+        task["baseline_stats"] = measure_baseline(task).to_json()  # measured once, as the build does
         frozen.append(task)
     path = directory / "tasks-frozen.jsonl"
     path.write_text("".join(json.dumps(t) + "\n" for t in frozen))

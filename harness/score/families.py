@@ -13,6 +13,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from harness.core.families import FAMILIES
@@ -30,6 +31,7 @@ from harness.verify.spec import parse_spec
 from harness.verify.trace import expected_state
 
 __all__ = [
+    "BaselineStats",
     "Scorer",
     "mc_answer",
     "mc_choice",
@@ -106,6 +108,66 @@ def _baseline_verdict(task_json: str) -> Verdict:
     return verdict
 
 
+@dataclass(frozen=True)
+class BaselineStats:
+    """What optimize scoring needs of the baseline: its mean cycles and master clocks, its size, and
+    the reference's mean cycles, all on the task's cases. The dataset build stores them in the task
+    (`baseline_stats`, beside the frozen case plan they were measured on; `tasks validate` re-measures
+    them), so scoring does not re-run the baseline on every case of every run."""
+
+    cycles: float
+    clocks: float
+    ref_cycles: float
+    size: float
+
+    FIELDS = ("cycles_mean", "clocks_mean", "ref_cycles_mean", "bytes")
+
+    @classmethod
+    def of(cls, verdict: Verdict) -> BaselineStats:
+        return cls(
+            float(verdict.cand_cycles_mean or 0.0),
+            float(verdict.cand_clocks_mean or 0.0),
+            float(verdict.ref_cycles_mean or 0.0),
+            float(verdict.cand_bytes or 0),
+        )
+
+    @classmethod
+    def stored(cls, task: Mapping[str, Any]) -> BaselineStats | None:
+        """The task's stored statistics, or None when it has none (or no frozen plan to match)."""
+        raw = task.get("baseline_stats")
+        if raw is None or task.get("frozen_cases") is None:
+            return None
+        if not isinstance(raw, Mapping) or set(raw) != set(cls.FIELDS):
+            raise TaskDataError(f"task {task.get('id')!r}: baseline_stats must hold exactly {cls.FIELDS}")
+        values = [raw[name] for name in cls.FIELDS]
+        if not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+            for v in values
+        ):
+            raise TaskDataError(f"task {task.get('id')!r}: baseline_stats values must be positive numbers")
+        return cls(*(float(v) for v in values))
+
+    def to_json(self) -> dict[str, float]:
+        return dict(zip(self.FIELDS, (self.cycles, self.clocks, self.ref_cycles, self.size), strict=True))
+
+
+def _baseline(task: Mapping[str, Any]) -> tuple[BaselineStats, dict[str, Verdict]]:
+    """The baseline's statistics (stored, or measured now) and, when measured, its verdict by source
+    (an answer that repeats the baseline then reuses it)."""
+    stored = BaselineStats.stored(task)
+    if stored is not None:
+        return stored, {}
+    verdict = _baseline_verdict(json.dumps(task))
+    return BaselineStats.of(verdict), {str(task["baseline"]): verdict}
+
+
+def measure_baseline(task: Mapping[str, Any]) -> BaselineStats:
+    """The baseline measured on the task's cases now (what the build stores, what validate compares)."""
+    return BaselineStats.of(
+        _baseline_verdict(json.dumps({k: v for k, v in task.items() if k != "baseline_stats"}))
+    )
+
+
 def _share(saved: float, possible: float) -> float:
     """The share of the possible saving achieved, in [0, 1]: 0 when nothing was saved; any saving
     counts fully when the reference itself saves nothing (a task the validator refuses)."""
@@ -116,14 +178,12 @@ def _share(saved: float, possible: float) -> float:
     return min(1.0, saved / possible)
 
 
-def _optimize_metrics(baseline: Verdict, verdict: Verdict) -> dict[str, float]:
+def _optimize_metrics(baseline: BaselineStats, verdict: Verdict) -> dict[str, float]:
     """Per completion. A wrong or slower answer is worth keeping the baseline: its effective cycles,
     clocks and bytes are the baseline's, so every ratio is defined for every sample (no NaN, nothing
     dropped from a mean) and equals 1.0 against the baseline."""
-    base_cycles = float(baseline.cand_cycles_mean or 0.0)
-    base_clocks = float(baseline.cand_clocks_mean or 0.0)
-    ref_cycles = float(baseline.ref_cycles_mean or 0.0)
-    base_bytes = float(baseline.cand_bytes or 0)
+    base_cycles, base_clocks = baseline.cycles, baseline.clocks
+    ref_cycles, base_bytes = baseline.ref_cycles, baseline.size
     cycles, clocks, size = base_cycles, base_clocks, base_bytes
     if verdict.passes:
         cycles = min(base_cycles, float(verdict.cand_cycles_mean or base_cycles))
@@ -150,8 +210,8 @@ def score_optimize(task: Mapping[str, Any], completions: Sequence[str]) -> Sampl
     the answer achieves (capped at 1; 0 when wrong or not faster): a 1.8% tweak earns little, a full
     rewrite earns 1. `speedup` (vs the baseline) and `speedup_vs_reference` are effective speedups:
     a failing answer counts as keeping the baseline."""
-    baseline = _baseline_verdict(json.dumps(task))
-    verdicts = _verdicts(task, completions, {str(task["baseline"]): baseline})
+    baseline, known = _baseline(task)
+    verdicts = _verdicts(task, completions, known)
     per_completion = [_optimize_metrics(baseline, v) for v in verdicts]
     metrics: dict[str, float] = {}
     for name in per_completion[0]:

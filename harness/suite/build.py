@@ -30,6 +30,7 @@ from harness.core.families import family_names
 from harness.core.jsonl import read_jsonl
 from harness.dataset import bundled_data_dir
 from harness.errors import HarnessError
+from harness.score.families import measure_baseline
 from harness.suite import families, mc, prompts
 from harness.suite.kernels import KERNELS, build_routine
 from harness.suite.routines import Routine
@@ -465,6 +466,8 @@ def build_all(
         _fill_trace_answers(docs)
         for doc in docs:
             freeze(doc, stored)
+            if doc["family"] == "optimize":  # measured on the plan just frozen (validate re-measures)
+                doc["baseline_stats"] = measure_baseline(doc).to_json()
     return BuildResult(files, _manifest(files, counts, reserved, private_seed))
 
 

@@ -33,6 +33,7 @@ from harness.asar.cleanup import install_termination_cleanup
 from harness.core.families import code_families, family_names
 from harness.dataset import is_fewshot, read_jsonl
 from harness.errors import HarnessError, TaskDataError
+from harness.score.families import BaselineStats
 from harness.suite.families import explain_problems
 from harness.suite.mc import verify_mc
 from harness.suite.modeflow import mode_flip_is_noop
@@ -250,6 +251,11 @@ def _code_checks(doc: Mapping[str, Any]) -> list[str]:
             problems.append(
                 f"optimize baseline is not slower: {verdict.cand_cycles_mean} vs "
                 f"{verdict.ref_cycles_mean} cycles (mean)"
+            )
+        elif doc.get("baseline_stats") != BaselineStats.of(verdict).to_json():
+            problems.append(
+                f"baseline_stats {doc.get('baseline_stats')} differ from the baseline measured now "
+                f"{BaselineStats.of(verdict).to_json()}: rebuild the data"
             )
     if family == "fix":
         verdict = _equivalence(doc, baseline)
