@@ -25,8 +25,11 @@ __all__ = [
     "GuesserReport",
     "GuesserScore",
     "chance_level",
+    "given_inputs",
+    "location_bits",
     "mc_strategies",
     "run_guessers",
+    "trace_guesses",
 ]
 
 TOLERANCE = 0.10
@@ -229,12 +232,46 @@ def _asked(doc: Mapping[str, Any]) -> list[str]:
     return [str(o) for o in (doc.get("spec") or {}).get("outputs") or []]
 
 
-def _width_digits(location: str) -> int:
+def location_bits(location: str) -> int:
+    """Width of an asked trace location: flags 1, bytes 8 (`$7E0010`, `A.lo`), the rest 16."""
     if location.startswith("flag:"):
-        return 0
-    if location.startswith("$") and not location.endswith(":w") or location == "A.lo":
-        return 2
-    return 4
+        return 1
+    return 8 if (location.startswith("$") and not location.endswith(":w")) or location == "A.lo" else 16
+
+
+def _width_digits(location: str) -> int:
+    return location_bits(location) // 4  # flags: 0 (written as 0/1)
+
+
+def given_inputs(doc: Mapping[str, Any]) -> dict[str, int]:
+    """The inputs the prompt fixes to one value, by location."""
+    inputs = (doc.get("spec") or {}).get("inputs") or {}
+    given = {}
+    for key, domain in inputs.items():
+        values = domain.get("values") if isinstance(domain, Mapping) else None
+        if values and len(values) == 1:
+            given[str(key)] = int(values[0])
+    return given
+
+
+_FORMAT_EXAMPLE = {"A": 0xFC80, "A.lo": 0x80, "flag:C": 1}  # the example block trace prompts show
+_ZEROS = "every asked value is 0"
+_ONES = "every asked value is all ones"
+_ECHO = "every asked value equals its given input (or 0 where none is given)"
+_EXAMPLE = "every asked value is the prompt's example answer"
+
+
+def trace_guesses(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """The deterministic content-free trace answers, by why they are content-free: a trace task that
+    one of them answers is guessable (`harness.suite.validate.guessable_trace`)."""
+    asked = _asked(doc)
+    given = given_inputs(doc)
+    return {
+        _ZEROS: dict.fromkeys(asked, 0),
+        _ONES: {loc: (1 << location_bits(loc)) - 1 for loc in asked},
+        _ECHO: {loc: given.get(loc, 0) for loc in asked},
+        _EXAMPLE: {loc: _FORMAT_EXAMPLE.get(loc, 0) for loc in asked},
+    }
 
 
 def _trace_block(values: Mapping[str, int]) -> str:
@@ -245,36 +282,13 @@ def _trace_block(values: Mapping[str, int]) -> str:
     return "```\n" + "\n".join(lines) + "\n```\n"
 
 
-def _trace_zeros(doc: Mapping[str, Any]) -> str:
-    return _trace_block({loc: 0 for loc in _asked(doc)})
-
-
-def _trace_echo(doc: Mapping[str, Any]) -> str:
-    """Each asked location as given at entry (0 when the prompt does not give it)."""
-    inputs = (doc.get("spec") or {}).get("inputs") or {}
-    given = {}
-    for key, domain in inputs.items():
-        values = domain.get("values") if isinstance(domain, Mapping) else None
-        if values and len(values) == 1:
-            given[str(key)] = int(values[0])
-    return _trace_block({loc: given.get(loc, 0) for loc in _asked(doc)})
-
-
-def _trace_ones(doc: Mapping[str, Any]) -> str:
-    """Every asked location all ones (flags 1, registers and memory $FF.../$FFFF)."""
-    return _trace_block({loc: (1 << max(1, _width_digits(loc) * 4)) - 1 for loc in _asked(doc)})
-
-
-def _trace_format_example(doc: Mapping[str, Any]) -> str:
-    """The prompt's own example block (`A=$FC80`, `flag:C=1`) copied for the asked locations it names,
-    0 for the rest: what a small model that parrots the answer format writes."""
-    example = {"A": 0xFC80, "A.lo": 0x80, "flag:C": 1}
-    return _trace_block({loc: example.get(loc, 0) for loc in _asked(doc)})
+def _trace_guess(why: str) -> Callable[[Mapping[str, Any]], str]:
+    return lambda doc: _trace_block(trace_guesses(doc)[why])
 
 
 def _trace_random(doc: Mapping[str, Any]) -> str:
     rng = random.Random(f"guesser:{doc.get('id')}")
-    return _trace_block({loc: rng.getrandbits(max(1, _width_digits(loc) * 4)) for loc in _asked(doc)})
+    return _trace_block({loc: rng.getrandbits(location_bits(loc)) for loc in _asked(doc)})
 
 
 # --------------------------------------------------------------------------------------------- code
@@ -337,11 +351,11 @@ GUESSERS: tuple[Guesser, ...] = (
         Guesser(f"mc-{name}", ("mc",), _mc_answer(strategy), "picks from the options alone")
         for name, strategy in mc_strategies().items()
     ),
-    Guesser("trace-zeros", ("trace",), _trace_zeros, "every asked location 0"),
-    Guesser("trace-echo", ("trace",), _trace_echo, "every asked location as given at entry"),
+    Guesser("trace-zeros", ("trace",), _trace_guess(_ZEROS), "every asked location 0"),
+    Guesser("trace-echo", ("trace",), _trace_guess(_ECHO), "every asked location as given at entry"),
     Guesser("trace-random", ("trace",), _trace_random, "random values of the right width"),
-    Guesser("trace-ones", ("trace",), _trace_ones, "every asked location all ones"),
-    Guesser("trace-format-example", ("trace",), _trace_format_example, "the prompt's example block copied"),
+    Guesser("trace-ones", ("trace",), _trace_guess(_ONES), "every asked location all ones"),
+    Guesser("trace-format-example", ("trace",), _trace_guess(_EXAMPLE), "the prompt's example block copied"),
     Guesser("code-empty", _CODE_FAMILIES, _fixed(""), "an empty answer"),
     Guesser(
         "code-label-only", _CODE_FAMILIES, lambda doc: _fenced(f"{_entry(doc)}:"), "the entry label alone"

@@ -35,6 +35,7 @@ from harness.dataset import is_fewshot, read_jsonl
 from harness.errors import HarnessError, TaskDataError
 from harness.score.families import BaselineStats
 from harness.suite.families import explain_problems
+from harness.suite.guessers import trace_guesses
 from harness.suite.mc import verify_mc
 from harness.suite.modeflow import mode_flip_is_noop
 from harness.suite.mutate import Operator, mutants
@@ -266,37 +267,20 @@ def _code_checks(doc: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _location_bits(location: str) -> int:
-    """Width of an asked trace location: flags 1, bytes 8 (`$7E0010`, `A.lo`), the rest 16."""
-    if location.startswith("flag:"):
-        return 1
-    return 8 if (location.startswith("$") and not location.endswith(":w")) or location == "A.lo" else 16
-
-
 def guessable_trace(doc: Mapping[str, Any], expected: Mapping[str, int] | None = None) -> str | None:
-    """Why a trace task can be solved without tracing, or None. The content-free answers of
-    `harness.suite.guessers` must not score: every asked value 0, or all ones (a model that prints
-    zeros or $FF/$FFFF/1), only flags asked (a guess scores 1/2 per flag), or every asked value its
-    given input where the prompt gives one and 0 elsewhere (a model that echoes the entry state).
-    Such tasks inflate weak models' scores; the generator re-draws them."""
+    """Why a trace task can be solved without tracing, or None: only flags asked (a guess scores 1/2
+    per flag), or one of the deterministic content-free answers of `harness.suite.guessers`
+    (`trace_guesses`: zeros, all ones, the given inputs echoed with 0 elsewhere, the prompt's example
+    block) is right. Such tasks inflate weak models' scores; the generator re-draws them."""
 
     expected = dict(expected if expected is not None else expected_state(doc))
     if not expected:
         return None
-    if all(value == 0 for value in expected.values()):
-        return "every asked value is 0"
     if all(str(loc).startswith("flag:") for loc in expected):
         return f"only flags are asked: a coin flip per flag scores {0.5 ** len(expected):.0%}"
-    if all(value == (1 << _location_bits(str(loc))) - 1 for loc, value in expected.items()):
-        return "every asked value is all ones"
-    inputs = (doc.get("spec") or {}).get("inputs") or {}
-    given = {
-        loc: domain["values"][0]
-        for loc, domain in inputs.items()
-        if isinstance(domain, Mapping) and len(domain.get("values", ())) == 1
-    }
-    if all(given.get(loc, 0) == value for loc, value in expected.items()):
-        return "every asked value equals its given input (or 0 where none is given)"
+    for why, values in trace_guesses(doc).items():
+        if all(values.get(loc) == value for loc, value in expected.items()):
+            return why
     return None
 
 
