@@ -345,8 +345,15 @@ def _redraw_leaks(files: dict[str, list[dict[str, Any]]], kernels: Sequence[str]
     raise NoAcceptableDraw(f"gold routines still leak into prompts: {sorted(leaking)[:5]}")
 
 
-def _kernel_of(doc: Mapping[str, Any]) -> str:
-    return str(doc["source"]).removeprefix("generated:").partition("@")[0].removeprefix("kernel.")
+def _acceptance(family: str, others: _Family) -> Callable[[dict[str, Any]], bool]:
+    """A redrawn task must pass its family's own rules: traceable (trace), not a near-duplicate."""
+    return lambda new: (family != "trace" or _traceable(new)) and not others.too_similar(new)
+
+
+def _draw_kernel(
+    family: str, kernel: str, task_id: str, seed: int, accept: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    return _draw(lambda s: _family_doc(family, build_routine(kernel, s), 0, task_id, s), seed, accept)
 
 
 def _replace(
@@ -358,43 +365,27 @@ def _replace(
 ) -> dict[str, Any]:
     """The task drawn again from a kernel its family does not use yet (same id, same acceptance)."""
     family = str(doc["family"])
-    used = {_kernel_of(other) for other in split}
-    _, _, seed_text = str(doc["source"]).partition("@")
-    seed = int(seed_text or 0) + shift
-
-    def accept(new: dict[str, Any]) -> bool:
-        return (family != "trace" or _traceable(new)) and not others.too_similar(new)
-
+    used = {families.kernel_of(other) for other in split}
+    _, seed = families.parse_source_tag(doc["source"]) or ("", 0)
     for name in _eligible(family, kernels):
         if name in used:
             continue
         try:
-            return _draw(
-                lambda s, name=name: _family_doc(family, build_routine(name, s), 0, str(doc["id"]), s),
-                seed,
-                accept,
-            )
+            return _draw_kernel(family, name, str(doc["id"]), seed + shift, _acceptance(family, others))
         except NoAcceptableDraw:
             continue
     raise NoAcceptableDraw(f"cannot redraw {doc['id']} ({doc['source']}): no unused kernel gives a task")
 
 
 def _redraw(doc: Mapping[str, Any], shift: int, others: _Family) -> dict[str, Any]:
-    kernel, _, seed_text = str(doc["source"]).removeprefix("generated:").partition("@")
-    family = str(doc["family"])
-
-    def accept(new: dict[str, Any]) -> bool:
-        return (family != "trace" or _traceable(new)) and not others.too_similar(new)
-
-    if kernel.startswith("kernel."):
-        name = kernel.removeprefix("kernel.")
-        return _draw(
-            lambda s: _family_doc(family, build_routine(name, s), 0, str(doc["id"]), s),
-            int(seed_text) + shift,
-            accept,
-        )
-    if kernel.startswith("snippets."):
-        return _draw(lambda s: _snippet_trace(str(doc["id"]), s), int(seed_text) + shift, accept)
+    """The task drawn again from the next seeds of its own generator."""
+    family, task_id = str(doc["family"]), str(doc["id"])
+    generator, seed = families.parse_source_tag(doc["source"]) or ("", 0)
+    accept = _acceptance(family, others)
+    if generator.startswith("kernel."):
+        return _draw_kernel(family, generator.removeprefix("kernel."), task_id, seed + shift, accept)
+    if generator.startswith("snippets."):
+        return _draw(lambda s: _snippet_trace(task_id, s), seed + shift, accept)
     raise NoAcceptableDraw(f"cannot redraw {doc['id']} from {doc['source']}")
 
 

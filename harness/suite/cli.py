@@ -223,16 +223,13 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from harness.suite.families import kernel_of
     from harness.suite.stats import family_stats, format_stats
     from harness.suite.validate import load_tasks
 
     docs = load_tasks(_data_files(args.files))
     print(format_stats(family_stats(docs)))
-    kernels = {
-        str(d.get("source", "")).split("@")[0]
-        for d in docs
-        if str(d.get("source", "")).startswith("generated:kernel.")
-    }
+    kernels = {kernel_of(doc) for doc in docs} - {None}
     print(f"distinct kernels in all splits: {len(kernels)}")
     return 0
 

@@ -31,6 +31,8 @@ __all__ = [
     "gen_task",
     "optimize_task",
     "routine_trace_task",
+    "kernel_of",
+    "parse_source_tag",
     "source_tag",
 ]
 
@@ -46,6 +48,23 @@ class UnbuildableTask(TaskDataError):
 def source_tag(generator: str, seed: int) -> str:
     """`generated:<generator>@<seed>`: enough to rebuild the task."""
     return f"generated:{generator}@{seed}"
+
+
+def parse_source_tag(source: object) -> tuple[str, int] | None:
+    """(generator, seed) of a `source_tag` (`kernel.sprite_damage`, `snippets.width`), or None."""
+    text = str(source or "")
+    generator, at, seed = text.removeprefix("generated:").partition("@")
+    if not text.startswith("generated:") or not at or not seed.lstrip("-").isdigit():
+        return None
+    return generator, int(seed)
+
+
+def kernel_of(doc: Mapping[str, Any]) -> str | None:
+    """The kernel a task was generated from (`sprite_damage`), or None (snippets, hand-written tasks)."""
+    source = str(doc.get("source", ""))
+    if not source.startswith("generated:kernel."):
+        return None
+    return source.removeprefix("generated:kernel.").partition("@")[0]
 
 
 def _doc(

@@ -34,7 +34,7 @@ from harness.core.families import code_families, family_names
 from harness.dataset import is_fewshot, read_jsonl
 from harness.errors import HarnessError, TaskDataError
 from harness.score.families import BaselineStats
-from harness.suite.families import explain_problems
+from harness.suite.families import explain_problems, kernel_of
 from harness.suite.guessers import trace_guesses
 from harness.suite.mc import verify_mc
 from harness.suite.modeflow import mode_flip_is_noop
@@ -404,9 +404,9 @@ def suite_problems(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:
                 problems.append(
                     Problem(str(doc["id"]), "leak", f"the prompt shows the gold routine of {gold_id}")
                 )
-    test_kernels = {_kernel_of(doc) for doc in test} - {None}
+    test_kernels = {kernel_of(doc) for doc in test} - {None}
     for doc in fewshot:
-        kernel = _kernel_of(doc)
+        kernel = kernel_of(doc)
         if kernel in test_kernels:
             problems.append(Problem(str(doc["id"]), "fewshot", f"kernel {kernel} is also in the test split"))
     for doc in docs:
@@ -418,15 +418,6 @@ def suite_problems(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:
 
 
 ROUTINE_FAMILIES = ("gen", "optimize", "fix", "explain", "trace")
-
-
-def _kernel_of(doc: Mapping[str, Any]) -> str | None:
-    source = str(doc.get("source", ""))
-    return (
-        source.removeprefix("generated:kernel.").split("@")[0]
-        if source.startswith("generated:kernel.")
-        else None
-    )
 
 
 # ---------------------------------------------------------------------------------------- mutation
