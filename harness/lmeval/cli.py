@@ -11,8 +11,10 @@ from pathlib import Path
 
 from harness.core.cpus import physical_cores
 from harness.core.families import FAMILIES, family_names, primary_metric
+from harness.core.results import SampleScore
 from harness.errors import HarnessError, ToolMissingError
-from harness.score.offline import format_tier_table
+from harness.lmeval.glue import task_doc
+from harness.score.offline import format_tier_table, tier_metrics
 
 __all__ = ["register", "run_demo"]
 
@@ -64,34 +66,21 @@ def family_table(results: dict) -> dict[str, dict[str, float]]:
     return table
 
 
-def _sample_tier(doc: dict) -> object:
-    """A logged doc's tier: lm-eval logs our dataset rows, which carry the task as `doc_json`."""
-    if "tier" in doc:
-        return doc["tier"]
-    try:
-        return json.loads(doc.get("doc_json") or "{}").get("tier")
-    except (TypeError, ValueError):
-        return None
-
-
 def tier_table(results: dict) -> dict[str, dict[str, dict[str, float]]]:
-    """{family: {tier: {primary: mean, "n": count}}} from an lm-eval run's logged samples (each doc
-    carries its tier); empty where the run logged no samples."""
-    rows: dict[str, dict[str, list[float]]] = {}
+    """{family: {tier: {primary: mean, "n": count}}} from an lm-eval run's logged samples (each logged
+    row carries its task, and the task its tier); empty where the run logged no samples."""
+    samples = []
     for name in family_names():
         primary = primary_metric(name)
         for sample in results.get("samples", {}).get(FAMILIES.get(name).task, []):
-            if sample.get("filter", "verified") != "verified":
+            value = sample.get(primary)
+            if sample.get("filter", "verified") != "verified" or not isinstance(value, (int, float)):
                 continue
-            tier, value = _sample_tier(sample.get("doc") or {}), sample.get(primary)
-            if isinstance(tier, str) and isinstance(value, (int, float)):
-                rows.setdefault(name, {}).setdefault(tier, []).append(float(value))
-    return {
-        family: {
-            tier: {primary_metric(family): sum(v) / len(v), "n": float(len(v))} for tier, v in by.items()
-        }
-        for family, by in rows.items()
-    }
+            task = task_doc(sample.get("doc") or {})
+            tier = task.get("tier")
+            tier = tier if isinstance(tier, str) else None
+            samples.append(SampleScore(str(task.get("id")), name, {primary: float(value)}, None, tier=tier))
+    return tier_metrics(samples)
 
 
 def _print_table(title: str, table: dict[str, dict[str, float]]) -> None:

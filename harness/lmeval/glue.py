@@ -39,6 +39,7 @@ __all__ = [
     "load_docs",
     "load_family",
     "process_mc_results",
+    "task_doc",
     "process_results",
     "verify_responses",
 ]
@@ -121,7 +122,8 @@ def load_family(family: str, **metadata: Any) -> dict[str, Any]:
     }
 
 
-def _doc(row: Mapping[str, Any]) -> dict[str, Any]:
+def task_doc(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The task behind a dataset row (rows carry it as `doc_json`; a plain task passes through)."""
     return json.loads(row["doc_json"]) if "doc_json" in row else dict(row)
 
 
@@ -131,7 +133,7 @@ def _letters(count: int) -> list[str]:
 
 def doc_to_text(row: Mapping[str, Any]) -> str:
     """The prompt as a base model sees it; chat templates wrap the same text as the user turn."""
-    doc = _doc(row)
+    doc = task_doc(row)
     text = f"### Task\n{doc['prompt'].strip()}\n"
     choices = doc["answer"]["choices"] if doc.get("family") == "mc" else []
     if choices and not all(str(choice).strip() in doc["prompt"] for choice in choices):
@@ -144,7 +146,7 @@ def doc_to_text(row: Mapping[str, Any]) -> str:
 
 
 def doc_to_choice(row: Mapping[str, Any]) -> list[str]:
-    return _letters(len(_doc(row)["answer"]["choices"]))
+    return _letters(len(task_doc(row)["answer"]["choices"]))
 
 
 def _trace_text(doc: Mapping[str, Any]) -> str:
@@ -173,7 +175,7 @@ def gold_completion(doc: Mapping[str, Any]) -> str:
 
 
 def doc_to_target(row: Mapping[str, Any]) -> str | int:
-    doc = _doc(row)
+    doc = task_doc(row)
     return doc["answer"]["gold"] if doc.get("family") == "mc" else gold_completion(doc)
 
 
@@ -199,7 +201,7 @@ def verify_responses(resps: Sequence[Sequence[str]], docs: Sequence[Mapping[str,
     from harness.score import score_samples
 
     require_sandbox(allow_degraded=os.environ.get(ALLOW_DEGRADED_ENV) == "1")
-    jobs = [(_doc(doc), completions_of(responses)) for responses, doc in zip(resps, docs, strict=True)]
+    jobs = [(task_doc(doc), completions_of(responses)) for responses, doc in zip(resps, docs, strict=True)]
     workers = int(os.environ.get("ASM65816_WORKERS") or os.cpu_count() or 1)
     scores = score_samples(jobs, workers=workers, progress=len(jobs) > 1 and progress_enabled())
     broken = [score for score in scores if score.task_error]
@@ -237,7 +239,7 @@ def process_mc_results(row: Mapping[str, Any], results: Sequence) -> dict[str, f
 
     Only a strict maximum is an answer: a tie at the top (a model that gives every choice the same
     score, as a replay of an unparseable answer does) earns nothing, where argmax would pick A."""
-    doc = _doc(row)
+    doc = task_doc(row)
     logliks = [float(result[0]) if isinstance(result, (tuple, list)) else float(result) for result in results]
     gold = int(doc["answer"]["gold"])
     correct = float(all(logliks[gold] > value for index, value in enumerate(logliks) if index != gold))
