@@ -264,11 +264,14 @@ def load_mix_spec(path: str | Path) -> MixSpec:
     from harness.core.yamlfile import read_yaml_mapping
 
     path = Path(path)
-    if not path.is_file():
-        raise MixError(f"mix spec {path} does not exist; pass a YAML file (--spec) or --source NAME=PATH")
-    return MixSpec.from_mapping(
-        read_yaml_mapping(path, MixError, "mix spec", "a mapping with 'sources'"), path.parent
+    data = read_yaml_mapping(
+        path,
+        MixError,
+        "mix spec",
+        expected="a mapping with 'sources'",
+        missing="; pass a YAML file (--spec) or --source NAME=PATH",
     )
+    return MixSpec.from_mapping(data, path.parent)
 
 
 def _checks(out_dir: Path, meta_path: Path) -> list[tuple[Path, str]]:

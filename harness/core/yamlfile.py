@@ -18,11 +18,14 @@ from harness.errors import HarnessError
 __all__ = ["read_yaml_mapping", "read_yaml_text"]
 
 
-def read_yaml_text(path: str | Path, error: type[HarnessError], what: str) -> tuple[str, Any]:
-    """(the file's text, its parsed YAML); `what` names the file in messages ("mix spec")."""
+def read_yaml_text(
+    path: str | Path, error: type[HarnessError], what: str, missing: str = ""
+) -> tuple[str, Any]:
+    """(the file's text, its parsed YAML); `what` names the file in messages ("mix spec"), `missing`
+    is added to the message for a file that does not exist (what to pass instead)."""
     file = Path(path)
     if not file.is_file():
-        raise error(f"{what} {file} does not exist")
+        raise error(f"{what} {file} does not exist{missing}")
     try:
         text = file.read_text(encoding="utf-8")
         return text, yaml.safe_load(text)
@@ -33,11 +36,11 @@ def read_yaml_text(path: str | Path, error: type[HarnessError], what: str) -> tu
 
 
 def read_yaml_mapping(
-    path: str | Path, error: type[HarnessError], what: str, expected: str = "a mapping"
+    path: str | Path, error: type[HarnessError], what: str, expected: str = "a mapping", missing: str = ""
 ) -> Mapping[str, Any]:
     """The file's top-level mapping (an empty file is an empty mapping); `expected` says what the
     top level should hold ("a mapping with 'sources'")."""
-    _, data = read_yaml_text(path, error, what)
+    _, data = read_yaml_text(path, error, what, missing)
     data = {} if data is None else data
     if not isinstance(data, Mapping):
         raise error(f"{what} {path}: the top level must be {expected}, got {type(data).__name__}")

@@ -310,10 +310,8 @@ def load_policy(path: str | Path) -> Policy:
     file = Path(path)
     if not file.is_file() and str(path) in bundled_policies():
         file = bundled_policies()[str(path)]
-    if not file.is_file():
-        names = ", ".join(bundled_policies())
-        raise PolicyError(f"policy file {file} does not exist (bundled policies: {names})")
-    text, data = read_yaml_text(file, PolicyError, "policy file")
+    missing = f" (bundled policies: {', '.join(bundled_policies())})"
+    text, data = read_yaml_text(file, PolicyError, "policy file", missing)
     return parse_policy(data, source=str(file), lines=_rule_lines(text))
 
 
