@@ -253,10 +253,10 @@ def _code_checks(doc: Mapping[str, Any]) -> list[str]:
                 f"optimize baseline is not slower: {verdict.cand_cycles_mean} vs "
                 f"{verdict.ref_cycles_mean} cycles (mean)"
             )
-        elif doc.get("baseline_stats") != BaselineStats.of(verdict).to_json():
+        elif doc.get("baseline_stats") != (measured := BaselineStats.of(verdict).to_json()):
             problems.append(
                 f"baseline_stats {doc.get('baseline_stats')} differ from the baseline measured now "
-                f"{BaselineStats.of(verdict).to_json()}: rebuild the data"
+                f"{measured}: rebuild the data"
             )
     if family == "fix":
         verdict = _equivalence(doc, baseline)
