@@ -7,9 +7,11 @@ Builds `--samples` optimize tasks (four routine templates, each task with its ow
 reference run is shared) with one completion each (most pass, some fail) and scores them twice with
 `score_predictions` on `--workers` processes:
 - the 1.x path: tasks without stored cases and an empty case cache, so every task's cases are planned
-  by hypothesis while scoring (what 1.x did for every task, every run);
-- the 2.0 path: the same tasks with their case plans and the baseline's cycle statistics frozen in
-  them at build time (not timed), so scoring only runs the reference and the answer on them.
+  by hypothesis while scoring and the reference runs on every case (what 1.x did for every task,
+  every run);
+- the 2.0 path: the same tasks with what the dataset build stores in them (not timed): the case
+  plans, the reference's runs on them (`reference_runs`) and the baseline's cycle statistics, so
+  scoring runs only the answer on each case.
 It prints samples/s of each and `ratio_vs_1x`. With `--release REV` (default `b196ba1`, the last 1.x
 commit: harness 0.1.0, dataset 1.1.0) it also scores the same tasks and predictions with that
 release's own code, exported from git into a temporary folder and run in a subprocess, and prints
@@ -25,11 +27,14 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 # Both sides run ASAR every time: the content-addressed result cache (harness/asar/cache.py) would
 # time a dictionary lookup, not an assembly.
@@ -175,11 +180,12 @@ def build(samples: int, cases: int, directory: Path) -> tuple[Path, Path]:
 
 
 def freeze(task_path: Path, directory: Path) -> Path:
-    """The same tasks with their case plans and baseline statistics stored in them (the dataset
-    build's job, not timed)."""
+    """The same tasks with what the dataset build stores in them (not timed): case plans, the
+    reference's runs on them and the baseline's statistics."""
     from harness.score.families import measure_baseline
     from harness.verify.cases import encode_plan, plan_for
-    from harness.verify.equivalence import index_bases
+    from harness.verify.equivalence import index_bases, measure_reference_runs
+    from harness.verify.reference_runs import encode_runs
     from harness.verify.spec import parse_spec
 
     frozen = []
@@ -187,6 +193,7 @@ def freeze(task_path: Path, directory: Path) -> Path:
         task = json.loads(line)
         spec = parse_spec(task["spec"])
         task["frozen_cases"] = encode_plan(spec, plan_for(spec, index_bases(task["reference"]), None))
+        task["reference_runs"] = encode_runs(task, measure_reference_runs(task))
         task["baseline_stats"] = measure_baseline(task).to_json()  # measured once, as the build does
         frozen.append(task)
     path = directory / "tasks-frozen.jsonl"
@@ -194,27 +201,7 @@ def freeze(task_path: Path, directory: Path) -> Path:
     return path
 
 
-def timed_score(
-    task_path: Path, prediction_path: Path, workers: int, cache: Path
-) -> tuple[float, float, object]:
-    """Wall seconds, CPU seconds (workers and their ASAR runs) and the Results of one scoring run, with
-    an empty case cache of its own."""
-    from harness.score import score_predictions
-
-    os.environ["ASM65816_CACHE"] = str(cache)
-    cpu_before = _children_cpu() + time.process_time()
-    started = time.perf_counter()
-    results = score_predictions(task_path, prediction_path, workers=workers)
-    return time.perf_counter() - started, _children_cpu() + time.process_time() - cpu_before, results
-
-
-def _children_cpu() -> float:
-    """User + system CPU seconds of finished child processes (workers and the ASAR runs they made)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-RELEASE_RUN = """
+RUN = """
 import json, resource, sys, time
 from harness.score import score_predictions
 def cpu():
@@ -222,51 +209,72 @@ def cpu():
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 import harness
 started, spent = time.perf_counter(), cpu()
-score_predictions(sys.argv[1], sys.argv[2], workers=int(sys.argv[3]))
-print(json.dumps({"wall": time.perf_counter() - started, "cpu": cpu() - spent, "version": harness.__version__}))
+results = score_predictions(sys.argv[1], sys.argv[2], workers=int(sys.argv[3]))
+wall, cpu_s = time.perf_counter() - started, cpu() - spent
+metrics = getattr(results, "metrics", None)
+print(json.dumps({"wall": wall, "cpu": cpu_s, "version": harness.__version__, "metrics": metrics}))
 """
+
+
+def timed_score(
+    code: Path, task_path: Path, prediction_path: Path, workers: int, cache: Path, warm: Path | None = None
+) -> dict:
+    """Score the files in a Python process of its own, as `asm65816 score` does, with the harness
+    package found under `code`: wall seconds, CPU seconds (the process, its workers and their ASAR
+    runs), the harness version and the metrics. The process starts with nothing cached in memory and
+    an empty case cache; `warm`'s compiled emulator core is copied in (any earlier run on a machine
+    leaves it, like Python's bytecode cache; the 1.x release has no such cache)."""
+    if warm is not None and (warm / "emu-core").is_dir():
+        shutil.copytree(warm / "emu-core", cache / "emu-core")
+    env = {**os.environ, "PYTHONPATH": str(code), "ASM65816_CACHE": str(cache)}
+    run = subprocess.run(
+        [sys.executable, "-c", RUN, str(task_path), str(prediction_path), str(workers)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cache.parent,
+    )
+    if run.returncode != 0:
+        raise SystemExit(f"the harness under {code} could not score: {run.stderr[-2000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def release_score(
     rev: str, task_path: Path, prediction_path: Path, workers: int, scratch: Path
 ) -> dict | None:
-    """Wall and CPU seconds of scoring the same files with the code of git revision `rev` (its own
-    harness package, exported into `scratch`; tasks without frozen cases, which it predates)."""
+    """`timed_score` with the code of git revision `rev` (its own harness package, exported into
+    `scratch`; tasks without frozen cases or reference runs, which it predates)."""
     tree = scratch / f"release-{rev}"
     tree.mkdir()
-    repo = Path(__file__).resolve().parents[1]
-    archive = subprocess.run(["git", "-C", str(repo), "archive", rev], capture_output=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], capture_output=True)
     if archive.returncode != 0:  # not a git checkout, or the revision is unknown: say so, skip the peer
         print(
             f"  release {rev}: not available here ({archive.stderr.decode(errors='replace').strip()[:200]})"
         )
         return None
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    env = {**os.environ, "PYTHONPATH": str(tree), "ASM65816_CACHE": str(scratch / f"cache-{rev}")}
-    run = subprocess.run(
-        [sys.executable, "-c", RELEASE_RUN, str(task_path), str(prediction_path), str(workers)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=scratch,
-    )
-    if run.returncode != 0:
-        raise SystemExit(f"release {rev} could not score: {run.stderr[-2000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return timed_score(tree, task_path, prediction_path, workers, scratch / f"cache-{rev}")
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of finished child processes (the ASAR runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def profile(task_path: Path, prediction_path: Path, limit: int) -> dict[str, float]:
-    """Score the first `limit` samples in-process, timing ASAR and the emulator separately.
+    """Score the first `limit` samples in-process, timing ASAR and the emulator separately (the
+    process's assembled programs are dropped first, so every source is assembled as in a new run).
 
     Wall time and CPU time are both recorded: on a loaded machine wall shares mostly measure waiting,
     CPU shares (ASAR = its child processes plus our side of the call) do not.
     """
-    import harness.asar
     from harness.emu import Machine
     from harness.score import load_predictions, load_tasks, score_samples
+    from harness.verify import equivalence
 
     spent = dict.fromkeys(("asar", "asar_cpu", "emulator", "emulator_cpu"), 0.0)
-    original_assemble, original_run = harness.asar.assemble, Machine.run
+    original_assemble, original_run = equivalence.assemble, Machine.run
 
     def timed(name, function):
         def wrapper(*args, **kwargs):
@@ -281,15 +289,24 @@ def profile(task_path: Path, prediction_path: Path, limit: int) -> dict[str, flo
 
     predictions = load_predictions(prediction_path)
     jobs = [(task, predictions[task["id"]]) for task in load_tasks(task_path)[:limit]]
-    harness.asar.assemble, Machine.run = timed("asar", original_assemble), timed("emulator", original_run)
+    equivalence._PROGRAMS.clear()
+    equivalence._reference.cache_clear()
+    equivalence.assemble, Machine.run = timed("asar", original_assemble), timed("emulator", original_run)
     try:
         started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
         score_samples(jobs, workers=1)
         spent["total"] = time.perf_counter() - started
         spent["total_cpu"] = time.process_time() - cpu + _children_cpu() - children
     finally:
-        harness.asar.assemble, Machine.run = original_assemble, original_run
+        equivalence.assemble, Machine.run = original_assemble, original_run
     return {**spent, "samples": len(jobs)}
+
+
+def _line(label: str, samples: int, run: dict) -> str:
+    return (
+        f"  {label + ':':<48} {run['wall']:6.2f} s wall {samples / run['wall']:7.1f} samples/s; "
+        f"{run['cpu']:6.2f} s CPU {samples / run['cpu']:7.1f} samples per CPU-second"
+    )
 
 
 def main() -> None:
@@ -310,39 +327,33 @@ def main() -> None:
         os.environ["ASM65816_CACHE"] = str(root / "build-cache")
         frozen_path = freeze(task_path, root)
         load = os.getloadavg()
-        old_wall, old_cpu, old = timed_score(task_path, prediction_path, args.workers, root / "cache-1x")
-        new_wall, new_cpu, new = timed_score(frozen_path, prediction_path, args.workers, root / "cache-2x")
-        assert old.metrics == new.metrics, "the two paths must score identically"
-        optimize = new.metrics["optimize"]
+        warm = root / "build-cache"
+        old = timed_score(REPO, task_path, prediction_path, args.workers, root / "cache-1x", warm)
+        new = timed_score(REPO, frozen_path, prediction_path, args.workers, root / "cache-2x", warm)
+        assert old["metrics"] == new["metrics"], "the two paths must score identically"
+        optimize = new["metrics"]["optimize"]
+        n = args.samples
         print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-        print(
-            f"{args.samples} optimize samples x {args.cases} cases on {args.workers} workers (identical metrics):"
-        )
-        print(
-            f"  1.x path (cases planned while scoring): {old_wall:6.2f} s wall {args.samples / old_wall:7.1f} samples/s; "
-            f"{old_cpu:6.2f} s CPU {args.samples / old_cpu:7.1f} samples per CPU-second"
-        )
-        print(
-            f"  2.0 path (cases frozen in the tasks):  {new_wall:6.2f} s wall {args.samples / new_wall:7.1f} samples/s; "
-            f"{new_cpu:6.2f} s CPU {args.samples / new_cpu:7.1f} samples per CPU-second"
-        )
+        print(f"{n} optimize samples x {args.cases} cases on {args.workers} workers (identical metrics):")
+        print(_line("1.x path (cases planned while scoring)", n, old))
+        print(_line("2.0 path (cases, reference runs stored)", n, new))
         print(
             f"  pass@1 {optimize['pass@1']:.3f}, saving_share {optimize['saving_share']:.3f}, "
             f"speedup (geometric mean) {optimize['speedup']:.3f}"
         )
-        print(f"ratio_vs_1x={old_wall / new_wall:.2f} (wall)  cpu_ratio_vs_1x={old_cpu / new_cpu:.2f}")
+        print(
+            f"ratio_vs_1x={old['wall'] / new['wall']:.2f} (wall)  cpu_ratio_vs_1x={old['cpu'] / new['cpu']:.2f}"
+        )
         peer = None
         if args.release != "none":
             peer = release_score(args.release, task_path, prediction_path, args.workers, root)
         if peer is not None:
+            if peer["metrics"] is not None:
+                assert peer["metrics"] == new["metrics"], "the release must score these samples identically"
+            print(_line(f"release {args.release} (harness {peer['version']}, its own code)", n, peer))
             print(
-                f"  release {args.release} (harness {peer['version']}, its own code): {peer['wall']:6.2f} s wall "
-                f"{args.samples / peer['wall']:7.1f} samples/s; {peer['cpu']:6.2f} s CPU "
-                f"{args.samples / peer['cpu']:7.1f} samples per CPU-second"
-            )
-            print(
-                f"ratio_vs_release={peer['wall'] / new_wall:.2f} (wall)  "
-                f"cpu_ratio_vs_release={peer['cpu'] / new_cpu:.2f}"
+                f"ratio_vs_release={peer['wall'] / new['wall']:.2f} (wall)  "
+                f"cpu_ratio_vs_release={peer['cpu'] / new['cpu']:.2f}"
             )
         os.environ["ASM65816_CACHE"] = str(root / "cache-profile")
         task_path = frozen_path
@@ -363,7 +374,7 @@ def main() -> None:
             print(
                 f"  {'other':<9} {other:7.2f} {100 * other / spent['total']:6.1f}% "
                 f"{other_cpu:7.2f} {100 * other_cpu / spent['total_cpu']:6.1f}%   "
-                "(hypothesis case planning, state building, comparison)"
+                "(input states, machine setup, observation, comparison)"
             )
 
 

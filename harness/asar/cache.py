@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.asar.result import AsarMessage, AssembleResult, AssembleStatus, SandboxState, Segment
+from harness.core.cachedir import cache_root
 
 __all__ = ["CACHE_FORMAT", "cache_key", "load", "store"]
 
@@ -36,11 +37,7 @@ _MAX_STORED_ROM = 256 * 1024  # compressed: a routine at a high bank is a mostly
 def _folder() -> Path | None:
     if os.environ.get("ASM65816_NO_ASAR_CACHE") == "1":
         return None
-    root = os.environ.get("ASM65816_CACHE")
-    base = (
-        Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asm65816"
-    )
-    return base / "asar-results"
+    return cache_root() / "asar-results"
 
 
 def cache_key(source: str, options: dict[str, Any]) -> str:

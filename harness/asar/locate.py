@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from harness.core.cachedir import cache_root
 from harness.errors import ToolMismatchError, ToolMissingError
 
 __all__ = [
@@ -51,12 +52,8 @@ class AsarBinary:
 
 
 def cache_dir() -> Path:
-    """Where `asm65816 asar install` puts the binary: $ASM65816_CACHE, else the XDG cache."""
-    explicit = os.environ.get("ASM65816_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "asm65816"
+    """Where `asm65816 asar install` puts the binary: the harness cache folder."""
+    return cache_root()
 
 
 def provisioned_path() -> Path:

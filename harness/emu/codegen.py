@@ -26,6 +26,7 @@ from functools import lru_cache
 from types import CodeType, FunctionType
 
 from harness.core.facts import INTERRUPT_VECTORS
+from harness.emu.corecache import cached_core
 from harness.emu.opcodes import OPCODES, Kind, Mode, Opcode
 
 __all__ = ["factory_source", "compiled_factory"]
@@ -1084,7 +1085,7 @@ def make_binder(cells: Callable[[], tuple]) -> Callable[[int, int], Callable[[],
     """`bind(variant index, opcode)` for one CPU: its handler, bound to that CPU's cells on first use
     (`cells` is the core's `cells` function; its closure holds every cell a handler uses)."""
     cell_of = dict(zip(cells.__code__.co_freevars, cells.__closure__ or (), strict=True))
-    _, table = _handlers()
+    _, table = _core()
     codes = _handler_codes()
     namespace = compiled_factory().__globals__
     bound: dict[str, Callable[[], int]] = {}
@@ -1101,9 +1102,26 @@ def make_binder(cells: Callable[[], tuple]) -> Callable[[int, int], Callable[[],
     return bind
 
 
+# The modules whose text the generated source is made from (this one, the opcode table, the vectors):
+# the key of the stored core (`corecache`). tests/emu check that codegen imports nothing else.
+CORE_SOURCES = ("harness.emu.codegen", "harness.emu.opcodes", "harness.core.facts")
+_CORE_NAME = "<harness.emu generated 65816 core>"
+
+
+def _generate() -> tuple[CodeType, tuple[tuple[str, ...] | None, ...]]:
+    return compile(factory_source(), _CORE_NAME, "exec"), _handlers()[1]
+
+
+@lru_cache(maxsize=1)
+def _core() -> tuple[CodeType, tuple[tuple[str, ...] | None, ...]]:
+    """(compiled module of `build`, handler names per variant index): stored on disk by the first
+    process, loaded by the next (`corecache`)."""
+    return cached_core(CORE_SOURCES, _generate)
+
+
 @lru_cache(maxsize=1)
 def compiled_factory() -> Callable[..., tuple]:
-    """Compile `build` once per process (lazily: no work at import time)."""
+    """`build`, once per process (lazily: no work at import time)."""
     namespace: dict[str, object] = {}
-    exec(compile(factory_source(), "<harness.emu generated 65816 core>", "exec"), namespace)
+    exec(_core()[0], namespace)
     return namespace["build"]  # type: ignore[return-value]

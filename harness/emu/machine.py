@@ -16,7 +16,6 @@ and OAM are inputs like WRAM. Resource bounds: `max_cycles` bounds the CPU cycle
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from harness.core.facts import INTERRUPT_VECTORS
@@ -33,24 +32,6 @@ __all__ = ["Machine", "SENTINEL_PC"]
 SENTINEL_PC = 0xFFFF  # return lands on PBR:$FFFF (jsr) or $FF:FFFF (jsl); routines never run there
 _SENTINEL_BANK_LONG = 0xFF
 _UNKNOWN_OPCODE = "?"  # returned_by when the last opcode came from an I/O register (not inspectable)
-
-
-@dataclass(frozen=True)
-class _Setup:
-    """Everything a run starts from."""
-
-    wram: bytes | None
-    memory: Mapping[int, int]
-    hv_phase: int | None
-    vram: bytes | None
-    cgram: bytes | None
-    oam: bytes | None
-    budget: int
-    state: CpuState  # the caller's registers; S, PBR and PC at entry are `entry_registers`
-    entry_registers: tuple[int, int, int]  # (S below the return address, PBR, PC)
-    pushed: tuple[tuple[int, int], ...]  # (address, byte) of the return address on the stack
-    dma_regs: bytes | None = None
-    ports: Mapping[str, int] | None = None
 
 
 class Machine:
@@ -110,16 +91,16 @@ class Machine:
         entry: int,
         state: CpuState,
         *,
-        wram: bytes | None = None,
+        wram: bytes | memoryview | None = None,
         memory: Mapping[int, int] | None = None,
         call: str = "jsr",
         max_cycles: int = 100_000,
         trace: bool = False,
         caller: int | None = None,
         hv_phase: int | None = None,
-        vram: bytes | None = None,
-        cgram: bytes | None = None,
-        oam: bytes | None = None,
+        vram: bytes | memoryview | None = None,
+        cgram: bytes | memoryview | None = None,
+        oam: bytes | memoryview | None = None,
         dma_regs: bytes | None = None,
         ports: Mapping[str, int] | None = None,
     ) -> RunResult:
@@ -139,22 +120,23 @@ class Machine:
         if isinstance(max_cycles, bool) or not isinstance(max_cycles, int) or max_cycles < 0:
             raise HarnessError(f"max_cycles={max_cycles!r} must be a non-negative int")
         stop, data = _return_address(entry, call, caller)
-        pushed, registers = self._stack_layout(entry, state, call, data)
-        setup = _Setup(
+        pushed, (s, pbr, pc) = self._stack_layout(entry, state, call, data)
+        bus = self.bus
+        bus.reset(
             wram,
-            dict(memory or {}),
-            hv_phase,
-            vram,
-            cgram,
-            oam,
-            max_cycles,
-            state,
-            registers,
-            pushed,
-            dma_regs,
-            dict(ports or {}),
+            hv_phase=hv_phase,
+            vram=vram,
+            cgram=cgram,
+            oam=oam,
+            budget=max_cycles,
+            dma_regs=dma_regs,
+            ports=ports,
         )
-        self._prepare(setup)
+        for address, value in (memory or {}).items():
+            bus.poke(address, value)
+        for address, value in pushed:
+            bus.poke(address, value)
+        self.cpu.enter(state, s=s, pbr=pbr, pc=pc)
         steps: list[TraceStep] | None = [] if trace else None
         reason, detail, instructions, last_opcode = self._execute(stop, max_cycles, steps)
         reason, detail = self._settle(reason, detail)
@@ -164,25 +146,6 @@ class Machine:
         return self._result(reason, detail, instructions, steps, returned_by)
 
     # -- setting up -------------------------------------------------------------------------------
-
-    def _prepare(self, setup: _Setup) -> None:
-        bus = self.bus
-        bus.reset(
-            setup.wram,
-            hv_phase=setup.hv_phase,
-            vram=setup.vram,
-            cgram=setup.cgram,
-            oam=setup.oam,
-            budget=setup.budget,
-            dma_regs=setup.dma_regs,
-            ports=setup.ports,
-        )
-        for address, value in setup.memory.items():
-            bus.poke(address, value)
-        for address, value in setup.pushed:
-            bus.poke(address, value)
-        s, pbr, pc = setup.entry_registers
-        self.cpu.enter(setup.state, s=s, pbr=pbr, pc=pc)
 
     @staticmethod
     def _stack_layout(

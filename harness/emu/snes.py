@@ -244,6 +244,9 @@ class _DmaState:
     log_cycle: int = 0  # the CPU cycle a running DMA stalls (for the I/O log)
 
 
+_APU_PORT_NAMES = tuple(f"APUIO{port}" for port in range(4))  # hardware() names of $2140-$2143
+
+
 @lru_cache(maxsize=4)
 def _zeros(size: int) -> bytes:
     return bytes(size)
@@ -321,12 +324,12 @@ class SnesBus:
 
     def reset(
         self,
-        wram: bytes | None = None,
+        wram: bytes | memoryview | None = None,
         *,
         hv_phase: int | None = None,
-        vram: bytes | None = None,
-        cgram: bytes | None = None,
-        oam: bytes | None = None,
+        vram: bytes | memoryview | None = None,
+        cgram: bytes | memoryview | None = None,
+        oam: bytes | memoryview | None = None,
         budget: int = 1 << 62,
         dma_regs: bytes | None = None,
         ports: Mapping[str, int] | None = None,
@@ -713,15 +716,16 @@ class SnesBus:
             "RDDIV": self.alu.rddiv,
             "RDMPY": self.alu.rdmpy,
         }
-        state.update({f"APUIO{port}": value for port, value in enumerate(self.apu)})
-        # $4200/$4201/$420D are reported by name; $420B is not state (the enables clear as channels finish)
-        state.update(
-            {
-                f"${reg:04X}": value
-                for reg, value in self.cpu_written.items()
-                if reg not in (0x4200, 0x4201, 0x420B, 0x420D)
-            }
-        )
+        state.update(zip(_APU_PORT_NAMES, self.apu, strict=True))
+        if self.cpu_written:
+            # $4200/$4201/$420D are reported by name; $420B is not state (the enables clear as channels finish)
+            state.update(
+                {
+                    f"${reg:04X}": value
+                    for reg, value in self.cpu_written.items()
+                    if reg not in (0x4200, 0x4201, 0x420B, 0x420D)
+                }
+            )
         for channel in sorted(self.dma_state.touched):
             for offset in range(0x0C):
                 state[f"$43{channel}{offset:X}"] = self.dma_state.regs[channel * 16 + offset]

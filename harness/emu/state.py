@@ -31,6 +31,26 @@ class CpuState:
     e: int = 0
 
     def __post_init__(self) -> None:
+        # The common case (every field a plain int in range) in one expression: a CpuState is built
+        # twice per run, so the per-field loop below runs only to name what is wrong.
+        a, x, y, s, d, dbr, pbr, pc, p, e = (
+            self.a, self.x, self.y, self.s, self.d, self.dbr, self.pbr, self.pc, self.p, self.e
+        )  # fmt: skip
+        if (
+            int is type(a) is type(x) is type(y) is type(s) is type(d)
+            and int is type(dbr) is type(pbr) is type(pc) is type(p) is type(e)
+            and 0 <= a <= 0xFFFF
+            and 0 <= x <= 0xFFFF
+            and 0 <= y <= 0xFFFF
+            and 0 <= s <= 0xFFFF
+            and 0 <= d <= 0xFFFF
+            and 0 <= pc <= 0xFFFF
+            and 0 <= dbr <= 0xFF
+            and 0 <= pbr <= 0xFF
+            and 0 <= p <= 0xFF
+            and 0 <= e <= 1
+        ):
+            return
         limits = {
             "a": 0xFFFF,
             "x": 0xFFFF,

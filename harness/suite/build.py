@@ -10,6 +10,9 @@ Dataset 2.0 rules, enforced here and re-checked by `tasks validate`:
   one is drawn again with the next seed.
 - **Frozen cases.** Every task with a spec stores its case plan (`frozen_cases`); plans already in the
   output folder are reused, so a rebuild (and `--check`) does not depend on the installed hypothesis.
+- **Reference runs.** Every gen/optimize/fix task stores the reference's run on each frozen case
+  (`reference_runs`: caller, cycles, clocks, DMA bytes, a digest of what answers are compared on),
+  so scoring runs only the answer; optimize tasks also store `baseline_stats`.
 - **Tiers.** Every routine task carries `tier` (easy/medium/hard, from the reference's size).
 Task i of a family draws its parameters from `base + i * 1000 + attempt`, with `base` the family's
 seed (shifted by `private_seed` for a private split). Running the build twice gives byte-identical
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.core.families import family_names
+from harness.core.families import code_families, family_names
 from harness.core.jsonl import read_jsonl
 from harness.dataset import bundled_data_dir
 from harness.errors import HarnessError
@@ -39,7 +42,8 @@ from harness.suite.snippets import random_snippet
 from harness.suite.validate import guessable_trace
 from harness.verify import expected_state
 from harness.verify.cases import encode_plan, generator_version, plan_for
-from harness.verify.equivalence import index_bases
+from harness.verify.equivalence import index_bases, measure_reference_runs
+from harness.verify.reference_runs import encode_runs
 from harness.verify.spec import parse_spec
 
 __all__ = [
@@ -58,7 +62,7 @@ __all__ = [
 ]
 
 DATASET_NAME = "asm65816"
-DATASET_VERSION = "2.0.0"
+DATASET_VERSION = "2.1.0"
 FAMILIES = family_names()
 TARGET_COUNTS = {"gen": 110, "optimize": 84, "trace": 104, "explain": 44, "fix": 66, "mc": 64}
 FAMILY_SEEDS = {
@@ -457,7 +461,9 @@ def build_all(
         _fill_trace_answers(docs)
         for doc in docs:
             freeze(doc, stored)
-            if doc["family"] == "optimize":  # measured on the plan just frozen (validate re-measures)
+            if doc["family"] in code_families():  # measured on the plan just frozen (validate re-measures)
+                doc["reference_runs"] = encode_runs(doc, measure_reference_runs(doc))
+            if doc["family"] == "optimize":
                 doc["baseline_stats"] = measure_baseline(doc).to_json()
     return BuildResult(files, _manifest(files, counts, reserved, private_seed))
 

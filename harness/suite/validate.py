@@ -43,7 +43,8 @@ from harness.suite.prompts import prompt_spec_problems
 from harness.suite.similarity import MAX_SIMILARITY, most_similar_pairs
 from harness.verify import FailReason, check_equivalence, expected_state, parse_spec
 from harness.verify.cases import decode_plan
-from harness.verify.equivalence import task_fields
+from harness.verify.equivalence import measure_reference_runs, task_fields
+from harness.verify.reference_runs import decode_runs
 from harness.verify.spec import parse_location
 
 __all__ = [
@@ -234,12 +235,31 @@ def _equivalence(doc: Mapping[str, Any], source: str, cases: int | None = None) 
     return check_equivalence(doc, source, cases=cases)
 
 
+def _reference_runs_problems(doc: Mapping[str, Any]) -> list[str]:
+    """The recorded reference runs are the ones the emulator gives today (scoring compares answers
+    with them instead of running the reference)."""
+    if doc.get("frozen_cases") is None:
+        return []  # reported by the frozen-cases check; records need a frozen plan
+    if doc.get("reference_runs") is None:
+        return ["no reference_runs: scoring would run the reference on every case (rebuild the data)"]
+    plan = decode_plan(parse_spec(doc["spec"]), doc["frozen_cases"], "frozen_cases")
+    stored = decode_runs(doc, len(plan)) or ()
+    measured = measure_reference_runs(doc)
+    for index, (old, new) in enumerate(zip(stored, measured, strict=True)):
+        if old != new:
+            return [
+                f"reference_runs case {index}: recorded {old}, the reference gives {new} now: rebuild the data"
+            ]
+    return []
+
+
 def _code_checks(doc: Mapping[str, Any]) -> list[str]:
     problems = []
     own = _equivalence(doc, doc["reference"])
     if not own.passes:
         problems.append(f"reference fails its own spec: {own.reason.value} {own.detail}")
         return problems
+    problems += _reference_runs_problems(doc)
     family = doc["family"]
     baseline = doc.get("baseline")
     if family in ("optimize", "fix") and not isinstance(baseline, str):

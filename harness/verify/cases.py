@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from harness.core.cachedir import cache_root
 from harness.errors import TaskDataError
 from harness.verify.spec import Domain, Spec
 from harness.verify.states import Case, edge_cases, generated_cases
@@ -33,6 +34,7 @@ __all__ = [
     "encode_plan",
     "generator_version",
     "plan_for",
+    "plan_is_stored",
     "run_plan",
     "shrink_case",
     "stored_plan",
@@ -110,10 +112,8 @@ def _plan_key(spec: Spec, bases: tuple[int, ...], total: int) -> str:
 
 
 def _cache_dir() -> Path:
-    """`$ASM65816_CACHE/cases`, else `$XDG_CACHE_HOME/asm65816/cases` (default ~/.cache)."""
-    if os.environ.get("ASM65816_CACHE"):
-        return Path(os.environ["ASM65816_CACHE"]) / "cases"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asm65816" / "cases"
+    """`cases` in the harness cache folder (`harness.core.cachedir`)."""
+    return cache_root() / "cases"
 
 
 @functools.lru_cache(maxsize=512)
@@ -141,16 +141,20 @@ def plan_for(spec: Spec, bases: tuple[int, ...] = (), total: int | None = None) 
     return cases
 
 
+def plan_is_stored(task: Mapping[str, Any], total: int | None) -> bool:
+    """Whether a check of `total` cases (None: the spec's count) runs the task's frozen plan."""
+    stored = task.get("frozen_cases")
+    return stored is not None and (
+        total is None or (isinstance(stored, Mapping) and stored.get("count") == total)
+    )
+
+
 def stored_plan(
     task: Mapping[str, Any], spec: Spec, bases: tuple[int, ...], total: int | None
 ) -> tuple[Case, ...]:
     """The task's frozen plan when it has one for the requested count; else `plan_for`."""
-    stored = task.get("frozen_cases")
-    count = spec.cases if total is None else total
-    if stored is not None and (
-        total is None or (isinstance(stored, Mapping) and stored.get("count") == count)
-    ):
-        return _decoded(spec, json.dumps(stored, sort_keys=True), str(task.get("id")))
+    if plan_is_stored(task, total):
+        return _decoded(spec, json.dumps(task["frozen_cases"], sort_keys=True), str(task.get("id")))
     return plan_for(spec, bases, total)
 
 

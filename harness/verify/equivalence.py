@@ -32,10 +32,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import hashlib
+import operator
 import random
 import re
+import struct
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -46,7 +49,8 @@ from harness.core.results import Verdict as Verdict  # re-exported (harness.veri
 from harness.emu import CpuState, Machine
 from harness.emu.state import StopReason
 from harness.errors import HarnessError, TaskDataError
-from harness.verify.cases import run_plan, stored_plan
+from harness.verify.cases import plan_is_stored, run_plan, stored_plan
+from harness.verify.reference_runs import ReferenceRun, decode_runs
 from harness.verify.spec import (
     FLAG_BITS,
     SPACE_BASES,
@@ -71,6 +75,8 @@ __all__ = [
     "TaskFields",
     "assemble_program",
     "check_equivalence",
+    "comparison_digest",
+    "measure_reference_runs",
     "observe",
     "reference_outcome",
     "run_on_case",
@@ -368,6 +374,22 @@ def observe(location: Location, state: Any, machine: Any) -> int:
     return value
 
 
+def _state_reader(location: Location) -> Callable[[Any], int]:
+    """`observe` for a register or flag, as one small function of the CPU state (built once per
+    location: the convention and preserve checks read them twice per run)."""
+    if location.kind is LocationKind.FLAG:
+        if location.name == "e":
+            return operator.attrgetter("e")
+        bit = FLAG_BITS[str(location.name)]
+        return lambda state: 1 if state.p & bit else 0
+    if location.name == "A.lo":
+        return lambda state: state.a & 0xFF
+    return operator.attrgetter(str(location.name).lower())
+
+
+_CONVENTION_READERS = tuple(_state_reader(location) for location in CONVENTION)
+
+
 def _cpu_state(machine_input: MachineInput, entry: int) -> Any:
 
     return CpuState(
@@ -460,9 +482,9 @@ def run_routine(
         clocks=int(result.master_clocks),
         outputs=_observe_all(spec.outputs, result.state, machine),
         preserve_before=tuple(_initial_value(loc, before, machine_input, written) for loc in spec.preserve),
-        preserve_after=tuple(observe(loc, result.state, machine) for loc in spec.preserve),
-        convention_before=tuple(observe(loc, before, None) for loc in CONVENTION),
-        convention_after=tuple(observe(loc, result.state, None) for loc in CONVENTION),
+        preserve_after=_observe_all(spec.preserve, result.state, machine),
+        convention_before=tuple(read(before) for read in _CONVENTION_READERS),
+        convention_after=tuple(read(result.state) for read in _CONVENTION_READERS),
         written=tuple(sorted((int(a), int(o), int(n)) for a, (o, n) in written.items())),
         io=tuple(
             (int(a.address), int(a.value))
@@ -484,7 +506,6 @@ def _observe_all(locations: Sequence[Location], state: Any, machine: Any) -> tup
     memories (the common case: output tables and uploads), the rest through `observe`."""
     wram = getattr(machine.bus, "mem", None)
     ppu = getattr(machine.bus, "ppu", None)
-    memories = {"vram": ppu.vram, "cgram": ppu.cgram, "oam": ppu.oam} if ppu is not None else {}
     values = []
     for location in locations:
         if location.kind is LocationKind.BYTE:
@@ -493,8 +514,8 @@ def _observe_all(locations: Sequence[Location], state: Any, machine: Any) -> tup
                 values.append(wram[address - 0x7E0000])
                 continue
             space = space_of(address) if address > 0xFFFFFF else None
-            if space is not None and space[0] in memories:
-                values.append(memories[space[0]][space[1]])
+            if space is not None and ppu is not None:
+                values.append(ppu.memory(space[0])[space[1]])
                 continue
         values.append(observe(location, state, machine))
     return tuple(values)
@@ -686,6 +707,43 @@ def _compare(ref: Outcome, cand: Outcome, spec: Spec) -> _Problem | None:
     return _side_effect(ref, cand, spec)
 
 
+def comparison_digest(outcome: Outcome, spec: Spec) -> bytes:
+    """8 bytes over exactly what `_compare` compares (outputs, ordered I/O writes, the hardware state
+    that counts as a side effect under the spec's writable registers, acknowledged flags): two runs
+    have equal digests when, and only when (up to a 2^-64 collision), the comparison finds nothing.
+    The dataset stores the reference's digest per case (`reference_runs`), so the encoding is fixed:
+    little-endian 64-bit integers and UTF-8 names, each part prefixed with its length."""
+    names, values = _compared_names(tuple(outcome.hardware), _writable_registers(spec))
+    digest = hashlib.blake2b(digest_size=8)
+    for part in (
+        _integers(outcome.outputs),
+        _integers([number for write in outcome.io for number in write]),
+        names,
+        _integers(values(outcome.hardware)),
+        _integers(sorted(outcome.acknowledged)),
+    ):
+        digest.update(len(part).to_bytes(4, "little"))
+        digest.update(part)
+    return digest.digest()
+
+
+@functools.lru_cache(maxsize=256)
+def _compared_names(
+    names: tuple[str, ...], writable: frozenset[int]
+) -> tuple[bytes, Callable[[Mapping[str, int]], Sequence[int]]]:
+    """The hardware-state names a comparison looks at, sorted and encoded, and a getter of their
+    values (worked out once per set of names: runs of one task leave the same names)."""
+    compared = sorted(name for name in names if _compared_state(name, writable))
+    getter = operator.itemgetter(*compared) if compared else (lambda state: ())
+    if len(compared) == 1:
+        return compared[0].encode(), lambda state: (state[compared[0]],)
+    return "\0".join(compared).encode(), getter
+
+
+def _integers(values: Sequence[int]) -> bytes:
+    return struct.pack(f"<{len(values)}q", *values)
+
+
 class _ReferenceRunner:
     """The reference program plus a cache of its outcome per (case, caller), shared by candidates."""
 
@@ -831,6 +889,35 @@ def reference_outcome(task: Mapping[str, Any], case: Case, *, whole_spec: bool =
     return runner.outcome(case, machine_input, caller, whole_spec=whole_spec)
 
 
+def measure_reference_runs(task: Mapping[str, Any]) -> list[ReferenceRun]:
+    """The reference's run on every case of the task's frozen plan, as the dataset stores them
+    (`reference_runs`); raises TaskDataError for a task without a frozen plan or a broken reference."""
+    fields = task_fields(task)
+    if task.get("frozen_cases") is None:
+        raise TaskDataError(f"task {task.get('id')!r}: reference runs are recorded on a frozen case plan")
+    runner = _reference(fields)
+    runs = []
+    for case in stored_plan(task, fields.spec, index_bases(fields.reference), None):
+        machine_input = build_input(fields.spec, case)
+        caller = pick_caller(
+            runner.program.entry or 0, fields.call, machine_input.caller_seed, runner.program.spans
+        )
+        outcome = runner.outcome(case, machine_input, caller)
+        digest = comparison_digest(outcome, fields.spec)
+        runs.append(ReferenceRun(caller, outcome.cycles, outcome.clocks, outcome.dma_bytes, digest))
+    return runs
+
+
+def _recorded_runs(
+    task: Mapping[str, Any], plan: Sequence[Case], cases: int | None
+) -> dict[Case, ReferenceRun]:
+    """The task's recorded reference runs by case, when the check runs its frozen plan; else none."""
+    if not plan_is_stored(task, cases):
+        return {}
+    runs = decode_runs(task, len(plan))
+    return {} if runs is None else dict(zip(plan, runs, strict=True))
+
+
 class _Stats:
     def __init__(self) -> None:
         self.ref_cycles: list[int] = []
@@ -839,12 +926,12 @@ class _Stats:
         self.cand_clocks: list[int] = []
         self.closed = False  # set at the first failure: shrinking runs are not statistics
 
-    def add(self, ref: Outcome, cand: Outcome) -> None:
+    def add(self, ref_cycles: int, ref_clocks: int, cand: Outcome) -> None:
         if self.closed:
             return
-        self.ref_cycles.append(ref.cycles)
+        self.ref_cycles.append(ref_cycles)
         self.cand_cycles.append(cand.cycles)
-        self.ref_clocks.append(ref.clocks)
+        self.ref_clocks.append(ref_clocks)
         self.cand_clocks.append(cand.clocks)
 
     def fields(self) -> dict[str, Any]:
@@ -932,8 +1019,38 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
     if isinstance(machine, str):
         return _static_verdict(FailReason.UNSUPPORTED, machine, spec, **static)
     avoid = (*runner.program.spans, *cand_program.spans)
+    plan = stored_plan(task, spec, index_bases(fields.reference), cases)
+    recorded = _recorded_runs(task, plan, cases)
     stats = _Stats()
     shrink_spent = [0]
+
+    def compared(cand: Outcome, case: Case, machine_input: MachineInput, caller: int) -> _Problem | None:
+        """`_compare` against the reference: its recorded run when there is one for this case and
+        caller (the reference runs live only when the answer differs, for the counterexample)."""
+        run = recorded.get(case)
+        if run is None or run.caller != caller:
+            return _compare(runner.outcome(case, machine_input, caller), cand, spec)
+        if comparison_digest(cand, spec) == run.digest:
+            return None
+        live = runner.outcome(case, machine_input, caller)
+        if comparison_digest(live, spec) != run.digest:
+            raise TaskDataError(
+                f"task {task.get('id')!r}: the reference's run on "
+                f"{_describe_input(spec, case, machine_input, caller)} differs from its reference_runs "
+                "record (the data was built with another emulator): rebuild the data"
+            )
+        problem = _compare(live, cand, spec)
+        if problem is None:
+            raise HarnessError("comparison_digest differs where _compare finds no difference (a harness bug)")
+        return problem
+
+    def reference_costs(case: Case, machine_input: MachineInput, caller: int) -> tuple[int, int, int]:
+        """(cycles, master clocks, DMA bytes) of the reference on a case: recorded, else run."""
+        run = recorded.get(case)
+        if run is not None and run.caller == caller:
+            return run.cycles, run.clocks, run.dma_bytes
+        ref = runner.outcome(case, machine_input, caller)
+        return ref.cycles, ref.clocks, ref.dma_bytes
 
     def evaluate(case: Case) -> _Failure | None:
         if stats.closed and shrink_spent[0] > SHRINK_CYCLES:
@@ -944,7 +1061,7 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
         except CallerUnavailable as error:
             stats.closed = True
             return _Failure(FailReason.UNSUPPORTED, str(error), {})
-        ref = runner.outcome(case, machine_input, caller)
+        ref_cycles, ref_clocks, ref_dma_bytes = reference_costs(case, machine_input, caller)
         try:
             cand = run_routine(
                 machine,
@@ -952,7 +1069,7 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
                 spec,
                 machine_input,
                 call=call,
-                max_cycles=(ref.cycles + ref.dma_bytes) * BUDGET_FACTOR + BUDGET_FLOOR,
+                max_cycles=(ref_cycles + ref_dma_bytes) * BUDGET_FACTOR + BUDGET_FLOOR,
                 caller=caller,
             )
         except HarnessError as error:  # e.g. a JSR entry outside the caller's bank: the candidate's doing
@@ -962,7 +1079,7 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
             )
         if stats.closed:
             shrink_spent[0] += cand.cycles
-        problem = _check_run(cand, spec, runner.allowed, call) or _compare(ref, cand, spec)
+        problem = _check_run(cand, spec, runner.allowed, call) or compared(cand, case, machine_input, caller)
         if problem is not None:
             stats.closed = True
             described = _describe_input(spec, case, machine_input, caller)
@@ -971,10 +1088,9 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
                 problem.detail,
                 {**described, "expected": problem.expected, "got": problem.got},
             )
-        stats.add(ref, cand)
+        stats.add(ref_cycles, ref_clocks, cand)
         return None
 
-    plan = stored_plan(task, spec, index_bases(fields.reference), cases)
     shrinking = _SHRINK.get()
     ran = run_plan(spec, plan, evaluate, shrink=lambda found: shrinking and found.reason not in _NOT_SHRUNK)
     failure, cases_run, _ = ran

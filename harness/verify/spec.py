@@ -15,6 +15,7 @@ data: parsing never touches ASAR or the emulator, and every error names the fiel
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -181,6 +182,20 @@ class Spec:
     writable: tuple[Location, ...]
     cases: int = 64
     seed: int = 0
+
+    def __hash__(self) -> int:
+        """Computed once: a spec keys the per-case caches and is hashed once per case (each of its
+        locations by a Python-level call). Never pickled: str hashes differ between processes."""
+        cached: int | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(
+                (self.mode, self.inputs, self.outputs, self.preserve, self.writable, self.cases, self.seed)
+            )
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, object]:
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
 
     @property
     def writable_addresses(self) -> frozenset[int]:
@@ -439,7 +454,20 @@ def _parse_count(raw: object, field: str, default: int, lo: int, hi: int) -> int
 
 
 def parse_spec(raw: object) -> Spec:
-    """Parse and validate a task's `spec` object. Raises SpecError naming the field on bad input."""
+    """Parse and validate a task's `spec` object. Raises SpecError naming the field on bad input.
+
+    Equal specs come back as one object: the per-case caches (inputs, targets, the reference runner)
+    are keyed by the spec, and a lookup with the very object it was stored under skips comparing
+    every location (several completions of one task each parse its spec anew)."""
+    return _interned(_parse_spec(raw))
+
+
+@functools.lru_cache(maxsize=1024)
+def _interned(spec: Spec) -> Spec:
+    return spec
+
+
+def _parse_spec(raw: object) -> Spec:
     if not isinstance(raw, Mapping):
         raise SpecError(f"spec: expected an object, got {type(raw).__name__}")
     unknown = sorted(set(raw) - set(_SPEC_KEYS))

@@ -16,9 +16,9 @@ import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from harness.verify.spec import FLAG_BITS, SPACE_SIZES, Domain, Location, LocationKind, Spec, space_of
+from harness.verify.spec import FLAG_BITS, SPACE_SIZES, Domain, LocationKind, Spec, space_of
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -51,7 +51,10 @@ class Case:
 
 @dataclass(frozen=True)
 class MachineInput:
-    """A full initial machine state: registers, 128 KiB WRAM image, extra byte pokes (non-WRAM)."""
+    """A full initial machine state: registers, 128 KiB WRAM image, extra byte pokes (non-WRAM).
+
+    The memory images are immutable: bytes, or read-only views of the fixed noise they are cut from
+    (a memory no input patches is not copied until a machine loads it)."""
 
     a: int
     x: int
@@ -61,11 +64,13 @@ class MachineInput:
     dbr: int
     p: int
     e: int
-    wram: bytes = field(repr=False)
+    wram: bytes | memoryview = field(repr=False)
     pokes: Mapping[int, int] = field(default_factory=dict)
     hv_phase: int = 0  # master clocks into the video frame at entry
     caller_seed: int = 0  # picks the caller's return address (and bank, for JSL) away from the code
-    spaces: Mapping[str, bytes] = field(default_factory=dict, repr=False)  # vram, cgram, oam at entry
+    spaces: Mapping[str, bytes | memoryview] = field(
+        default_factory=dict, repr=False
+    )  # vram, cgram, oam at entry
     dma_regs: bytes | None = field(default=None, repr=False)  # $4300-$437F as earlier transfers left them
     ports: Mapping[str, int] = field(default_factory=dict)  # VMAIN, VMADD, CGADD, OAMADD at entry
 
@@ -139,18 +144,39 @@ def case_strategy(spec: Spec) -> SearchStrategy[Case]:
     return st.binary(min_size=size, max_size=size).map(to_case)
 
 
-def _poke(
-    location: Location, value: int, wram: bytearray, pokes: dict[int, int], spaces: Mapping[str, bytearray]
-) -> None:
-    for offset, address in enumerate(location.addresses):
-        byte = (value >> (8 * offset)) & 0xFF
-        space = space_of(address)
-        if space is not None:
-            spaces[space[0]][space[1]] = byte
-        elif WRAM_BASE <= address < WRAM_BASE + WRAM_SIZE:
-            wram[address - WRAM_BASE] = byte
+class _Target(NamedTuple):
+    """Where one named input goes: a register, a flag bit, or memory bytes as (memory, offset, shift)
+    with memory "wram", a PPU memory, or "poke" (offset = the 24-bit address)."""
+
+    register: str = ""
+    bit: int = 0
+    cells: tuple[tuple[str, int, int], ...] = ()
+
+
+@functools.lru_cache(maxsize=256)
+def _input_targets(spec: Spec) -> tuple[_Target, ...]:
+    """The spec's inputs as targets, in spec order (worked out once per spec, used once per case)."""
+    targets = []
+    for location, _ in spec.inputs:
+        if location.kind is LocationKind.REGISTER:
+            targets.append(_Target(register=str(location.name)))
+        elif location.kind is LocationKind.FLAG:
+            targets.append(_Target(bit=FLAG_BITS[str(location.name)]))
         else:
-            pokes[address] = byte
+            cells = tuple(_memory_cell(address, 8 * k) for k, address in enumerate(location.addresses))
+            targets.append(_Target(cells=cells))
+    return tuple(targets)
+
+
+def _memory_cell(address: int, shift: int) -> tuple[str, int, int]:
+    """(memory, offset, shift) of one byte of a memory input: WRAM and PPU-memory cells are patched
+    into the memory when it is built, other addresses are poked into the machine."""
+    space = space_of(address)
+    if space is not None:
+        return (space[0], space[1], shift)
+    if WRAM_BASE <= address < WRAM_BASE + WRAM_SIZE:
+        return ("wram", address - WRAM_BASE, shift)
+    return ("poke", address, shift)
 
 
 _NOISE_BYTES = 1 << 20
@@ -163,14 +189,39 @@ def _noise() -> bytes:
     return random.Random("asm65816-noise/1").randbytes(_NOISE_BYTES)
 
 
-def _window(rng: random.Random, size: int) -> bytearray:
-    """`size` noise bytes from a random offset (wrapping around)."""
+@functools.cache
+def _noise_ring() -> memoryview:
+    """The noise followed by its own first 128 KiB: a window that wraps around is one slice."""
     noise = _noise()
-    start = rng.randrange(_NOISE_BYTES)
-    end = start + size
-    if end <= _NOISE_BYTES:
-        return bytearray(noise[start:end])
-    return bytearray(noise[start:] + noise[: end - _NOISE_BYTES])
+    return memoryview(noise + noise[:WRAM_SIZE])
+
+
+_FEW_PATCHES = 8  # up to this many, slices joined around the patches beat a second copy
+
+
+def _window(
+    start: int, size: int, patches: Mapping[int, int], transform: bytes | None = None
+) -> bytes | memoryview:
+    """`size` noise bytes from offset `start` (wrapping around), `transform` (a `bytes.translate`
+    table) applied to every odd byte, then `patches` (offset -> byte). Without either, a read-only
+    view of the noise (no copy: the machine copies what it loads); else one copy for a few patches."""
+    noise = _noise_ring()[start : start + size]
+    if transform is None and not patches:
+        return noise
+    if transform is not None or len(patches) > _FEW_PATCHES:  # copy, patch in place, copy again
+        memory = bytearray(noise)
+        if transform is not None:
+            memory[1::2] = memory[1::2].translate(transform)
+        for offset, byte in patches.items():
+            memory[offset] = byte
+        return bytes(memory)
+    parts: list[bytes | memoryview] = []
+    at = 0
+    for offset in sorted(patches):
+        parts += (noise[at:offset], bytes((patches[offset],)))
+        at = offset + 1
+    parts.append(noise[at:])
+    return b"".join(parts)
 
 
 def _hardware_ports(rng: random.Random) -> tuple[bytes, dict[str, int]]:
@@ -186,13 +237,19 @@ def _hardware_ports(rng: random.Random) -> tuple[bytes, dict[str, int]]:
     return dma_regs, ports
 
 
-def _ppu_memories(rng: random.Random) -> dict[str, bytearray]:
-    """VRAM, CGRAM and OAM at entry: random like WRAM (a CGRAM colour is 15 bits: bit 7 of each high
-    byte is always 0 on hardware)."""
-    memories = {space: _window(rng, size) for space, size in SPACE_SIZES.items()}
-    cgram = memories["cgram"]
-    cgram[1::2] = bytes(value & 0x7F for value in cgram[1::2])
-    return memories
+# A CGRAM colour is 15 bits: bit 7 of each high (odd) byte is always 0 on hardware.
+_LOW_SEVEN_BITS = bytes(value & 0x7F for value in range(256))
+
+
+def _ppu_memories(
+    rng: random.Random, patches: Mapping[str, Mapping[int, int]]
+) -> dict[str, bytes | memoryview]:
+    """VRAM, CGRAM and OAM at entry: random like WRAM, with the spec's inputs on top."""
+    starts = {space: rng.randrange(_NOISE_BYTES) for space in SPACE_SIZES}
+    return {
+        space: _window(starts[space], size, patches[space], _LOW_SEVEN_BITS if space == "cgram" else None)
+        for space, size in SPACE_SIZES.items()
+    }
 
 
 @functools.lru_cache(maxsize=160)
@@ -200,34 +257,32 @@ def build_input(spec: Spec, case: Case) -> MachineInput:
     """The machine state of a case: background from `case.background`, then the named inputs on top.
 
     Cached (a few cases' worth, ~20 MiB at most): reference, baseline and candidate of one task run on
-    the same states one after another. The result is shared, so callers must not mutate it.
+    the same states one after another. The result is shared, so callers must not mutate it. The
+    background's random draws come in a fixed order (WRAM, registers, P, H/V phase, caller, the PPU
+    memories, the ports): a case means the same state in every version.
     """
     rng = random.Random(case.background)
-    wram = _window(rng, WRAM_SIZE)
+    wram_start = rng.randrange(_NOISE_BYTES)
     mode = spec.mode
     registers = {"A": rng.getrandbits(16), "X": rng.getrandbits(16), "Y": rng.getrandbits(16)}
     p = (rng.getrandbits(8) & ~_P_FIXED_MASK) | (mode.m << 5) | (mode.x << 4) | FLAG_BITS["I"]
-    pokes: dict[int, int] = {}
-    for location, value in zip((loc for loc, _ in spec.inputs), case.values, strict=True):
-        if location.kind is LocationKind.REGISTER:
-            if location.name == "A.lo":
-                registers["A"] = (registers["A"] & 0xFF00) | value
-            else:
-                registers[str(location.name)] = value
-        elif location.kind is LocationKind.FLAG:
-            bit = FLAG_BITS[str(location.name)]
-            p = (p | bit) if value else (p & ~bit)
-        elif int(location.name) <= 0xFFFFFF:  # PPU memories get their inputs once they are drawn
-            _poke(location, value, wram, pokes, {})
+    patches: dict[str, dict[int, int]] = {"wram": {}, "poke": {}, **{space: {} for space in SPACE_SIZES}}
+    for target, value in zip(_input_targets(spec), case.values, strict=True):
+        if target.cells:
+            for memory, offset, shift in target.cells:
+                patches[memory][offset] = (value >> shift) & 0xFF
+        elif target.bit:
+            p = (p | target.bit) if value else (p & ~target.bit)
+        elif target.register == "A.lo":
+            registers["A"] = (registers["A"] & 0xFF00) | value
+        else:
+            registers[target.register] = value
     if mode.x:  # the CPU keeps index high bytes zero while x=1
         registers["X"] &= 0xFF
         registers["Y"] &= 0xFF
     hv_phase = rng.randrange(FRAME_CLOCKS)
     caller_seed = rng.getrandbits(32)
-    spaces = _ppu_memories(rng)
-    for location, value in zip((loc for loc, _ in spec.inputs), case.values, strict=True):
-        if location.kind in (LocationKind.BYTE, LocationKind.WORD) and int(location.name) > 0xFFFFFF:
-            _poke(location, value, wram, pokes, spaces)
+    spaces = _ppu_memories(rng, patches)
     dma_regs, ports = _hardware_ports(rng)
     return MachineInput(
         a=registers["A"],
@@ -238,11 +293,11 @@ def build_input(spec: Spec, case: Case) -> MachineInput:
         dbr=mode.DBR,
         p=p & 0xFF,
         e=mode.e,
-        wram=bytes(wram),
-        pokes=MappingProxyType(pokes),
+        wram=_window(wram_start, WRAM_SIZE, patches["wram"]),
+        pokes=MappingProxyType(patches["poke"]),
         hv_phase=hv_phase,
         caller_seed=caller_seed,
-        spaces=MappingProxyType({space: bytes(memory) for space, memory in spaces.items()}),
+        spaces=MappingProxyType(spaces),
         dma_regs=dma_regs,
         ports=MappingProxyType(ports),
     )

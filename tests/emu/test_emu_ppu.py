@@ -239,3 +239,32 @@ def test_peek_space_checks_the_space_and_the_address() -> None:
         m.peek_space("wram", 0)
     with pytest.raises(HarnessError, match=r"0\.\.\$1FF"):
         m.peek_space("cgram", 512)
+
+
+# -- memories at entry are filled on first use ---------------------------------------------------------
+
+
+def test_memories_at_entry_are_what_a_run_sees_however_earlier_runs_left_them() -> None:
+    """VRAM/CGRAM/OAM are copied in from the run's inputs only when first touched; a run after one that
+    wrote VRAM (or never touched it) sees exactly its own inputs, and untouched memories read back
+    as given."""
+    upload = put(0x2115, 0x80) + put(0x2116, 0x00) + put(0x2117, 0x00) + vram_data([0x11, 0x22])
+    m = lorom(upload + RTS)
+    only_rts = 0x008000 + len(upload)
+    first = bytes(range(256)) * 256
+    m.run(0x008000, CpuState(), vram=first)
+    assert (m.peek_space("vram", 0), m.peek_space("vram", 1), m.peek_space("vram", 2)) == (0x11, 0x22, 2)
+    second = bytes([0x5A]) * 0x10000
+    cgram = bytes([0x33, 0x7F]) * 256
+    oam = bytes(range(0x220 % 256)) + bytes(0x220 - 0x220 % 256)
+    m.run(only_rts, CpuState(), vram=second, cgram=cgram, oam=oam)  # the RTS alone: nothing touched
+    assert bytes(m.bus.ppu.memory("vram")) == second
+    assert bytes(m.bus.ppu.memory("cgram")) == cgram and bytes(m.bus.ppu.memory("oam")) == oam
+    m.run(only_rts, CpuState())  # default contents: zeros
+    assert not any(m.bus.ppu.memory("vram")) and m.peek_space("oam", 5) == 0
+
+
+def test_an_unknown_memory_is_an_attribute_error_not_a_fill() -> None:
+    m = lorom(RTS)
+    with pytest.raises(AttributeError, match="wram"):
+        m.bus.ppu.wram  # noqa: B018  (the attribute access is the test)

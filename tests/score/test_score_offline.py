@@ -138,3 +138,38 @@ def test_bad_predictions_file(tmp_path):
         load_predictions(path)
     with pytest.raises(TaskDataError, match="does not exist"):
         load_predictions(tmp_path / "missing.jsonl")
+
+
+def test_workers_fork_only_from_a_process_without_other_threads():
+    """Forked workers inherit the imported harness (no ~0.3 s import each); a process running other
+    threads spawns them instead, since a thread may hold a lock the child would need."""
+    import sys
+    import threading
+
+    from harness.score.offline import _worker_context
+
+    expected = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+    assert _worker_context().get_start_method() == expected
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert _worker_context().get_start_method() == "spawn"
+    finally:
+        release.set()
+        other.join()
+
+
+def test_scores_from_another_thread_with_workers_equal_scores_in_process(tools, tmp_path):
+    """The reward path scores on a watchdog thread: its workers are spawned, with the same results."""
+    import threading
+
+    from harness.score.offline import load_predictions, load_tasks, score_samples
+
+    predictions = load_predictions(_predictions(tmp_path / "preds.jsonl"))
+    jobs = [(task, predictions[task["id"]]) for task in load_tasks(TRAPS / "tasks.jsonl")]
+    box = {}
+    thread = threading.Thread(target=lambda: box.update(samples=score_samples(jobs, workers=2)))
+    thread.start()
+    thread.join()
+    assert box["samples"] == score_samples(jobs, workers=1)

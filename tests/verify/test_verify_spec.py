@@ -115,3 +115,18 @@ def test_input_order_does_not_depend_on_key_order():
     forward = parse_spec({"inputs": {"X": [0, 15], "A": [0, 255], "$7E0010": [0, 3]}, "outputs": ["A"]})
     backward = parse_spec({"inputs": {"$7E0010": [0, 3], "A": [0, 255], "X": [0, 15]}, "outputs": ["A"]})
     assert forward.inputs == backward.inputs
+
+
+def test_equal_specs_are_one_object_and_pickle_without_their_cached_hash():
+    """Per-case caches are keyed by the spec: parsing a task's spec again (each completion of a task)
+    must give the object they were stored under, and a pickled spec must not carry a hash from
+    another process (str hashes differ between processes)."""
+    import pickle
+
+    raw = {"inputs": {"A.lo": [0, 255], "$7E0010": [0, 9]}, "outputs": ["A.lo"], "seed": 4}
+    first, again = parse_spec(raw), parse_spec(dict(raw))
+    assert first is again
+    assert hash(first) == hash(again)
+    assert "_hash" not in pickle.loads(pickle.dumps(first)).__dict__
+    assert pickle.loads(pickle.dumps(first)) == first
+    assert parse_spec({**raw, "seed": 5}) != first

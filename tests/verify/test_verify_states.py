@@ -143,3 +143,64 @@ def test_a_failure_is_never_lost_when_shrinking_cannot_reproduce_it():
 
     failure, count, _ = run_plan(spec, plan_for(spec), evaluate)
     assert failure == "flaky" and count == 30
+
+
+# The state a case means is part of the data: frozen case plans and the reference runs recorded at
+# build are only valid while build_input turns a case into exactly the same machine state. These
+# fingerprints were taken with the 2.0.0 implementation (inputs in WRAM, a WRAM word, SRAM, a flag,
+# A.lo, VRAM and CGRAM cells); a change that moves them moves every score.
+STATE_SPEC = {
+    "inputs": {
+        "A.lo": [0, 255],
+        "flag:C": [0, 1],
+        "$7E0100..$7E0103": [0, 255],
+        "$7E2000:w": [0, 65535],
+        "vram:$0010": [0, 255],
+        "cgram:$0003": [0, 127],
+        "$700000": [0, 255],
+    },
+    "outputs": ["A.lo"],
+    "seed": 7,
+}
+STATE_FINGERPRINTS = {
+    0: "53adc5c3a79daf7737986e1b00bd7ad8e06486780dec48d3761410e47e633ae7",
+    0xDEADBEEF: "c2bb8d82726e1413a8d13228a4413ec4f1016a661cfc4bcfd5ae8055bf29bb61",
+    4_000_000_000: "a93fd89fbdfc58b10864601e648db301b25e92d3ca2320ba09dfef5eb508a737",
+}
+
+
+def _state_fingerprint(machine_input) -> str:
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    registers = [machine_input.a, machine_input.x, machine_input.y, machine_input.s, machine_input.d]
+    registers += [machine_input.dbr, machine_input.p, machine_input.e, machine_input.hv_phase]
+    registers += [machine_input.caller_seed]
+    pokes, ports = sorted(machine_input.pokes.items()), sorted(machine_input.ports.items())
+    digest.update(json.dumps([*registers, pokes, ports]).encode())
+    digest.update(bytes(machine_input.wram) + bytes(machine_input.dma_regs))
+    for space in sorted(machine_input.spaces):
+        digest.update(space.encode() + bytes(machine_input.spaces[space]))
+    return digest.hexdigest()
+
+
+def test_a_case_means_the_same_machine_state_in_every_version():
+    from harness.verify.states import Case
+
+    spec = parse_spec(STATE_SPEC)
+    values = tuple(range(1, len(spec.inputs) + 1))
+    for background, expected in STATE_FINGERPRINTS.items():
+        assert _state_fingerprint(build_input(spec, Case(values, background))) == expected
+
+
+def test_memories_no_input_patches_are_views_of_the_noise_and_immutable():
+    """An unpatched memory costs no copy until a machine loads it, and nobody can write through it."""
+    from harness.verify.states import Case
+
+    spec = parse_spec({"inputs": {"A.lo": [0, 255]}, "outputs": ["A.lo"]})
+    state = build_input(spec, Case((5,), 99))
+    for memory in (state.wram, state.spaces["vram"], state.spaces["oam"]):
+        assert isinstance(memory, memoryview) and memory.readonly
+    patched = build_input(parse_spec(STATE_SPEC), Case(tuple(range(1, 11)), 99))
+    assert patched.wram[0x100:0x104] == bytes([2, 3, 4, 5]) and type(patched.wram) is bytes
