@@ -734,10 +734,10 @@ def _compared_names(
     """The hardware-state names a comparison looks at, sorted and encoded, and a getter of their
     values (worked out once per set of names: runs of one task leave the same names)."""
     compared = sorted(name for name in names if _compared_state(name, writable))
-    getter = operator.itemgetter(*compared) if compared else (lambda state: ())
-    if len(compared) == 1:
-        return compared[0].encode(), lambda state: (state[compared[0]],)
-    return "\0".join(compared).encode(), getter
+    encoded = "\0".join(compared).encode()
+    if len(compared) > 1:
+        return encoded, operator.itemgetter(*compared)  # a tuple of the values, in C
+    return encoded, lambda state: tuple(state[name] for name in compared)
 
 
 def _integers(values: Sequence[int]) -> bytes:
