@@ -7,18 +7,29 @@ records instead of scoring with them."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import zlib
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.dataset import bundled_data_dir, load_tasks
+from harness.emu.state import StopReason
 from harness.errors import TaskDataError
 from harness.suite.mutate import mutants
 from harness.suite.validate import check_task
 from harness.verify import equivalence
-from harness.verify.equivalence import check_equivalence, measure_reference_runs
+from harness.verify.equivalence import (
+    Outcome,
+    _compare,
+    check_equivalence,
+    comparison_digest,
+    measure_reference_runs,
+)
 from harness.verify.reference_runs import ReferenceRun, decode_runs, encode_runs
+from harness.verify.spec import parse_spec
 
 pytestmark = pytest.mark.usefixtures("asar")
 
@@ -133,3 +144,48 @@ def test_every_bundled_code_task_has_records() -> None:
     for family in ("gen", "optimize", "fix"):
         for task in load_tasks(bundled_data_dir() / f"{family}.jsonl"):
             assert task.get("reference_runs", {}).get("count") == task["frozen_cases"]["count"], task["id"]
+
+
+# The digest stands in for the reference's outcome: equal digests must mean exactly "the comparison
+# finds nothing", for every kind of difference (outputs, I/O order, compared and ignored hardware
+# state, state a writable register makes free, acknowledged flags) and both kinds of spec.
+_HARDWARE_NAMES = ("NMI_FLAG", "RDDIV", "VMAIN", "MEMSEL", "$2105", "$4016")
+_SPECS = {
+    "plain": {"outputs": ["$7E0010", "A.lo"]},
+    "writable-registers": {"outputs": ["$7E0010", "A.lo"], "writable": ["$002105", "$00420D"]},
+}
+
+
+_small = st.integers(0, 3)
+OUTCOMES = st.builds(
+    lambda outputs, io, hardware, acknowledged: Outcome(
+        stop=StopReason.RETURNED,
+        detail="returned to the caller",
+        returned_by="RTS",
+        cycles=10,
+        clocks=60,
+        outputs=outputs,
+        preserve_before=(),
+        preserve_after=(),
+        convention_before=(),
+        convention_after=(),
+        written=(),
+        io=io,
+        acknowledged=acknowledged,
+        hardware=hardware,
+    ),
+    st.tuples(_small, _small),
+    st.lists(st.tuples(st.sampled_from([0x2100, 0x2105, 0x4016]), _small), max_size=2).map(tuple),
+    st.dictionaries(st.sampled_from(_HARDWARE_NAMES), _small),
+    st.frozensets(st.sampled_from([0x4210, 0x4211])),
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.sampled_from(sorted(_SPECS)), OUTCOMES, OUTCOMES)
+def test_equal_digests_mean_the_comparison_finds_nothing(spec_name: str, first: Outcome, second: Outcome):
+    spec = parse_spec(_SPECS[spec_name])
+    same = comparison_digest(first, spec) == comparison_digest(second, spec)
+    assert same == (_compare(first, second, spec) is None)
+    reordered = dataclasses.replace(first, hardware=dict(reversed(list(first.hardware.items()))))
+    assert comparison_digest(reordered, spec) == comparison_digest(first, spec)  # report order is no content
