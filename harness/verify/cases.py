@@ -154,7 +154,11 @@ def stored_plan(
 ) -> tuple[Case, ...]:
     """The task's frozen plan when it has one for the requested count; else `plan_for`."""
     if plan_is_stored(task, total):
-        return _decoded(spec, json.dumps(task["frozen_cases"], sort_keys=True), str(task.get("id")))
+        try:
+            stored = json.dumps(task["frozen_cases"], sort_keys=True)
+        except (TypeError, ValueError) as error:
+            raise TaskDataError(f"task {task.get('id')!r}: frozen_cases is not JSON data ({error})") from None
+        return _decoded(spec, stored, str(task.get("id")))
     return plan_for(spec, bases, total)
 
 

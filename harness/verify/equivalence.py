@@ -812,7 +812,7 @@ def task_fields(task: Mapping[str, Any]) -> TaskFields:
             f"task {task.get('id')!r}: `reference` (ASAR source of the gold routine) is required"
         )
     call = task.get("call", "jsr")
-    if call not in _RETURN_BY:
+    if not isinstance(call, str) or call not in _RETURN_BY:
         raise TaskDataError(f'task {task.get("id")!r}: call {call!r} must be "jsr" or "jsl"')
     entry = task.get("entry")
     if entry is not None and not isinstance(entry, str):
@@ -838,7 +838,7 @@ def _origin(task: Mapping[str, Any]) -> int | None:
         return None
     try:
         value = int(str(raw).lstrip("$"), 16) if isinstance(raw, str) else int(raw)
-    except ValueError:
+    except (TypeError, ValueError):
         value = -1
     if not 0 <= value <= 0xFFFFFF:
         raise TaskDataError(

@@ -51,7 +51,11 @@ class ReferenceRun(NamedTuple):
 def runs_key(task: Mapping[str, Any]) -> str:
     """sha256 (hex, 16 digits) over the format and the task fields the runs depend on."""
     fields = [FORMAT, *(task.get(name) for name in _KEYED_FIELDS)]
-    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+    try:
+        text = json.dumps(fields, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise TaskDataError(f"task {task.get('id')!r}: fields are not JSON data ({error})") from None
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def encode_runs(task: Mapping[str, Any], runs: list[ReferenceRun]) -> dict[str, Any]:
@@ -80,7 +84,11 @@ def decode_runs(task: Mapping[str, Any], count: int) -> tuple[ReferenceRun, ...]
             f"{where} were recorded for another version of this task (its reference, spec, call or "
             "cases changed since): rebuild the data, or delete reference_runs to score with live runs"
         )
-    return _decoded(json.dumps(stored, sort_keys=True), count, where)
+    try:
+        stored_json = json.dumps(stored, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise TaskDataError(f"{where}: not JSON data ({error})") from None
+    return _decoded(stored_json, count, where)
 
 
 def _decoded(stored_json: str, count: int, where: str) -> tuple[ReferenceRun, ...]:

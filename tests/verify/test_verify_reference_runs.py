@@ -132,6 +132,22 @@ def test_malformed_records_are_a_task_error(change: Any) -> None:
         check_equivalence(broken, task["reference"])
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("call", {"jsr"}),
+        ("origin", {0x8000}),
+        ("frozen_cases", {"format": "asm65816-cases/1", "data": b"\x00"}),
+        ("reference_runs", {"format": "asm65816-reference-runs/1", "data": b"\x00"}),
+    ],
+)
+def test_fields_that_are_not_json_data_are_a_task_error(field: str, value: object) -> None:
+    """Tasks built in Python can hold anything; a set or bytes where JSON belongs is named, not a crash."""
+    task = TASKS[0]
+    with pytest.raises(TaskDataError, match=field):
+        check_equivalence({**task, field: value}, task["reference"])
+
+
 def test_records_round_trip() -> None:
     task = TASKS[0]
     runs = measure_reference_runs(_without_runs(task))
