@@ -30,7 +30,7 @@ from harness.trainers.synth.runs import (
     traced_run,
 )
 
-__all__ = ["CHECKERS", "ClaimContext", "ClaimType", "check_claim", "verdict_for"]
+__all__ = ["CHECKERS", "ClaimContext", "ClaimType", "check_claim", "trace_step_fields", "verdict_for"]
 
 _CYCLE_TOLERANCE = 1e-9
 
@@ -293,8 +293,16 @@ def _check_trace_step(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
     if not 1 <= index <= len(run.steps):
         raise _Mismatch(f"step {index} does not exist; the run has {len(run.steps)} steps")
     step = run.steps[index - 1]
+    for key, value in trace_step_fields(step).items():
+        _same(f"step {index} {key}", claim.get(key), value)
+    _text(ctx, claim, render.step_text(index, step.pc, step.text, step.cycles, step.after, step.writes))
+
+
+def trace_step_fields(step: Any) -> dict[str, Any]:
+    """What a trace-step claim states about one executed instruction (written by the generator,
+    re-derived from a fresh run by the checker)."""
     state = step.after
-    actual = {
+    return {
         "pc": f"${step.pc:06X}",
         "instruction": step.text.upper(),
         "cycles": step.cycles,
@@ -306,9 +314,6 @@ def _check_trace_step(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:
         "P": f"${state.p:02X}",
         "memory": {f"${a:06X}": f"${v:02X}" for a, v in step.writes},
     }
-    for key, value in actual.items():
-        _same(f"step {index} {key}", claim.get(key), value)
-    _text(ctx, claim, render.step_text(index, step.pc, step.text, step.cycles, state, step.writes))
 
 
 def _check_trace_final(ctx: ClaimContext, claim: Mapping[str, Any]) -> None:

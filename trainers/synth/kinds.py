@@ -17,7 +17,7 @@ from typing import Any
 
 from harness import __version__
 from harness.trainers.synth import render
-from harness.trainers.synth.claims import ClaimType, verdict_for
+from harness.trainers.synth.claims import ClaimType, trace_step_fields, verdict_for
 from harness.trainers.synth.corpus import Routine
 from harness.trainers.synth.facts import code_addresses, header_facts
 from harness.trainers.synth.runs import (
@@ -265,22 +265,12 @@ def build_trace(rng: random.Random, routine: Routine, sample_id: str, seed_text:
     lines, claims = [], []
     for index, step in enumerate(run.steps, start=1):
         text = render.step_text(index, step.pc, step.text, step.cycles, step.after, step.writes)
-        state = step.after
         claims.append(
             {
                 "id": f"step-{index}",
                 "type": ClaimType.TRACE_STEP.value,
                 "index": index,
-                "pc": f"${step.pc:06X}",
-                "instruction": step.text.upper(),
-                "cycles": step.cycles,
-                "A": f"${state.a:04X}",
-                "X": f"${state.x:04X}",
-                "Y": f"${state.y:04X}",
-                "S": f"${state.s:04X}",
-                "DBR": f"${state.dbr:02X}",
-                "P": f"${state.p:02X}",
-                "memory": {f"${a:06X}": f"${v:02X}" for a, v in step.writes},
+                **trace_step_fields(step),
                 "text": text,
             }
         )
