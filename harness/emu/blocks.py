@@ -49,7 +49,7 @@ from types import CodeType, FunctionType
 from typing import Any, NamedTuple
 
 from harness.emu.bus import MemoryKind
-from harness.emu.codegen import _V, handler_body
+from harness.emu.codegen import _V, REGISTER_CELLS, handler_body
 from harness.emu.opcodes import OPCODES, Mode, Opcode, operand_length
 
 __all__ = [
@@ -77,25 +77,9 @@ _NOT_IN_BLOCKS = frozenset({"BRK", "COP", "WAI", "STP", "MVN", "MVP", "WDM"})
 _ENDS_BLOCK = frozenset({"BRL", "JMP", "JML", "JSR", "JSL", "RTS", "RTL", "RTI", "REP", "SEP", "PLP", "XCE"})
 
 # Register cells a block may assign (pc/pb are restored from constants, so they are not snapshotted).
-_CELLS = ("a", "x", "y", "s", "d", "db", "fn", "fv", "fm", "fx", "fd", "fi", "fz", "fc", "fe")
+_CELLS = tuple(name for name in REGISTER_CELLS if name not in ("pc", "pb"))
 _ALL_NAMES = (
-    "a",
-    "x",
-    "y",
-    "s",
-    "d",
-    "pc",
-    "pb",
-    "db",
-    "fn",
-    "fv",
-    "fm",
-    "fx",
-    "fd",
-    "fi",
-    "fz",
-    "fc",
-    "fe",
+    *REGISTER_CELLS,
     "mem",
     "rb",
     "wb",

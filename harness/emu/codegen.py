@@ -31,7 +31,8 @@ from harness.emu.opcodes import OPCODES, Kind, Mode, Opcode
 
 __all__ = ["factory_source", "compiled_factory"]
 
-STATE_NAMES = (
+# The CPU's register cells (flags one cell each), shared with the compiled blocks (`blocks.py`).
+REGISTER_CELLS = (
     "a",
     "x",
     "y",
@@ -49,9 +50,8 @@ STATE_NAMES = (
     "fz",
     "fc",
     "fe",
-    "tab",
-    "trap",
 )
+STATE_NAMES = (*REGISTER_CELLS, "tab", "trap")
 
 
 LAST = "pb | ((pc - 1) & 0xFFFF)"  # address of the last fetched operand byte
