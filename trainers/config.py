@@ -22,7 +22,7 @@ import dataclasses
 import difflib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +41,7 @@ __all__ = [
     "config_from_dict",
     "load_config",
     "save_config",
+    "save_config_yaml",
 ]
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
@@ -263,24 +264,34 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Libraries whose versions a saved config records (what a training run depends on).
+LIBRARY_DISTS = (
+    "asm65816-harness",
+    "torch",
+    "transformers",
+    "peft",
+    "trl",
+    "bitsandbytes",
+    "accelerate",
+    "datasets",
+)
+
+
 def save_config(config: TrainConfig, path: str | Path) -> Path:
     """Write the resolved config as YAML with a `versions` section (torch, transformers, peft, trl, ...)."""
+    return save_config_yaml(config, path, LIBRARY_DISTS)
+
+
+def save_config_yaml(config: Any, path: str | Path, dists: Sequence[str]) -> Path:
+    """Any config dataclass as YAML (runtime-only fields left out) with the installed versions of
+    `dists` (None when one is not installed)."""
     from importlib import metadata
 
     import yaml
 
     data = _plain(config)
-    versions = {}
-    for dist in (
-        "asm65816-harness",
-        "torch",
-        "transformers",
-        "peft",
-        "trl",
-        "bitsandbytes",
-        "accelerate",
-        "datasets",
-    ):
+    versions: dict[str, str | None] = {}
+    for dist in dists:
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

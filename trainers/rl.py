@@ -44,6 +44,7 @@ from typing import Any, Literal
 
 from harness.errors import HarnessError
 from harness.trainers.config import (
+    LIBRARY_DISTS,
     ConfigError,
     DataConfig,
     HarnessEvalConfig,
@@ -52,6 +53,7 @@ from harness.trainers.config import (
     QuantConfig,
     TrainConfig,
     TrainingConfig,
+    save_config_yaml,
 )
 from harness.trainers.config import _build as build_section  # the SFT loader's strict dataclass builder
 from harness.trainers.config import _plain as plain_data
@@ -431,31 +433,7 @@ def load_rl_config(path: str | Path) -> RLConfig:
 
 def save_rl_config(config: RLConfig, path: str | Path) -> Path:
     """The resolved config as YAML with library versions (runtime-only fields left out)."""
-    from importlib import metadata
-
-    import yaml
-
-    data = plain_data(config)
-    versions: dict[str, str | None] = {}
-    for dist in (
-        "asm65816-harness",
-        "torch",
-        "transformers",
-        "peft",
-        "trl",
-        "bitsandbytes",
-        "accelerate",
-        "datasets",
-        "vllm",
-    ):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            versions[dist] = None
-    data["versions"] = versions
-    path = Path(path)
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return save_config_yaml(config, path, (*LIBRARY_DISTS, "vllm"))
 
 
 # ---- tasks ----------------------------------------------------------------------------------------
