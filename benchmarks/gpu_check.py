@@ -136,10 +136,10 @@ def build_random_model(config: dict[str, Any], folder: Path, device: str) -> Non
 def train_steps(folder: Path, method: str, device: str, args: argparse.Namespace) -> dict[str, Any]:
     """Load through the trainer's `load_model`, wrap in LoRA, run `args.steps` steps; memory and speed."""
     import torch
-    from peft import LoraConfig, get_peft_model
+    from peft import get_peft_model
 
     from harness.trainers.config import config_from_dict
-    from harness.trainers.sft import load_model
+    from harness.trainers.sft import _lora_config, load_model
 
     compute = "bfloat16" if device == "cuda" else "float32"
     config = config_from_dict(
@@ -153,19 +153,7 @@ def train_steps(folder: Path, method: str, device: str, args: argparse.Namespace
             "training": {"batch_size": args.batch},
         }
     )
-    model = load_model(config, device)
-    lora = config.lora
-    model = get_peft_model(
-        model,
-        LoraConfig(
-            r=lora.r,
-            lora_alpha=lora.alpha,
-            lora_dropout=lora.dropout,
-            target_modules=lora.target_modules,
-            bias=lora.bias,
-            task_type="CAUSAL_LM",
-        ),
-    )
+    model = get_peft_model(load_model(config, device), _lora_config(config))  # the trainer's LoRA
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     if method == "qlora" and device == "cuda":

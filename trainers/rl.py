@@ -589,33 +589,11 @@ def _warmed_model(config: RLConfig, tasks: Sequence[Mapping[str, Any]], out: Pat
 def _grpo_args(config: RLConfig, device: str):
     from trl import GRPOConfig
 
-    t, g = config.training, config.grpo
-    optim = t.optim or (
-        "paged_adamw_8bit" if config.method == "qlora" and device == "cuda" else "adamw_torch"
-    )
-    bf16 = device == "cuda" and (config.method == "qlora" or config.model.dtype in ("auto", "bfloat16"))
+    from harness.trainers.sft import trainer_arguments
+
+    g = config.grpo
     return GRPOConfig(
-        output_dir=t.output_dir,
-        max_steps=t.max_steps,
-        learning_rate=t.learning_rate,
-        per_device_train_batch_size=t.batch_size,
-        gradient_accumulation_steps=t.grad_accum,
-        warmup_steps=t.warmup_ratio,
-        lr_scheduler_type=t.lr_scheduler,
-        weight_decay=t.weight_decay,
-        logging_steps=t.logging_steps,
-        save_strategy="steps",
-        save_steps=t.save_steps,
-        save_total_limit=t.save_total_limit,
-        seed=t.seed,
-        data_seed=t.seed,
-        optim=optim,
-        bf16=bf16,
-        max_grad_norm=t.max_grad_norm,
-        gradient_checkpointing=False,  # enabled on the model in load_model
-        report_to="none",
-        use_cpu=device == "cpu",
-        logging_first_step=True,
+        **trainer_arguments(config, device),
         remove_unused_columns=False,
         num_generations=g.num_generations,
         beta=g.beta,

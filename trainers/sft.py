@@ -191,45 +191,54 @@ def build_sft_dataset(
     return datasets.Dataset.from_list(rows), dropped
 
 
-def _sft_args(config: TrainConfig, device: str, has_eval: bool):
-    from trl import SFTConfig
-
+def trainer_arguments(config: Any, device: str) -> dict[str, Any]:
+    """The TrainingArguments both trainers share (SFT here, GRPO in `rl.py`), from a config with
+    `method`, `model` and `training`: schedule, checkpoints, seeds, optimizer and precision."""
     t = config.training
     optim = t.optim or (
         "paged_adamw_8bit" if config.method == "qlora" and device == "cuda" else "adamw_torch"
     )
     bf16 = device == "cuda" and (config.method == "qlora" or config.model.dtype in ("auto", "bfloat16"))
+    return {
+        "output_dir": t.output_dir,
+        "max_steps": t.max_steps,
+        "learning_rate": t.learning_rate,
+        "per_device_train_batch_size": t.batch_size,
+        "gradient_accumulation_steps": t.grad_accum,
+        "warmup_steps": t.warmup_ratio,
+        "lr_scheduler_type": t.lr_scheduler,
+        "weight_decay": t.weight_decay,
+        "logging_steps": t.logging_steps,
+        "save_strategy": "steps",
+        "save_steps": t.save_steps,
+        "save_total_limit": t.save_total_limit,
+        "seed": t.seed,
+        "data_seed": t.seed,
+        "optim": optim,
+        "bf16": bf16,
+        "max_grad_norm": t.max_grad_norm,
+        "gradient_checkpointing": False,  # enabled on the model in load_model
+        "report_to": "none",
+        "use_cpu": device == "cpu",
+        "logging_first_step": True,
+    }
+
+
+def _sft_args(config: TrainConfig, device: str, has_eval: bool):
+    from trl import SFTConfig
+
+    t = config.training
     return SFTConfig(
-        output_dir=t.output_dir,
-        max_steps=t.max_steps,
+        **trainer_arguments(config, device),
         num_train_epochs=t.epochs,
-        learning_rate=t.learning_rate,
-        per_device_train_batch_size=t.batch_size,
         per_device_eval_batch_size=t.batch_size,
-        gradient_accumulation_steps=t.grad_accum,
-        warmup_steps=t.warmup_ratio,
-        lr_scheduler_type=t.lr_scheduler,
-        weight_decay=t.weight_decay,
-        logging_steps=t.logging_steps,
-        save_strategy="steps",
-        save_steps=t.save_steps,
-        save_total_limit=t.save_total_limit,
         eval_strategy="steps" if has_eval else "no",
         eval_steps=t.eval_steps or t.save_steps,
-        seed=t.seed,
-        data_seed=t.seed,
-        optim=optim,
-        bf16=bf16,
-        max_grad_norm=t.max_grad_norm,
-        gradient_checkpointing=False,  # enabled on the model in load_model
         max_length=config.data.max_length,
         packing=t.packing,
         packing_strategy=t.packing_strategy,
-        report_to="none",
-        use_cpu=device == "cpu",
         dataset_num_proc=None,
         remove_unused_columns=True,
-        logging_first_step=True,
     )
 
 
