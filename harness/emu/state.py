@@ -6,6 +6,7 @@ import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.core.facts import STATUS_FLAGS, StopReason
 
@@ -76,6 +77,13 @@ class CpuState:
         if key not in FLAG_BITS:
             raise KeyError(f"unknown flag {name!r}; use one of N V M X D I Z C B E")
         return 1 if self.p & FLAG_BITS[key] else 0
+
+    @classmethod
+    def entering(cls, registers: Any, entry: int) -> CpuState:
+        """The state at a routine's entry: A X Y S D DBR P E from `registers` (any object with those
+        attributes in lower case, e.g. a verifier's input state) and PBR:PC = the 24-bit `entry`."""
+        r = registers
+        return cls(r.a, r.x, r.y, r.s, r.d, r.dbr, entry >> 16, entry & 0xFFFF, r.p, r.e)
 
     def replace(self, **changes: int) -> CpuState:
         return dataclasses.replace(self, **changes)

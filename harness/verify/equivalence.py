@@ -390,22 +390,6 @@ def _state_reader(location: Location) -> Callable[[Any], int]:
 _CONVENTION_READERS = tuple(_state_reader(location) for location in CONVENTION)
 
 
-def _cpu_state(machine_input: MachineInput, entry: int) -> Any:
-
-    return CpuState(
-        a=machine_input.a,
-        x=machine_input.x,
-        y=machine_input.y,
-        s=machine_input.s,
-        d=machine_input.d,
-        dbr=machine_input.dbr,
-        pbr=entry >> 16,
-        pc=entry & 0xFFFF,
-        p=machine_input.p,
-        e=machine_input.e,
-    )
-
-
 def _initial_value(
     location: Location, before: Any, machine_input: MachineInput, written: Mapping[int, tuple[int, int]]
 ) -> int:
@@ -455,7 +439,7 @@ def run_routine(
 ) -> Outcome:
     """Run a program on one input state and reduce the result to an `Outcome` (the one runner the
     verifier, the suite builder and the synth generators share)."""
-    before = _cpu_state(machine_input, program.entry or 0)
+    before = CpuState.entering(machine_input, program.entry or 0)
     result = machine.run(
         program.entry,
         before,

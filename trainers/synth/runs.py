@@ -157,18 +157,7 @@ class RunFacts:
 def _cpu_state(initial: Initial, entry: int) -> Any:
     from harness.emu import CpuState
 
-    return CpuState(
-        a=initial.a,
-        x=initial.x,
-        y=initial.y,
-        s=initial.s,
-        d=initial.d,
-        dbr=initial.dbr,
-        pbr=entry >> 16,
-        pc=entry & 0xFFFF,
-        p=initial.p,
-        e=initial.e,
-    )
+    return CpuState.entering(initial, entry)
 
 
 def _wram(initial: Initial) -> tuple[bytes, dict[int, int]]:
