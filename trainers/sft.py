@@ -307,22 +307,10 @@ def train(
         )
         config = dataclasses.replace(config, model=model_config)
     tokenizer = load_tokenizer(config)
-    train_set, dropped = build_sft_dataset(
-        config.data.train,
-        tokenizer,
-        max_length=config.data.max_length,
-        thinking=config.data.thinking,
-        prompt_format=config.data.prompt_format,
-    )
-    eval_set = None
-    if config.data.eval:
-        eval_set, _ = build_sft_dataset(
-            config.data.eval,
-            tokenizer,
-            max_length=config.data.max_length,
-            thinking=config.data.thinking,
-            prompt_format=config.data.prompt_format,
-        )
+    data = config.data
+    options = {"max_length": data.max_length, "thinking": data.thinking, "prompt_format": data.prompt_format}
+    train_set, dropped = build_sft_dataset(data.train, tokenizer, **options)
+    eval_set = build_sft_dataset(data.eval, tokenizer, **options)[0] if data.eval else None
     model = get_peft_model(load_model(config, device), _lora_config(config))
     output_dir.mkdir(parents=True, exist_ok=True)
     save_config(config, output_dir / "train_config.yaml")
