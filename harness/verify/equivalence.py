@@ -910,12 +910,12 @@ class _Stats:
         self.cand_clocks: list[int] = []
         self.closed = False  # set at the first failure: shrinking runs are not statistics
 
-    def add(self, ref_cycles: int, ref_clocks: int, cand: Outcome) -> None:
+    def add(self, ref: Outcome | ReferenceRun, cand: Outcome) -> None:
         if self.closed:
             return
-        self.ref_cycles.append(ref_cycles)
+        self.ref_cycles.append(ref.cycles)
         self.cand_cycles.append(cand.cycles)
-        self.ref_clocks.append(ref_clocks)
+        self.ref_clocks.append(ref.clocks)
         self.cand_clocks.append(cand.clocks)
 
     def fields(self) -> dict[str, Any]:
@@ -1008,16 +1008,17 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
     stats = _Stats()
     shrink_spent = [0]
 
-    def compared(cand: Outcome, case: Case, machine_input: MachineInput, caller: int) -> _Problem | None:
-        """`_compare` against the reference: its recorded run when there is one for this case and
-        caller (the reference runs live only when the answer differs, for the counterexample)."""
-        run = recorded.get(case)
-        if run is None or run.caller != caller:
-            return _compare(runner.outcome(case, machine_input, caller), cand, spec)
-        if comparison_digest(cand, spec) == run.digest:
+    def compared(
+        cand: Outcome, ref: Outcome | ReferenceRun, case: Case, machine_input: MachineInput, caller: int
+    ) -> _Problem | None:
+        """`_compare` against the reference's run, or its record (the reference then runs live only
+        when the answer differs, for the counterexample)."""
+        if isinstance(ref, Outcome):
+            return _compare(ref, cand, spec)
+        if comparison_digest(cand, spec) == ref.digest:
             return None
         live = runner.outcome(case, machine_input, caller)
-        if comparison_digest(live, spec) != run.digest:
+        if comparison_digest(live, spec) != ref.digest:
             raise TaskDataError(
                 f"task {task.get('id')!r}: the reference's run on "
                 f"{_describe_input(spec, case, machine_input, caller)} differs from its reference_runs "
@@ -1028,14 +1029,6 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
             raise HarnessError("comparison_digest differs where _compare finds no difference (a harness bug)")
         return problem
 
-    def reference_costs(case: Case, machine_input: MachineInput, caller: int) -> tuple[int, int, int]:
-        """(cycles, master clocks, DMA bytes) of the reference on a case: recorded, else run."""
-        run = recorded.get(case)
-        if run is not None and run.caller == caller:
-            return run.cycles, run.clocks, run.dma_bytes
-        ref = runner.outcome(case, machine_input, caller)
-        return ref.cycles, ref.clocks, ref.dma_bytes
-
     def evaluate(case: Case) -> _Failure | None:
         if stats.closed and shrink_spent[0] > SHRINK_CYCLES:
             return None  # the shrinking budget is spent: unseen cases stop the search, the failure stands
@@ -1045,7 +1038,12 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
         except CallerUnavailable as error:
             stats.closed = True
             return _Failure(FailReason.UNSUPPORTED, str(error), {})
-        ref_cycles, ref_clocks, ref_dma_bytes = reference_costs(case, machine_input, caller)
+        record = recorded.get(case)
+        ref: Outcome | ReferenceRun
+        if record is None or record.caller != caller:  # no record, or the answer's code moved the caller
+            ref = runner.outcome(case, machine_input, caller)
+        else:
+            ref = record
         try:
             cand = run_routine(
                 machine,
@@ -1053,7 +1051,7 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
                 spec,
                 machine_input,
                 call=call,
-                max_cycles=(ref_cycles + ref_dma_bytes) * BUDGET_FACTOR + BUDGET_FLOOR,
+                max_cycles=(ref.cycles + ref.dma_bytes) * BUDGET_FACTOR + BUDGET_FLOOR,
                 caller=caller,
             )
         except HarnessError as error:  # e.g. a JSR entry outside the caller's bank: the candidate's doing
@@ -1063,7 +1061,9 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
             )
         if stats.closed:
             shrink_spent[0] += cand.cycles
-        problem = _check_run(cand, spec, runner.allowed, call) or compared(cand, case, machine_input, caller)
+        problem = _check_run(cand, spec, runner.allowed, call) or compared(
+            cand, ref, case, machine_input, caller
+        )
         if problem is not None:
             stats.closed = True
             described = _describe_input(spec, case, machine_input, caller)
@@ -1072,7 +1072,7 @@ def check_equivalence(task: Mapping[str, Any], candidate_source: str, *, cases: 
                 problem.detail,
                 {**described, "expected": problem.expected, "got": problem.got},
             )
-        stats.add(ref_cycles, ref_clocks, cand)
+        stats.add(ref, cand)
         return None
 
     shrinking = _SHRINK.get()

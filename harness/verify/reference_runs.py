@@ -84,17 +84,11 @@ def decode_runs(task: Mapping[str, Any], count: int) -> tuple[ReferenceRun, ...]
             f"{where} were recorded for another version of this task (its reference, spec, call or "
             "cases changed since): rebuild the data, or delete reference_runs to score with live runs"
         )
+    data = stored.get("data")
     try:
-        stored_json = json.dumps(stored, sort_keys=True)
-    except (TypeError, ValueError) as error:
-        raise TaskDataError(f"{where}: not JSON data ({error})") from None
-    return _decoded(stored_json, count, where)
-
-
-def _decoded(stored_json: str, count: int, where: str) -> tuple[ReferenceRun, ...]:
-    stored = json.loads(stored_json)
-    try:
-        blob = zlib.decompress(base64.b64decode(str(stored.get("data")), validate=True))
+        if not isinstance(data, str):
+            raise ValueError(f"data is a {type(data).__name__}, not a base64 string")
+        blob = zlib.decompress(base64.b64decode(data, validate=True))
     except (binascii.Error, ValueError, zlib.error) as error:
         raise TaskDataError(f"{where}: data is not base64 zlib ({error})") from None
     if stored.get("count") != count or len(blob) != count * _RECORD.size:
