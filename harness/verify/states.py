@@ -183,16 +183,11 @@ _NOISE_BYTES = 1 << 20
 
 
 @functools.cache
-def _noise() -> bytes:
-    """1 MiB of fixed pseudo-random bytes (the same on every machine and Python): memory contents at
-    entry are windows of it at random offsets, so a case costs a copy, not 200 KiB of generation."""
-    return random.Random("asm65816-noise/1").randbytes(_NOISE_BYTES)
-
-
-@functools.cache
 def _noise_ring() -> memoryview:
-    """The noise followed by its own first 128 KiB: a window that wraps around is one slice."""
-    noise = _noise()
+    """1 MiB of fixed pseudo-random bytes (the same on every machine and Python), followed by its own
+    first 128 KiB so that a window wrapping around is one slice: memory contents at entry are windows
+    of it at random offsets, so a case costs at most a copy, not 200 KiB of generation."""
+    noise = random.Random("asm65816-noise/1").randbytes(_NOISE_BYTES)
     return memoryview(noise + noise[:WRAM_SIZE])
 
 
